@@ -1,0 +1,103 @@
+# chainboot — build, test and install the image builder (and, later, the server).
+#   make              build build/chainboot (warnings are errors; NO_WERROR=1 relaxes, V=1 shows commands)
+#   make image        install dependencies, build, and make out/chainboot.iso from examples/site.ini
+#   make check        install dependencies and run every test (ends with "N passed, N failed")
+#   make asan         the same binaries with AddressSanitizer + UBSan in build/asan
+#   make install PREFIX=/usr/local
+#   make compile_commands.json   (bear)
+
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      := blkid liblzma inih jansson
+SITE      ?= examples/site.ini
+IMAGE     ?= out/chainboot.iso
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-format-truncation
+ifndef NO_WERROR
+WARN      += -Werror
+endif
+ifdef SAN
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) \
+             -iquote lib -iquote builder $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC     := $(wildcard lib/*.c)
+BUILDER_SRC := $(filter-out builder/main.c,$(wildcard builder/*.c))
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
+BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all image check asan install deps tests clean compile_commands.json
+all: $(BUILD)/chainboot
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcb.a: $(LIB_OBJ) $(BUILDER_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libcb.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+tests: $(BUILD)/chainboot $(UNIT_BIN)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# The main job on the shipped example: one hybrid image.
+image: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(dir $(IMAGE))
+	$(Q)$(BUILD)/chainboot build --site $(SITE) -o $(IMAGE)
+	$(Q)$(BUILD)/chainboot inspect $(IMAGE)
+
+# Every test, with the sanitizer build (unit and integration); ends with "N passed, N failed".
+check: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan tests
+	$(Q)tests/run --build build/asan
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chainboot/layouts \
+		$(DESTDIR)$(PREFIX)/share/chainboot/scripts $(DESTDIR)$(PREFIX)/share/chainboot/examples
+	install -m 755 $(BUILD)/chainboot $(DESTDIR)$(PREFIX)/bin/chainboot
+	install -m 644 layouts/*.layout $(DESTDIR)$(PREFIX)/share/chainboot/layouts/
+	install -m 644 scripts/*.in $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
+	install -m 755 scripts/deps.sh $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
+	install -m 644 examples/* $(DESTDIR)$(PREFIX)/share/chainboot/examples/
+
+compile_commands.json:
+	$(MAKE) clean
+	bear -- $(MAKE) tests
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

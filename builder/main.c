@@ -1,0 +1,369 @@
+/* chainboot: the command line. Parses arguments, reads the site file, and hands the
+ * work to the modules (plan -> image, inspect); every error is printed here, once. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chainscript.h"
+#include "diag.h"
+#include "image.h"
+#include "inspect.h"
+#include "layout.h"
+#include "plan.h"
+#include "siteconf.h"
+
+#ifndef CHAINBOOT_VERSION
+#define CHAINBOOT_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+	"usage: chainboot COMMAND [options]\n"
+	"\n"
+	"commands:\n"
+	"  build          make a boot image (default layout: hybrid ISO/USB, BIOS + UEFI x86_64 + UEFI arm64)\n"
+	"  inspect IMAGE  show partitions, boot entries, iPXE user-class, embedded script and URLs [--json]\n"
+	"  check-config   check the site file and options; prints \"configuration OK\" or every error\n"
+	"  script         print the chain script an image would carry\n"
+	"  help           this text\n"
+	"\n"
+	"options of build, check-config and script (each overrides the site file):\n"
+	"  -s, --site FILE          site file (INI; see examples/site.ini)\n"
+	"  -u, --url URL            inventory script URL; repeat for fallbacks (replaces the file's list)\n"
+	"  -c, --user-class CLASS   DHCP user-class our iPXE sends (default CSTM)\n"
+	"  -l, --layout NAME        hybrid, usb, efi, bios, or a file NAME.layout in the layouts directory\n"
+	"  -a, --arch LIST          x86_64 and/or arm64 (default: both)\n"
+	"  -L, --label LABEL        volume label (A-Z 0-9 _, at most 11)\n"
+	"  -i, --ipxe-dir DIR       iPXE binaries to use (default: the cache scripts/deps.sh fills)\n"
+	"      --rounds N           passes over every NIC and URL before the menu (1-100)\n"
+	"      --backoff S          seconds before the second pass, doubling (0-600)\n"
+	"      --dhcp-tries N       DHCP attempts per NIC per pass (1-20)\n"
+	"      --http-timeout S     seconds one URL may take (1-3600)\n"
+	"      --menu-timeout S     seconds before the menu retries by itself (0 = wait)\n"
+	"      --try-offered yes|no try an http(s)/.ipxe boot file offered by (proxy)DHCP first\n"
+	"  -o, --output FILE        image to write (build; default chainboot.iso, or chainboot.img for usb/efi)\n"
+	"\n"
+	"environment: SOURCE_DATE_EPOCH (reproducible timestamps), CHAINBOOT_DATADIR, CHAINBOOT_IPXE_DIR\n";
+
+enum {
+	OPT_ROUNDS = 256,
+	OPT_BACKOFF,
+	OPT_DHCP_TRIES,
+	OPT_HTTP_TIMEOUT,
+	OPT_MENU_TIMEOUT,
+	OPT_TRY_OFFERED,
+	OPT_JSON,
+};
+
+static const struct option long_opts[] = {
+	{ "site", required_argument, NULL, 's' },
+	{ "url", required_argument, NULL, 'u' },
+	{ "user-class", required_argument, NULL, 'c' },
+	{ "layout", required_argument, NULL, 'l' },
+	{ "arch", required_argument, NULL, 'a' },
+	{ "label", required_argument, NULL, 'L' },
+	{ "ipxe-dir", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "backoff", required_argument, NULL, OPT_BACKOFF },
+	{ "dhcp-tries", required_argument, NULL, OPT_DHCP_TRIES },
+	{ "http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT },
+	{ "menu-timeout", required_argument, NULL, OPT_MENU_TIMEOUT },
+	{ "try-offered", required_argument, NULL, OPT_TRY_OFFERED },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A command-line override: applied after the site file, in the order given. */
+struct override {
+	const char *section, *key, *value, *flag;
+};
+
+struct cli {
+	const char *site;
+	struct override ov[64];
+	unsigned n_ov;
+	bool urls_given;
+	bool output_given;
+	bool json;
+	char *args[8];
+	unsigned n_args;
+};
+
+static int is_dir_with(const char *dir, const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	return !stat(p, &st);
+}
+
+/* layouts/ and scripts/: $CHAINBOOT_DATADIR, an installed share/chainboot beside the
+ * binary, or the source tree the binary was built in (build/ or build/asan/). */
+static int find_datadir(char *out, size_t outsz, struct diag *d)
+{
+	const char *env = getenv("CHAINBOOT_DATADIR");
+	char exe[PATH_MAX], dir[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		if (!is_dir_with(env, "layouts/hybrid.layout"))
+			return diag_set(d, -ENOENT, "CHAINBOOT_DATADIR=%s has no layouts/hybrid.layout", env);
+		snprintf(out, outsz, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return diag_set(d, -errno, "cannot find my own path (/proc/self/exe): %s", strerror(errno));
+	exe[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", dirname(exe));
+	for (int up = 0; up < 3; up++) {
+		char cand[PATH_MAX];
+		snprintf(cand, sizeof(cand), "%s/share/chainboot", dir);
+		if (is_dir_with(cand, "layouts/hybrid.layout")) {
+			snprintf(out, outsz, "%s", cand);
+			return 0;
+		}
+		if (is_dir_with(dir, "layouts/hybrid.layout") && is_dir_with(dir, "scripts/chain.ipxe.in")) {
+			snprintf(out, outsz, "%s", dir);
+			return 0;
+		}
+		snprintf(cand, sizeof(cand), "%s", dir);
+		snprintf(dir, sizeof(dir), "%s", dirname(cand));
+	}
+	return diag_set(d, -ENOENT, "cannot find chainboot's layouts/ and scripts/ (installed share/chainboot or "
+			"the source tree): set CHAINBOOT_DATADIR");
+}
+
+static int add_ov(struct cli *cl, const char *section, const char *key, const char *value, const char *flag)
+{
+	if (cl->n_ov >= sizeof(cl->ov) / sizeof(cl->ov[0]))
+		return -E2BIG;
+	cl->ov[cl->n_ov++] = (struct override){ section, key, value, flag };
+	return 0;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
+{
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:u:c:l:a:L:i:o:h", long_opts, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 's': cl->site = optarg; break;
+		case 'u': rc = add_ov(cl, "chain", "url", optarg, "--url"); cl->urls_given = true; break;
+		case 'c': rc = add_ov(cl, "site", "user_class", optarg, "--user-class"); break;
+		case 'L': rc = add_ov(cl, "site", "label", optarg, "--label"); break;
+		case 'l': rc = add_ov(cl, "image", "layout", optarg, "--layout"); break;
+		case 'a': rc = add_ov(cl, "image", "arch", optarg, "--arch"); break;
+		case 'i': rc = add_ov(cl, "image", "ipxe_dir", optarg, "--ipxe-dir"); break;
+		case 'o': rc = add_ov(cl, "image", "output", optarg, "--output"); cl->output_given = true; break;
+		case OPT_ROUNDS: rc = add_ov(cl, "chain", "rounds", optarg, "--rounds"); break;
+		case OPT_BACKOFF: rc = add_ov(cl, "chain", "backoff", optarg, "--backoff"); break;
+		case OPT_DHCP_TRIES: rc = add_ov(cl, "chain", "dhcp_tries", optarg, "--dhcp-tries"); break;
+		case OPT_HTTP_TIMEOUT: rc = add_ov(cl, "chain", "http_timeout", optarg, "--http-timeout"); break;
+		case OPT_MENU_TIMEOUT: rc = add_ov(cl, "chain", "menu_timeout", optarg, "--menu-timeout"); break;
+		case OPT_TRY_OFFERED: rc = add_ov(cl, "chain", "try_offered", optarg, "--try-offered"); break;
+		case OPT_JSON: cl->json = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		default:
+			return diag_set(d, -EINVAL, "see `chainboot help` for the options");
+		}
+		if (rc)
+			return diag_set(d, rc, "too many options");
+	}
+	for (; optind < argc; optind++) {
+		if (cl->n_args >= sizeof(cl->args) / sizeof(cl->args[0]))
+			return diag_set(d, -E2BIG, "too many arguments");
+		cl->args[cl->n_args++] = argv[optind];
+	}
+	return 0;
+}
+
+/* Defaults, then the site file, then the command line: the last word wins. */
+static int load_config(struct cli *cl, struct site_config *c, struct diag *d)
+{
+	int rc = 0;
+
+	site_defaults(c);
+	if (cl->site)
+		rc = site_load(c, cl->site, d);
+	if (cl->urls_given)
+		site_clear_urls(c);
+	for (unsigned i = 0; i < cl->n_ov; i++)
+		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].flag, d))
+			rc = -EINVAL;
+	if (!rc || rc == -EINVAL)
+		if (site_validate(c, d))
+			rc = -EINVAL;
+	return rc;
+}
+
+static int fail(const char *cmd, struct diag *d, int rc)
+{
+	fprintf(stderr, "chainboot %s: %s\n", cmd, d->msg[0] ? d->msg : strerror(-rc));
+	return rc == -EINVAL ? 2 : 1;
+}
+
+static int render_script(const struct site_config *c, const char *datadir, char **out, size_t *len,
+			 struct diag *d)
+{
+	char path[PATH_MAX], *tmpl;
+	size_t tlen;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/scripts/chain.ipxe.in", datadir);
+	rc = plan_read_file(path, 1 << 20, &tmpl, &tlen, d);
+	if (rc)
+		return rc;
+	rc = chainscript_render(c, tmpl, tlen, out, len, d);
+	free(tmpl);
+	return rc ? diag_prefix(d, rc, "%s", path) : 0;
+}
+
+static int load_layout(const char *datadir, const char *name, struct layout *l, struct diag *d)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/layouts", datadir);
+	return layout_load(dir, name, l, d);
+}
+
+static int cmd_check_config(struct cli *cl)
+{
+	static struct site_config c;
+	struct diag d = { { 0 } };
+	char datadir[PATH_MAX], *script = NULL;
+	size_t len;
+	static struct layout l;
+	int rc;
+
+	rc = load_config(cl, &c, &d);
+	if (!rc)
+		rc = find_datadir(datadir, sizeof(datadir), &d);
+	if (!rc)
+		rc = load_layout(datadir, c.layout, &l, &d);
+	if (!rc)
+		rc = layout_check_arch(&l, c.arch, &d);
+	if (!rc)
+		rc = render_script(&c, datadir, &script, &len, &d);
+	free(script);
+	if (rc) {
+		fprintf(stderr, "%s\n", d.msg);
+		return 2;
+	}
+	printf("configuration OK\n");
+	return 0;
+}
+
+static int cmd_script(struct cli *cl)
+{
+	static struct site_config c;
+	struct diag d = { { 0 } };
+	char datadir[PATH_MAX], *script = NULL;
+	size_t len;
+	int rc;
+
+	rc = load_config(cl, &c, &d);
+	if (!rc)
+		rc = find_datadir(datadir, sizeof(datadir), &d);
+	if (!rc)
+		rc = render_script(&c, datadir, &script, &len, &d);
+	if (rc)
+		return fail("script", &d, rc);
+	fwrite(script, 1, len, stdout);
+	free(script);
+	return 0;
+}
+
+static int cmd_build(struct cli *cl)
+{
+	static struct site_config c;
+	static struct layout l;
+	static struct plan p;
+	struct diag d = { { 0 } };
+	char datadir[PATH_MAX], archs[32];
+	struct stat st;
+	int rc;
+
+	if (cl->n_args)
+		return fprintf(stderr, "chainboot build: unexpected argument \"%s\" (the output is -o FILE)\n",
+			       cl->args[0]), 2;
+	rc = load_config(cl, &c, &d);
+	if (rc)
+		return fail("build", &d, rc);
+	rc = find_datadir(datadir, sizeof(datadir), &d);
+	if (!rc)
+		rc = load_layout(datadir, c.layout, &l, &d);
+	if (rc)
+		return fail("build", &d, rc);
+	if (!c.output[0])
+		snprintf(c.output, sizeof(c.output), "%s", l.container == LAYOUT_ISO ? "chainboot.iso" : "chainboot.img");
+	rc = plan_make(&c, &l, datadir, &p, &d);
+	if (rc)
+		return fail("build", &d, rc);
+	rc = image_build(&p, c.output, &d);
+	plan_free(&p);
+	if (rc)
+		return fail("build", &d, rc);
+	if (stat(c.output, &st))
+		st.st_size = 0;
+	printf("chainboot: wrote %s (%.1f MiB, layout %s, arch %s, user-class %s, %u URL%s)\n", c.output,
+	       (double)st.st_size / (1024.0 * 1024.0), l.name, site_arch_str(c.arch, archs, sizeof(archs)),
+	       c.user_class, c.n_urls, c.n_urls == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_inspect(struct cli *cl)
+{
+	struct diag d = { { 0 } };
+	int rc;
+
+	if (cl->n_args != 1)
+		return fprintf(stderr, "chainboot inspect: give one image or iPXE binary: chainboot inspect FILE [--json]\n"), 2;
+	rc = inspect_image(cl->args[0], cl->json, stdout, &d);
+	if (rc)
+		return fail("inspect", &d, rc);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cli cl;
+	struct diag d = { { 0 } };
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("chainboot %s\n", CHAINBOOT_VERSION);
+		return 0;
+	}
+	if (parse_cli(argc - 1, argv + 1, &cl, &d))
+		return fail(cmd, &d, -EINVAL);
+	if (!strcmp(cmd, "build"))
+		return cmd_build(&cl);
+	if (!strcmp(cmd, "inspect"))
+		return cmd_inspect(&cl);
+	if (!strcmp(cmd, "check-config"))
+		return cmd_check_config(&cl);
+	if (!strcmp(cmd, "script"))
+		return cmd_script(&cl);
+	fprintf(stderr, "chainboot: unknown command \"%s\" (commands: build, inspect, check-config, script, help)\n",
+		cmd);
+	return 2;
+}

@@ -1,0 +1,309 @@
+/* plan: site config + layout -> the exact files and parameters of one image. Pure
+ * decisions and file look-ups; nothing is written here (that is image.c's job). */
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chainscript.h"
+
+int plan_read_file(const char *path, size_t max, char **out, size_t *len, struct diag *d)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return diag_set(d, -errno, "%s: cannot read: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		close(fd);
+		return diag_set(d, -EINVAL, "%s: not a regular file of at most %zu bytes", path, max);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r <= 0) {
+			int e = r < 0 ? errno : EIO;
+			free(buf);
+			close(fd);
+			return diag_set(d, -e, "%s: read error: %s", path, strerror(e));
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* An iPXE directory is usable when it has the binaries every layout may ask for. */
+static bool ipxe_dir_ok(const char *dir)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ipxe.lkrn", dir);
+	if (!is_file(p))
+		return false;
+	snprintf(p, sizeof(p), "%s/ipxe-arm64.efi", dir);
+	return is_file(p);
+}
+
+int plan_find_ipxe_dir(const struct site_config *c, char *out, size_t outsz, struct diag *d)
+{
+	const char *env = getenv("CHAINBOOT_IPXE_DIR"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	char cand[4][PATH_MAX];
+	unsigned n = 0;
+
+	if (c->ipxe_dir[0]) {
+		struct stat st;
+		if (stat(c->ipxe_dir, &st) || !S_ISDIR(st.st_mode))
+			return diag_set(d, -ENOENT, "ipxe_dir \"%s\" is not a directory: give the directory holding "
+					"Debian's ipxe binaries (ipxe.lkrn, ipxe-amd64.efi, ipxe-arm64.efi)", c->ipxe_dir);
+		snprintf(out, outsz, "%s", c->ipxe_dir);
+		return 0;
+	}
+	if (env && *env) {
+		snprintf(out, outsz, "%s", env);
+		return 0;
+	}
+	snprintf(cand[n++], PATH_MAX, "/var/cache/chainboot/ipxe/usr/lib/ipxe");
+	if (xdg && *xdg)
+		snprintf(cand[n++], PATH_MAX, "%s/chainboot/ipxe/usr/lib/ipxe", xdg);
+	else if (home && *home)
+		snprintf(cand[n++], PATH_MAX, "%s/.cache/chainboot/ipxe/usr/lib/ipxe", home);
+	snprintf(cand[n++], PATH_MAX, "/usr/lib/ipxe"); /* Debian 13+'s own package */
+	for (unsigned i = 0; i < n; i++) {
+		if (ipxe_dir_ok(cand[i])) {
+			snprintf(out, outsz, "%s", cand[i]);
+			return 0;
+		}
+	}
+	return diag_set(d, -ENOENT, "no iPXE binaries found (looked in %s%s%s%s%s): run scripts/deps.sh to fetch "
+			"them, or give --ipxe-dir DIR (ipxe_dir =) with Debian's ipxe package binaries (trixie or newer)",
+			cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "", n > 2 ? cand[2] : "");
+}
+
+static int find_syslinux(const char *name, char *out, size_t outsz, struct diag *d)
+{
+	static const char *dirs[] = { "/usr/lib/ISOLINUX", "/usr/lib/syslinux/modules/bios",
+				      "/usr/lib/syslinux/mbr", "/usr/lib/syslinux" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(out, outsz, "%s/%s", dirs[i], name);
+		if (is_file(out))
+			return 0;
+	}
+	return diag_set(d, -ENOENT, "%s not found in /usr/lib/ISOLINUX or /usr/lib/syslinux: "
+			"apt-get install isolinux syslinux-common (or run scripts/deps.sh)", name);
+}
+
+/* template:NAME -> scripts/NAME.in with @LABEL@ and @USER_CLASS@ filled in. */
+static int render_template(const struct site_config *c, const char *datadir, const char *name,
+			   char **out, size_t *out_len, struct diag *d)
+{
+	char path[PATH_MAX], *tmpl, *res, *w;
+	size_t len, cap;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/scripts/%s.in", datadir, name);
+	rc = plan_read_file(path, 65536, &tmpl, &len, d);
+	if (rc)
+		return rc;
+	cap = len + 64 * (strlen(c->label) + strlen(c->user_class)) + 1;
+	res = w = malloc(cap);
+	if (!res) {
+		free(tmpl);
+		return diag_set(d, -ENOMEM, "out of memory");
+	}
+	for (const char *r = tmpl; *r;) {
+		const char *val = NULL;
+		size_t skip = 0;
+		if (!strncmp(r, "@LABEL@", 7))
+			val = c->label, skip = 7;
+		else if (!strncmp(r, "@USER_CLASS@", 12))
+			val = c->user_class, skip = 12;
+		if (val && (size_t)(w - res) + strlen(val) < cap) {
+			w = stpcpy(w, val);
+			r += skip;
+		} else if ((size_t)(w - res) + 1 < cap) {
+			*w++ = *r++;
+		} else {
+			free(tmpl);
+			free(res);
+			return diag_set(d, -E2BIG, "%s: too many substitutions", path);
+		}
+	}
+	*w = '\0';
+	free(tmpl);
+	*out = res;
+	*out_len = (size_t)(w - res);
+	return 0;
+}
+
+/* FNV-1a: the FAT serial and MBR id come from the content, so equal inputs give equal
+ * images while different images get different ids. */
+static uint32_t fnv1a(uint32_t h, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static int parse_sde(const char *s, time_t *out, struct diag *d)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 315532800LL || v > 4102444800LL)
+		return diag_set(d, -EINVAL, "SOURCE_DATE_EPOCH=\"%s\" is not a Unix time between 1980 and 2100", s);
+	*out = (time_t)v;
+	return 0;
+}
+
+int plan_make(const struct site_config *c, const struct layout *l, const char *datadir,
+	      struct plan *p, struct diag *d)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char tmpl_path[PATH_MAX], *tmpl = NULL;
+	size_t tmpl_len;
+	time_t newest = 0;
+	uint32_t h = 2166136261u;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = c;
+	p->layout = l;
+	rc = layout_check_arch(l, c->arch, d);
+	if (rc)
+		return rc;
+	rc = plan_find_ipxe_dir(c, p->ipxe_dir, sizeof(p->ipxe_dir), d);
+	if (rc)
+		return rc;
+
+	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
+	rc = plan_read_file(tmpl_path, 1 << 20, &tmpl, &tmpl_len, d);
+	if (rc)
+		return rc;
+	rc = chainscript_render(c, tmpl, tmpl_len, &p->script, &p->script_len, d);
+	free(tmpl);
+	if (rc)
+		return diag_prefix(d, rc, "%s", tmpl_path);
+
+	for (unsigned i = 0; i < l->n_entries; i++) {
+		const struct layout_entry *e = &l->entries[i];
+		struct plan_file *f;
+		struct stat st;
+
+		if (e->arch && !(e->arch & c->arch))
+			continue;
+		f = &p->files[p->n_files++];
+		f->area = e->area;
+		snprintf(f->dest, sizeof(f->dest), "%s", e->dest);
+		switch (e->src) {
+		case LAYOUT_SRC_IPXE:
+			snprintf(f->src, sizeof(f->src), "%s/%s", p->ipxe_dir, e->name);
+			if (stat(f->src, &st) || !S_ISREG(st.st_mode)) {
+				rc = diag_set(d, -ENOENT, "iPXE binary %s not found in %s (layout %s, line %u): run "
+					      "scripts/deps.sh, or give --ipxe-dir DIR with Debian's ipxe package binaries",
+					      e->name, p->ipxe_dir, l->name, e->line);
+				goto err;
+			}
+			break;
+		case LAYOUT_SRC_SYSLINUX:
+			rc = find_syslinux(e->name, f->src, sizeof(f->src), d);
+			if (rc)
+				goto err;
+			break;
+		case LAYOUT_SRC_TEMPLATE:
+			rc = render_template(c, datadir, e->name, &f->data, &f->len, d);
+			if (rc)
+				goto err;
+			break;
+		case LAYOUT_SRC_SCRIPT:
+			break;
+		}
+		if (f->src[0]) {
+			if (stat(f->src, &st)) {
+				rc = diag_set(d, -errno, "%s: %s", f->src, strerror(errno));
+				goto err;
+			}
+			f->len = (size_t)st.st_size;
+			if (st.st_mtime > newest)
+				newest = st.st_mtime;
+			h = fnv1a(h, f->src, strlen(f->src));
+			h = fnv1a(h, &st.st_size, sizeof(st.st_size));
+			h = fnv1a(h, &st.st_mtime, sizeof(st.st_mtime));
+		} else if (e->src == LAYOUT_SRC_SCRIPT) {
+			f->len = p->script_len;
+			h = fnv1a(h, p->script, p->script_len);
+		} else {
+			h = fnv1a(h, f->data, f->len);
+		}
+		h = fnv1a(h, f->dest, strlen(f->dest));
+		if (f->area == LAYOUT_AREA_ESP)
+			p->esp = true;
+	}
+	p->bios = l->bios != LAYOUT_BIOS_NONE && (c->arch & SITE_ARCH_X86_64);
+	if (p->bios && l->container == LAYOUT_ISO) {
+		bool found = false;
+		for (unsigned i = 0; i < p->n_files; i++)
+			found |= p->files[i].area == LAYOUT_AREA_TREE && !strcmp(p->files[i].dest, l->bios_boot);
+		if (!found) {
+			rc = diag_set(d, -EINVAL, "%s: bios_boot %s is not placed in [tree] for x86_64", l->path,
+				      l->bios_boot);
+			goto err;
+		}
+	}
+	if (!p->bios && !p->esp && l->container != LAYOUT_DISK) {
+		rc = diag_set(d, -EINVAL, "layout %s has nothing that boots for arch %s", l->name,
+			      c->arch & SITE_ARCH_ARM64 ? "arm64" : "x86_64");
+		goto err;
+	}
+
+	/* Inputs decide the epoch, never the clock: the package files' mtimes are stable. */
+	if (sde && *sde) {
+		rc = parse_sde(sde, &p->epoch, d);
+		if (rc)
+			goto err;
+	} else {
+		p->epoch = newest ? newest : 315532800; /* 1980-01-01: FAT's first day */
+	}
+	h = fnv1a(h, &p->epoch, sizeof(p->epoch));
+	h = fnv1a(h, c->label, strlen(c->label));
+	p->serial = h;
+	return 0;
+err:
+	plan_free(p);
+	return rc;
+}
+
+void plan_free(struct plan *p)
+{
+	for (unsigned i = 0; i < p->n_files; i++) {
+		free(p->files[i].data);
+		p->files[i].data = NULL;
+	}
+	free(p->script);
+	p->script = NULL;
+	p->n_files = 0;
+}

@@ -1,0 +1,346 @@
+/* siteconf: the site file (INI, via libinih) that builder and server share, its defaults
+ * and its checks. Input is a user's file: every value is validated, nothing is guessed. */
+#include "siteconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void site_defaults(struct site_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->user_class, sizeof(c->user_class), "CSTM");
+	snprintf(c->label, sizeof(c->label), "CHAINBOOT");
+	c->rounds = 3;
+	c->backoff = 5;
+	c->dhcp_tries = 3;
+	c->http_timeout = 30;
+	c->menu_timeout = 300;
+	c->try_offered = true;
+	snprintf(c->layout, sizeof(c->layout), "hybrid");
+	c->arch = SITE_ARCH_X86_64 | SITE_ARCH_ARM64;
+}
+
+void site_clear_urls(struct site_config *c)
+{
+	c->n_urls = 0;
+	memset(c->urls, 0, sizeof(c->urls));
+}
+
+const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz)
+{
+	snprintf(buf, bufsz, "%s%s%s", arch & SITE_ARCH_X86_64 ? "x86_64" : "",
+		 (arch & SITE_ARCH_X86_64) && (arch & SITE_ARCH_ARM64) ? " " : "",
+		 arch & SITE_ARCH_ARM64 ? "arm64" : "");
+	return buf;
+}
+
+/* Whole-number values only, within [min, max]: no silent wrap, no trailing junk. */
+static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -ERANGE;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" }, *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = true, 0;
+		if (!strcasecmp(v, no[i]))
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+/* An http(s) URL with a host; the chain script carries it in a `set` line, so control
+ * characters (which iPXE scripts cannot hold) are refused here, with the reason. */
+static const char *url_problem(const char *u)
+{
+	const char *host;
+	size_t n = strlen(u);
+
+	if (!strncasecmp(u, "http://", 7))
+		host = u + 7;
+	else if (!strncasecmp(u, "https://", 8))
+		host = u + 8;
+	else
+		return "must start with http:// or https:// (iPXE fetches the inventory script over HTTP)";
+	if (!*host || *host == '/' || *host == '?' || *host == ':')
+		return "has no host name after the scheme";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)u[i];
+		if (ch < 0x20 || ch == 0x7f)
+			return "contains a control character";
+		if (ch == ' ' && u + i < strchrnul(host, '/'))
+			return "has a space in the host part";
+	}
+	if (strchr(u, '#'))
+		return "contains '#' (a fragment is never sent to the server; percent-encode it as %23)";
+	return NULL;
+}
+
+static const char *class_problem(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return "is empty (allowed: 1 to 255 printable ASCII characters, e.g. CSTM)";
+	if (n > SITE_CLASS_MAX)
+		return "is longer than 255 bytes (DHCP option 77 has a one-byte length)";
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 0x21 || v[i] > 0x7e)
+			return "has a character other than printable ASCII without spaces";
+	if (!strcmp(v, "iPXE"))
+		return "is \"iPXE\", the class every stock and vendor iPXE ROM sends — pick your own (e.g. CSTM) so the DHCP server can tell our iPXE apart";
+	return NULL;
+}
+
+static const char *label_problem(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > SITE_LABEL_MAX)
+		return "must be 1 to 11 characters (FAT volume label limit)";
+	for (size_t i = 0; i < n; i++)
+		if (!isupper((unsigned char)v[i]) && !isdigit((unsigned char)v[i]) && v[i] != '_')
+			return "may hold only A-Z, 0-9 and _ (ISO 9660 volume id rules)";
+	return NULL;
+}
+
+static int parse_arch(const char *v, unsigned *out)
+{
+	char buf[128], *save = NULL, *tok;
+	unsigned arch = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+		if (!strcmp(tok, "x86_64") || !strcmp(tok, "amd64"))
+			arch |= SITE_ARCH_X86_64;
+		else if (!strcmp(tok, "arm64") || !strcmp(tok, "aarch64"))
+			arch |= SITE_ARCH_ARM64;
+		else
+			return -EINVAL;
+	}
+	if (!arch)
+		return -EINVAL;
+	*out = arch;
+	return 0;
+}
+
+static int copy_path(char *dst, size_t dstsz, const char *v, const char *base_dir)
+{
+	int n;
+
+	if (v[0] == '/' || !base_dir || !*base_dir)
+		n = snprintf(dst, dstsz, "%s", v);
+	else
+		n = snprintf(dst, dstsz, "%s/%s", base_dir, v);
+	return n < 0 || (size_t)n >= dstsz ? -ENAMETOOLONG : 0;
+}
+
+/* base_dir: where relative paths in this value start (the site file's directory, or
+ * NULL for the command line's current directory). */
+static int site_set_in(struct site_config *c, const char *section, const char *key,
+		       const char *value, const char *where, const char *base_dir, struct diag *d)
+{
+	const char *why;
+	unsigned n;
+
+#define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
+	if (!strcmp(section, "site")) {
+		if (!strcmp(key, "user_class")) {
+			if ((why = class_problem(value)))
+				return BAD("\"%.40s%s\" %s", where, key, value, strlen(value) > 40 ? "…" : "", why);
+			snprintf(c->user_class, sizeof(c->user_class), "%s", value);
+			return 0;
+		}
+		if (!strcmp(key, "label")) {
+			if ((why = label_problem(value)))
+				return BAD("\"%s\" %s", where, key, value, why);
+			snprintf(c->label, sizeof(c->label), "%s", value);
+			return 0;
+		}
+	} else if (!strcmp(section, "chain")) {
+		if (!strcmp(key, "url")) {
+			if ((why = url_problem(value)))
+				return BAD("\"%s\" %s", where, key, value, why);
+			if (strlen(value) >= SITE_URL_MAX)
+				return BAD("URL is longer than %d bytes", where, key, SITE_URL_MAX - 1);
+			if (c->n_urls >= SITE_MAX_URLS)
+				return BAD("more than %d URLs; list at most %d", where, key, SITE_MAX_URLS, SITE_MAX_URLS);
+			snprintf(c->urls[c->n_urls++], SITE_URL_MAX, "%s", value);
+			return 0;
+		}
+		struct { const char *k; unsigned *p; unsigned min, max; } nums[] = {
+			{ "rounds", &c->rounds, 1, 100 },
+			{ "backoff", &c->backoff, 0, 600 },
+			{ "dhcp_tries", &c->dhcp_tries, 1, 20 },
+			{ "http_timeout", &c->http_timeout, 1, 3600 },
+			{ "menu_timeout", &c->menu_timeout, 0, 86400 },
+		};
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			if (strcmp(key, nums[i].k))
+				continue;
+			if (parse_uint(value, nums[i].min, nums[i].max, &n))
+				return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
+					   nums[i].min, nums[i].max);
+			*nums[i].p = n;
+			return 0;
+		}
+		if (!strcmp(key, "try_offered")) {
+			if (parse_bool(value, &c->try_offered))
+				return BAD("\"%s\" is not yes or no", where, key, value);
+			return 0;
+		}
+	} else if (!strcmp(section, "image")) {
+		if (!strcmp(key, "layout")) {
+			size_t len = strlen(value);
+			if (!len || len >= sizeof(c->layout) || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+				return BAD("\"%s\" is not a layout name (lower-case letters, digits, _ and -; see layouts/)",
+					   where, key, value);
+			snprintf(c->layout, sizeof(c->layout), "%s", value);
+			return 0;
+		}
+		if (!strcmp(key, "arch")) {
+			if (parse_arch(value, &c->arch))
+				return BAD("\"%s\" is not a list of architectures (allowed: x86_64, arm64)", where, key, value);
+			return 0;
+		}
+		if (!strcmp(key, "ipxe_dir") || !strcmp(key, "output")) {
+			char *dst = key[0] == 'i' ? c->ipxe_dir : c->output;
+			if (!*value && key[0] == 'i') {
+				dst[0] = '\0';
+				return 0;
+			}
+			if (!*value || copy_path(dst, PATH_MAX, value, base_dir))
+				return BAD("\"%s\" is not a usable path", where, key, value);
+			return 0;
+		}
+	} else if (!strcmp(section, "server")) {
+		/* Read by chainbootd; the builder accepts the section so one file serves both. */
+		return 0;
+	} else {
+		return diag_add(d, -EINVAL, "%s: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
+				where, section);
+	}
+	return diag_add(d, -EINVAL, "%s: [%s] %s: unknown key (see examples/site.ini for the keys of [%s])",
+			where, section, key, section);
+#undef BAD
+}
+
+int site_set(struct site_config *c, const char *section, const char *key, const char *value,
+	     const char *where, struct diag *d)
+{
+	return site_set_in(c, section, key, value, where, NULL, d);
+}
+
+struct load_ctx {
+	struct site_config *c;
+	struct diag *d;
+	FILE *f;
+	const char *path;
+	char dir[PATH_MAX];
+	unsigned line;      /* lines read so far: inih calls the handler right after reading one */
+	unsigned long_line; /* first over-long line, 0 if none */
+	int max_line;
+	int rc;
+};
+
+/* inih's reader hook: counts lines for "file:line" messages and catches lines longer
+ * than inih's buffer, which it would otherwise split into two bogus lines. */
+static char *load_reader(char *str, int num, void *stream)
+{
+	struct load_ctx *x = stream;
+	size_t n;
+
+	if (!fgets(str, num, x->f))
+		return NULL;
+	x->line++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
+		int ch;
+		if (!x->long_line)
+			x->long_line = x->line;
+		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
+			;
+		str[0] = '\0'; /* skip it; reported after parsing */
+	}
+	x->max_line = num;
+	return str;
+}
+
+static int load_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *x = user;
+	char where[PATH_MAX + 32];
+
+	snprintf(where, sizeof(where), "%s:%u", x->path, x->line);
+	if (!section[0]) {
+		diag_add(x->d, -EINVAL, "%s: %s: key outside a section (start the file with [site], [chain] or [image])",
+			 where, name);
+		x->rc = -EINVAL;
+		return 1;
+	}
+	if (site_set_in(x->c, section, name, value, where, x->dir, x->d))
+		x->rc = -EINVAL;
+	return 1; /* keep going: show every error at once */
+}
+
+int site_load(struct site_config *c, const char *path, struct diag *d)
+{
+	struct load_ctx x = { .c = c, .d = d, .path = path };
+	const char *slash;
+	int rc;
+
+	x.f = fopen(path, "r");
+	if (!x.f)
+		return diag_add(d, -errno, "%s: cannot read the site file: %s", path, strerror(errno));
+	slash = strrchr(path, '/');
+	if (slash)
+		snprintf(x.dir, sizeof(x.dir), "%.*s", (int)(slash - path), path);
+	if (slash == path)
+		snprintf(x.dir, sizeof(x.dir), "/");
+	rc = ini_parse_stream(load_reader, &x, load_handler, &x);
+	fclose(x.f);
+	if (rc > 0) {
+		/* inih reports the first line it could not parse (no '=' or no closing ']'). */
+		diag_add(d, -EINVAL, "%s:%d: not a \"key = value\" line or a [section] header", path, rc);
+		x.rc = -EINVAL;
+	} else if (rc < 0) {
+		return diag_add(d, -ENOMEM, "%s: out of memory while reading", path);
+	}
+	if (x.long_line) {
+		diag_add(d, -EINVAL, "%s:%u: line longer than %d characters; shorten it", path,
+			 x.long_line, x.max_line - 2);
+		x.rc = -EINVAL;
+	}
+	if (!x.rc)
+		snprintf(c->source, sizeof(c->source), "%s", path);
+	return x.rc;
+}
+
+int site_validate(const struct site_config *c, struct diag *d)
+{
+	if (c->n_urls == 0)
+		return diag_add(d, -EINVAL, "%s: no inventory URL: give one with [chain] url = http://… or --url",
+				c->source[0] ? c->source : "configuration");
+	return 0;
+}

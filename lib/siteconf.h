@@ -1,0 +1,63 @@
+/* siteconf: the site file (INI) that builder and server share, its defaults and checks. */
+#ifndef CB_SITECONF_H
+#define CB_SITECONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "diag.h"
+
+#define SITE_MAX_URLS 16
+#define SITE_URL_MAX 1024
+#define SITE_CLASS_MAX 255 /* DHCP option length is one byte */
+#define SITE_LABEL_MAX 11  /* FAT volume label; also used as ISO volume id */
+
+enum site_arch {
+	SITE_ARCH_X86_64 = 1u << 0, /* BIOS and UEFI x86_64 */
+	SITE_ARCH_ARM64 = 1u << 1,  /* UEFI arm64 */
+};
+
+struct site_config {
+	/* [site] */
+	char user_class[SITE_CLASS_MAX + 1]; /* DHCP option 77 our iPXE sends */
+	char label[SITE_LABEL_MAX + 1];      /* volume label of images */
+	/* [chain] */
+	char urls[SITE_MAX_URLS][SITE_URL_MAX]; /* inventory script URLs, tried in order */
+	unsigned n_urls;
+	unsigned rounds;       /* full passes over NICs and URLs before the menu */
+	unsigned backoff;      /* seconds before the 2nd pass; doubles per pass */
+	unsigned dhcp_tries;   /* ifconf attempts per NIC per pass */
+	unsigned http_timeout; /* seconds one URL may take */
+	unsigned menu_timeout; /* seconds before the menu retries by itself; 0 = wait */
+	bool try_offered;      /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
+	/* [image] */
+	char layout[64];
+	unsigned arch; /* SITE_ARCH_* bits */
+	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
+	char output[PATH_MAX];
+	/* where the values came from, for messages */
+	char source[PATH_MAX];
+};
+
+/* Fill with built-in defaults (no URL: site_validate() insists on one). */
+void site_defaults(struct site_config *c);
+
+/* Read an INI file on top of c. Every bad line is added to d as
+ * "file:line: key: what is wrong, what is allowed"; returns -EINVAL if any,
+ * -errno if the file cannot be read. Relative paths are taken relative to
+ * the file's directory. */
+int site_load(struct site_config *c, const char *path, struct diag *d);
+
+/* Set one key as the file would; where names the origin for messages
+ * ("site.ini:12" or "--url"). A key "url" appends; site_clear_urls() first to replace. */
+int site_set(struct site_config *c, const char *section, const char *key,
+	     const char *value, const char *where, struct diag *d);
+void site_clear_urls(struct site_config *c);
+
+/* Checks that need the whole config (e.g. at least one URL). */
+int site_validate(const struct site_config *c, struct diag *d);
+
+/* "x86_64 arm64" style text for an arch mask. */
+const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz);
+
+#endif
