@@ -292,6 +292,8 @@ static int build_iso(struct build *b, const char *out)
 		struct timespec ts[2] = { { b->p->epoch, 0 }, { b->p->epoch, 0 } };
 		utimensat(AT_FDCWD, esp, ts, 0);
 	}
+	if ((b->p->bios || b->p->esp) && (rc = mkdir_parents(tree, l->boot_catalog, b->d)))
+		return rc; /* the catalog's directory may hold nothing else (e.g. arm64 only) */
 	touch_epoch = b->p->epoch;
 	nftw(tree, touch_dirs, 16, FTW_PHYS | FTW_DEPTH);
 

@@ -1,0 +1,59 @@
+#!/bin/bash
+# check-config: the shipped example is OK; a bad site file lists every error as
+# "file:line: key: what is wrong, what is allowed"; the command line overrides the file.
+. "$(dirname "$0")/lib.sh"
+
+out=$("$CHAINBOOT" check-config --site examples/site.ini 2>&1)
+check_match "examples/site.ini: configuration OK" '^configuration OK$' "$out"
+
+cat >"$T/bad.ini" <<'INI'
+[site]
+user_class = 
+label = lower case
+
+[chain]
+url = ftp://198.51.100.1/boot.ipxe
+rounds = 0
+backoff = 5s
+try_offered = maybe
+colour = blue
+
+[image]
+layout = ../../etc
+arch = sparc
+[nonsense]
+INI
+out=$("$CHAINBOOT" check-config --site "$T/bad.ini" 2>&1)
+rc=$?
+check "bad file: non-zero exit" test $rc -ne 0
+check_match "bad file: empty user_class at line 2" "bad.ini:2: user_class: .* is empty" "$out"
+check_match "bad file: label at line 3" 'bad.ini:3: label: "lower case" may hold only A-Z' "$out"
+check_match "bad file: ftp URL at line 6" 'bad.ini:6: url: "ftp://198.51.100.1/boot.ipxe" must start with http:// or https://' "$out"
+check_match "bad file: rounds range at line 7" 'bad.ini:7: rounds: "0" is not a whole number from 1 to 100' "$out"
+check_match "bad file: backoff junk at line 8" 'bad.ini:8: backoff: "5s" is not a whole number' "$out"
+check_match "bad file: boolean at line 9" 'bad.ini:9: try_offered: "maybe" is not yes or no' "$out"
+check_match "bad file: unknown key at line 10" 'bad.ini:10: \[chain\] colour: unknown key' "$out"
+check_match "bad file: layout name at line 13" 'bad.ini:13: layout: "../../etc" is not a layout name' "$out"
+check_match "bad file: arch at line 14" 'bad.ini:14: arch: "sparc" is not a list of architectures \(allowed: x86_64, arm64\)' "$out"
+if grep -q 'configuration OK' <<<"$out"; then notok "bad file: not OK"; else ok "bad file: not OK"; fi
+
+printf '[chain]\nurl = http://198.51.100.1/a\nthis line has no equals sign\n' >"$T/syntax.ini"
+check_fails "syntax error names the line" 'syntax.ini:3: not a "key = value" line' "$CHAINBOOT" check-config --site "$T/syntax.ini"
+
+printf '[chain]\nurl = http://198.51.100.1/%s\n' "$(head -c 400 /dev/zero | tr '\0' a)" >"$T/long.ini"
+out=$("$CHAINBOOT" check-config --site "$T/long.ini" 2>&1)
+if grep -q 'configuration OK' <<<"$out"; then
+	ok "long URL line is read whole"
+else
+	check_match "long URL line is refused with its line number" 'long.ini:2: line longer than' "$out"
+fi
+
+check_fails "missing site file" 'nope.ini: cannot read the site file: No such file' "$CHAINBOOT" check-config --site "$T/nope.ini"
+
+# The command line wins over the file.
+s=$("$CHAINBOOT" script --site examples/site.ini --user-class LAB1 --url http://198.51.100.9/x.ipxe)
+check_match "override: --user-class replaces the file's" 'set user-class LAB1' "$s"
+check_match "override: --url replaces the file's list" '198\.51\.100\.9/x\.ipxe' "$s"
+if grep -q '198.51.100.1/boot.ipxe' <<<"$s"; then notok "override: file URLs gone"; else ok "override: file URLs gone"; fi
+check_fails "bad override names the flag" '--rounds: rounds: "x"' "$CHAINBOOT" check-config --site examples/site.ini --rounds x
+finish

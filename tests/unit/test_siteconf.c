@@ -1,0 +1,110 @@
+/* test_siteconf: site file parsing — defaults, every key, and the error messages. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "siteconf.h"
+#include "test.h"
+
+static char tmpl[] = "/tmp/cbsite.XXXXXX";
+
+/* Write text to a temp file and load it on top of defaults. */
+static int load_text(const char *text, struct site_config *c, struct diag *d)
+{
+	int fd = mkstemp(tmpl);
+	int rc;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -EIO;
+	close(fd);
+	site_defaults(c);
+	diag_clear(d);
+	rc = site_load(c, tmpl, d);
+	unlink(tmpl);
+	strcpy(tmpl, "/tmp/cbsite.XXXXXX");
+	return rc;
+}
+
+int main(void)
+{
+	static struct site_config c;
+	struct diag d = { { 0 } };
+	int rc;
+
+	site_defaults(&c);
+	ok(!strcmp(c.user_class, "CSTM"), "default user-class is CSTM");
+	ok(c.arch == (SITE_ARCH_X86_64 | SITE_ARCH_ARM64), "default arch is x86_64 and arm64");
+	ok(!strcmp(c.layout, "hybrid"), "default layout is hybrid");
+	ok(site_validate(&c, &d) == -EINVAL && strstr(d.msg, "no inventory URL"), "no URL is an error");
+
+	rc = load_text("[site]\nuser_class = LAB\nlabel = BOOT_1\n[chain]\n"
+		       "url = http://198.51.100.1/a.ipxe?x=1&y=2\nurl = https://198.51.100.2/b\n"
+		       "rounds = 5\nbackoff=0\ndhcp_tries = 2\nhttp_timeout = 9\nmenu_timeout = 0\n"
+		       "try_offered = no\n[image]\nlayout = usb\narch = arm64\n[server]\nanything = 1\n",
+		       &c, &d);
+	ok(rc == 0, "good file loads (rc=%d %s)", rc, d.msg);
+	ok(!strcmp(c.user_class, "LAB") && !strcmp(c.label, "BOOT_1"), "site keys read");
+	ok(c.n_urls == 2 && !strcmp(c.urls[0], "http://198.51.100.1/a.ipxe?x=1&y=2") &&
+		   !strcmp(c.urls[1], "https://198.51.100.2/b"), "URLs kept in order, & intact");
+	ok(c.rounds == 5 && c.backoff == 0 && c.dhcp_tries == 2 && c.http_timeout == 9 && c.menu_timeout == 0,
+	   "numbers read");
+	ok(!c.try_offered, "boolean read");
+	ok(!strcmp(c.layout, "usb") && c.arch == SITE_ARCH_ARM64, "image keys read");
+	ok(site_validate(&c, &d) == 0, "validates");
+
+	rc = load_text("[chain]\nrounds = 101\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds: \"101\" is not a whole number from 1 to 100"),
+	   "out of range named with line: %s", d.msg);
+	rc = load_text("[chain]\nrounds = -1\n", &c, &d);
+	ok(rc == -EINVAL, "negative refused");
+	rc = load_text("[chain]\nrounds = 99999999999999999999\n", &c, &d);
+	ok(rc == -EINVAL, "overflow refused, not wrapped");
+	rc = load_text("[chain]\nurl = file:///etc/passwd\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "must start with http:// or https://"), "non-http URL: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/a#frag\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "'#'"), "fragment refused");
+	rc = load_text("[chain]\nurl = http://198.51.100.1/a b\n", &c, &d);
+	ok(rc == 0, "space in the path is allowed (quoted in the script)");
+	rc = load_text("url = http://198.51.100.1/\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "outside a section"), "key before any section");
+	rc = load_text("[site]\nuser_class = two words\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "printable ASCII without spaces"), "space in class refused");
+	rc = load_text("[site]\nuser_class = iPXE\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "vendor iPXE"), "class iPXE refused with the reason");
+	rc = load_text("[site]\nlabel = TWELVE_CHARS\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "1 to 11"), "long label refused");
+	rc = load_text("[image]\narch = x86_64,arm64\n", &c, &d);
+	ok(rc == 0 && c.arch == (SITE_ARCH_X86_64 | SITE_ARCH_ARM64), "comma list of arches");
+	rc = load_text("[image]\narch =\n", &c, &d);
+	ok(rc == -EINVAL, "empty arch refused");
+	rc = load_text("[image]\nlayout = My Layout\n", &c, &d);
+	ok(rc == -EINVAL, "layout name with spaces refused");
+	rc = load_text("[weird]\nx = 1\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "[weird]: unknown section"), "unknown section");
+	rc = load_text("[chain]\nurl = http://198.51.100.1/1\nurl = http://198.51.100.1/2\nurl = http://198.51.100.1/3\n"
+		       "url = http://198.51.100.1/4\nurl = http://198.51.100.1/5\nurl = http://198.51.100.1/6\n"
+		       "url = http://198.51.100.1/7\nurl = http://198.51.100.1/8\nurl = http://198.51.100.1/9\n"
+		       "url = http://198.51.100.1/10\nurl = http://198.51.100.1/11\nurl = http://198.51.100.1/12\n"
+		       "url = http://198.51.100.1/13\nurl = http://198.51.100.1/14\nurl = http://198.51.100.1/15\n"
+		       "url = http://198.51.100.1/16\nurl = http://198.51.100.1/17\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":18: url: more than 16 URLs"), "URL count capped: %s", d.msg);
+
+	/* Every bad line is reported, not just the first. */
+	rc = load_text("[chain]\nrounds = x\nbackoff = y\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds") && strstr(d.msg, ":3: backoff"), "all errors listed");
+
+	/* Relative paths start at the file's directory. */
+	rc = load_text("[image]\nipxe_dir = bin\noutput = out.iso\n", &c, &d);
+	ok(rc == 0 && !strcmp(c.ipxe_dir, "/tmp/bin") && !strcmp(c.output, "/tmp/out.iso"),
+	   "relative paths from the file's directory (%s)", c.ipxe_dir);
+
+	/* Overrides report the flag. */
+	site_defaults(&c);
+	diag_clear(&d);
+	ok(site_set(&c, "chain", "url", "gopher://x", "--url", &d) == -EINVAL && !strncmp(d.msg, "--url: url:", 11),
+	   "override error names the flag: %s", d.msg);
+	ok(site_load(&c, "/nonexistent/site.ini", &d) == -ENOENT, "missing file is -ENOENT");
+	return test_done();
+}
