@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,13 @@
 #include "spawn.h"
 
 #define MIB (1024u * 1024u)
+
+static volatile sig_atomic_t interrupted;
+
+void image_interrupt(void)
+{
+	interrupted = 1;
+}
 
 struct build {
 	const struct plan *p;
@@ -81,6 +89,10 @@ static int copy_to_fd(const char *src, int out, struct diag *d, const char *what
 	if (in < 0)
 		return diag_set(d, -errno, "%s: cannot read: %s", src, strerror(errno));
 	for (;;) {
+		if (interrupted) {
+			rc = diag_set(d, -EINTR, "interrupted; nothing was written");
+			break;
+		}
 		ssize_t r = read(in, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -167,7 +179,16 @@ static int touch_dirs(const char *path, const struct stat *st, int flag, struct 
 
 static int run(struct build *b, char *const argv[])
 {
-	return spawn_run(argv, b->env, NULL, 0, b->d);
+	int rc;
+
+	if (interrupted)
+		return diag_set(b->d, -EINTR, "interrupted; nothing was written");
+	rc = spawn_run(argv, b->env, NULL, 0, b->d);
+	if (interrupted) {
+		diag_clear(b->d);
+		return diag_set(b->d, -EINTR, "interrupted; nothing was written");
+	}
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -465,6 +486,8 @@ static int install_output(const char *built, const char *output, struct diag *d)
 		rc = diag_set(d, -errno, "%s: writing to disk failed: %s", output, strerror(errno));
 	if (close(fd) && !rc)
 		rc = diag_set(d, -errno, "%s: writing failed: %s", output, strerror(errno));
+	if (!rc && interrupted)
+		rc = diag_set(d, -EINTR, "interrupted; nothing was written");
 	if (!rc && rename(tmp, output))
 		rc = diag_set(d, -errno, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
 	if (rc) {

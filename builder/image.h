@@ -11,4 +11,9 @@
  * block device or a directory as output. */
 int image_build(const struct plan *p, const char *output, struct diag *d);
 
+/* Set from a SIGINT/SIGTERM/SIGHUP handler: the build stops at the next step, removes
+ * its staging and temporary files and returns -EINTR. (The tools it runs get the
+ * terminal's Ctrl-C themselves and die; their failure brings us to the same path.) */
+void image_interrupt(void);
+
 #endif

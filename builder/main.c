@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,12 @@ static int cmd_script(struct cli *cl)
 	return 0;
 }
 
+static void on_signal(int sig)
+{
+	(void)sig;
+	image_interrupt();
+}
+
 static int cmd_build(struct cli *cl)
 {
 	static struct site_config c;
@@ -309,8 +316,16 @@ static int cmd_build(struct cli *cl)
 	rc = plan_make(&c, &l, datadir, &p, &d);
 	if (rc)
 		return fail("build", &d, rc);
+	/* No SA_RESTART: a signal must end the build's current step, not be slept through. */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	rc = image_build(&p, c.output, &d);
 	plan_free(&p);
+	if (rc == -EINTR)
+		return fprintf(stderr, "chainboot build: %s\n", d.msg), 130;
 	if (rc)
 		return fail("build", &d, rc);
 	if (stat(c.output, &st))

@@ -47,6 +47,21 @@ check_fails "output is a directory" 'is a directory' "$CHAINBOOT" build --url $U
 check_fails "unknown option" 'see `chainboot help`' "$CHAINBOOT" build --bogus
 check_fails "unknown command" 'unknown command "frobnicate"' "$CHAINBOOT" frobnicate
 
+# Interrupted build: a slow xorriso (a shim ahead in PATH that sleeps, then runs the
+# real one) gives time to send SIGTERM; the build must stop, clean up and exit 130.
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nsleep 2\nexec /usr/bin/xorriso "$@"\n' >"$T/bin/xorriso"
+chmod +x "$T/bin/xorriso"
+PATH=$T/bin:$PATH "$CHAINBOOT" build --url $URL -o "$T/out/x.iso" >"$T/int.log" 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+check "interrupted build exits 130 (got $rc)" test $rc -eq 130
+check_match "interrupted build says so" 'interrupted; nothing was written' "$(cat "$T/int.log")"
+nothing_left "interrupted build"
+
 if [ "$(id -u)" != 0 ]; then
 	echo "skip read-only, full and block-device outputs (need root for mount/losetup)"
 	finish
