@@ -252,6 +252,11 @@ int site_set(struct site_config *c, const char *section, const char *key, const 
 	return site_set_in(c, section, key, value, where, NULL, d);
 }
 
+static bool site_section_known(const char *name)
+{
+	return !strcmp(name, "site") || !strcmp(name, "chain") || !strcmp(name, "image") || !strcmp(name, "server");
+}
+
 struct load_ctx {
 	struct site_config *c;
 	struct diag *d;
@@ -284,6 +289,19 @@ static char *load_reader(char *str, int num, void *stream)
 		str[0] = '\0'; /* skip it; reported after parsing */
 	}
 	x->max_line = num;
+	/* Section headers are checked here, so an unknown section is reported even
+	 * when it holds no key (inih calls the handler only for keys). */
+	const char *p = str + strspn(str, " \t");
+	const char *end = *p == '[' ? strchr(p, ']') : NULL;
+	if (end) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+		if (!site_section_known(name)) {
+			diag_add(x->d, -EINVAL, "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
+				 x->path, x->line, name);
+			x->rc = -EINVAL;
+		}
+	}
 	return str;
 }
 
@@ -299,6 +317,8 @@ static int load_handler(void *user, const char *section, const char *name, const
 		x->rc = -EINVAL;
 		return 1;
 	}
+	if (!site_section_known(section))
+		return 1; /* reported once, at its header, by load_reader() */
 	if (site_set_in(x->c, section, name, value, where, x->dir, x->d))
 		x->rc = -EINVAL;
 	return 1; /* keep going: show every error at once */

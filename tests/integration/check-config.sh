@@ -35,6 +35,7 @@ check_match "bad file: boolean at line 9" 'bad.ini:9: try_offered: "maybe" is no
 check_match "bad file: unknown key at line 10" 'bad.ini:10: \[chain\] colour: unknown key' "$out"
 check_match "bad file: layout name at line 13" 'bad.ini:13: layout: "../../etc" is not a layout name' "$out"
 check_match "bad file: arch at line 14" 'bad.ini:14: arch: "sparc" is not a list of architectures \(allowed: x86_64, arm64\)' "$out"
+check_match "bad file: empty unknown section at line 15" 'bad.ini:15: \[nonsense\]: unknown section' "$out"
 if grep -q 'configuration OK' <<<"$out"; then notok "bad file: not OK"; else ok "bad file: not OK"; fi
 
 printf '[chain]\nurl = http://198.51.100.1/a\nthis line has no equals sign\n' >"$T/syntax.ini"

@@ -82,7 +82,10 @@ int main(void)
 	rc = load_text("[image]\nlayout = My Layout\n", &c, &d);
 	ok(rc == -EINVAL, "layout name with spaces refused");
 	rc = load_text("[weird]\nx = 1\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, "[weird]: unknown section"), "unknown section");
+	ok(rc == -EINVAL && strstr(d.msg, ":1: [weird]: unknown section") && !strstr(d.msg, ":2:"),
+	   "unknown section reported once: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/\n[empty]\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":3: [empty]: unknown section"), "empty unknown section");
 	rc = load_text("[chain]\nurl = http://198.51.100.1/1\nurl = http://198.51.100.1/2\nurl = http://198.51.100.1/3\n"
 		       "url = http://198.51.100.1/4\nurl = http://198.51.100.1/5\nurl = http://198.51.100.1/6\n"
 		       "url = http://198.51.100.1/7\nurl = http://198.51.100.1/8\nurl = http://198.51.100.1/9\n"

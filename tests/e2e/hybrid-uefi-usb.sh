@@ -1,0 +1,9 @@
+#!/bin/bash
+# Hybrid image written to a USB stick, booted by OVMF from the USB disk (isohybrid GPT/ESP).
+. "$(dirname "$0")/lib.sh"
+e2e_require qemu-system-x86_64
+site_up 1
+img=$E2E_TMP/chainboot.iso
+build_image "$img" --url "$LIVE_URL" --user-class "$USER_CLASS" --layout hybrid
+boot_and_check uefi usb "$img" "OVMF USB disk (hybrid)"
+e2e_finish

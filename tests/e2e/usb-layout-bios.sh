@@ -1,0 +1,9 @@
+#!/bin/bash
+# usb layout (MBR disk, one FAT partition) booted by SeaBIOS from a USB disk: syslinux -> ipxe.lkrn.
+. "$(dirname "$0")/lib.sh"
+e2e_require qemu-system-x86_64
+site_up 1
+img=$E2E_TMP/chainboot.img
+build_image "$img" --url "$LIVE_URL" --user-class "$USER_CLASS" --layout usb
+boot_and_check bios usb "$img" "SeaBIOS USB disk (usb layout)"
+e2e_finish
