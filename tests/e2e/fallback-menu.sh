@@ -23,7 +23,7 @@ build_image "$img" --site "$site" --layout hybrid
 mac=$(mac_for 0)
 qemu_start uefi cd "$img" 1
 # the menu: match loosely (its wording is the builder's), on an item such as "Retry"
-wait_for "$QEMU_SERIAL" '[Rr]etry|chainboot:.*menu' "$BOOT_TIMEOUT"
+wait_for "$QEMU_SERIAL" '[Rr]etry' "$BOOT_TIMEOUT"
 rc=$?
 took=$((SECONDS - QEMU_START))
 qemu_stop
@@ -32,7 +32,7 @@ case $rc in
 1) why=" (not within ${BOOT_TIMEOUT}s)" ;;
 *) why=" (VM exited after ${took}s)" ;;
 esac
-check "all URLs dead: the local menu (Retry, or a chainboot: line naming the menu) appears on the serial console after ${took}s$why" [ "$rc" = 0 ]
+check "all URLs dead: the local menu (an item 'Retry') appears on the serial console after ${took}s$why" [ "$rc" = 0 ]
 check "all URLs dead: the menu is chainboot's (serial console shows 'chainboot')" \
 	grep -Eaq 'chainboot' "$QEMU_SERIAL"
 check "all URLs dead: site DHCP saw user class $USER_CLASS from $mac" dhcp_class_for "$mac" "$USER_CLASS"

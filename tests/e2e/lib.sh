@@ -71,7 +71,7 @@ show_log() {
 	printf '#   --- %s (%s, last %s lines)\n' "$title" "${file##*/}" "$n"
 	if [ -s "$file" ]; then
 		# strip ANSI escapes and CRs the firmware consoles emit
-		tail -n "$n" "$file" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' -e 's/^/#   /'
+		tail -n "$n" "$file" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' | awk '{ print "#   " $0 }'
 	else
 		printf '#   (empty)\n'
 	fi
