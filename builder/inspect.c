@@ -198,7 +198,8 @@ static void iso_susp(const struct iso *iso, const uint8_t *sua, size_t len, stru
 		} else if (sua[q] == 'S' && sua[q + 1] == 'T') {
 			return;
 		} else if (sua[q] == 'C' && sua[q + 1] == 'E' && el >= 28 && depth < ISO_CE_MAX) {
-			uint64_t off = (uint64_t)le32(sua + q + 4) * ISO_SECTOR + le32(sua + q + 12);
+			uint64_t off = (uint64_t)le32(sua + q + 4) * ISO_SECTOR +
+				       le32(sua + q + 12);
 			uint32_t celen = le32(sua + q + 20);
 			uint8_t *ce;
 
@@ -432,8 +433,9 @@ static int iso_open(const struct img *im, struct iso *iso, json_t *jiso, struct 
 			/* Logical block size (both-endian at 128): El Torito and our
 			 * reader assume 2048, as every CD/DVD image has. */
 			if (le16(vd + 128) != ISO_SECTOR)
-				return diag_set(d, -ENOTSUP, "ISO 9660 logical block size %u is not "
-						"supported (only 2048)", le16(vd + 128));
+				return diag_set(d, -ENOTSUP, "ISO 9660 logical block size "
+						"%u is not supported (only 2048)",
+						le16(vd + 128));
 			while (n && (vd[40 + n - 1] == ' ' || vd[40 + n - 1] == 0))
 				n--;
 			jset(jiso, "volume_id", jstr_n(vd + 40, n));
@@ -876,7 +878,7 @@ static void script_line(char *line, void *vctx)
 		return;
 	do
 		name = next_token(&s);
-	while (name && name[0] == '-' && name[1] == '-');
+	while (name && name[0] == '-');
 	if (!name)
 		return;
 	name = setting_name(name);
@@ -901,16 +903,41 @@ static void script_line(char *line, void *vctx)
 
 /* ---- examining one volume -------------------------------------------------- */
 
-/* Resolve a name from a syslinux config: absolute, or relative to its dir. */
+/* Resolve a name from a syslinux config: absolute, or relative to the config's
+ * directory; "." and ".." components are folded (never above the root). */
 static void cfg_resolve(const char *cfgpath, const char *name, char *out, size_t outsz)
 {
+	char tmp[INSPECT_LINE_MAX], *save = NULL, *comp;
 	const char *slash = strrchr(cfgpath, '/');
 	int dirlen = slash ? (int)(slash - cfgpath) : 0;
+	size_t o = 0;
 
 	if (name[0] == '/')
-		snprintf(out, outsz, "%s", name);
+		snprintf(tmp, sizeof(tmp), "%s", name);
 	else
-		snprintf(out, outsz, "%.*s/%s", dirlen, cfgpath, name);
+		snprintf(tmp, sizeof(tmp), "%.*s/%s", dirlen, cfgpath, name);
+	out[0] = '\0';
+	for (comp = strtok_r(tmp, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		size_t cl = strlen(comp);
+
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--;
+			out[o] = '\0';
+			continue;
+		}
+		if (cl + 2 > outsz - o)
+			break;
+		out[o++] = '/';
+		memcpy(out + o, comp, cl + 1);
+		o += cl;
+	}
+	if (!o)
+		snprintf(out, outsz, "/");
 }
 
 struct cand {
@@ -1314,7 +1341,8 @@ static void print_text(FILE *out, const json_t *root)
 			fprintf(out, "  El Torito: %s\n", jget_str(et, "error"));
 		else if (et)
 			fprintf(out, "  El Torito boot catalog at sector %lld:\n",
-				(long long)json_integer_value(json_object_get(et, "catalog_sector")));
+				(long long)json_integer_value(
+					json_object_get(et, "catalog_sector")));
 		else
 			fprintf(out, "  El Torito: none (not bootable as a CD)\n");
 		json_array_foreach(et ? json_object_get(et, "entries") : NULL, i, it) {
@@ -1332,7 +1360,8 @@ static void print_text(FILE *out, const json_t *root)
 				fprintf(out, " (%s)", jget_str(it, "file"));
 			if (esp)
 				fprintf(out, ", ESP image at byte %lld: %s",
-					(long long)json_integer_value(json_object_get(esp, "offset")),
+					(long long)json_integer_value(
+						json_object_get(esp, "offset")),
 					jget_str(esp, "filesystem") ? jget_str(esp, "filesystem")
 								    : "no file system");
 			fprintf(out, "\n");
@@ -1527,20 +1556,19 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 		add_fat_volume(vols, &nv, INSPECT_VOLS_MAX, &im, 0, "FAT file system");
 	} else {
 		rc = diag_set(d, -EINVAL,
-			      "%s: not an ISO 9660 image, disk image, FAT image or iPXE binary%s%s%s",
+			      "%s: not an ISO 9660 image, disk image, FAT image or iPXE "
+			      "binary%s%s%s",
 			      path, fstype[0] ? " (it holds a " : "", fstype,
 			      fstype[0] ? " file system)" : "");
 		goto err;
 	}
 
 	/* FAT partitions (the ESP of a hybrid image or USB stick). */
-	{
-		const json_t *t, *p;
+	for (i = 0; i < json_array_size(tables); i++) {
+		const json_t *t = json_array_get(tables, i), *p;
 		size_t k;
 
-		json_array_foreach(tables, i, t) json_array_foreach(json_object_get(t, "partitions"),
-								    k, p)
-		{
+		json_array_foreach(json_object_get(t, "partitions"), k, p) {
 			const char *fs = jget_str(p, "filesystem");
 			char name[128];
 

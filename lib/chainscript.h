@@ -17,7 +17,11 @@
 #define CHAINSCRIPT_QUOTE_SIZE(n) (4 * (n) + 4)
 
 /* Render the chain script: tmpl is the template text (scripts/chain.ipxe.in); every
- * @NAME@ placeholder is replaced from c; unknown placeholders are an error (-EINVAL, d says which and at which line).
+ * @NAME@ placeholder is replaced from c; unknown placeholders are an error (-EINVAL,
+ * d says which and at which line). Placeholders: @SETTINGS@ (alone on its line,
+ * exactly once: the `set` lines carrying c's values) and @USER_CLASS@ (quoted class).
+ * c's strings and numbers are checked first (-EINVAL, d names the field); a result
+ * over CHAINSCRIPT_MAX bytes is -EFBIG.
  * *out is malloc'd, NUL-terminated. Returns 0 or -errno. */
 int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len,
 		       char **out, size_t *out_len, struct diag *d);

@@ -231,7 +231,6 @@ int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *l
 			  struct diag *d)
 {
 	struct tmpl_scan s = { 0 };
-	enum ipxebin_kind kind = loc->kind;
 
 	tmpl_scan(data, len, -1, &s);
 	if (s.with_class > 1)
@@ -249,7 +248,7 @@ int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *l
 				"no iPXE DHCP request template (options 53, 60 \"PXEClient\", "
 				"77, 55) found: not an iPXE binary");
 	*loc = s.first;
-	loc->kind = kind;
+	loc->kind = IPXEBIN_UNKNOWN; /* the caller knows what the bytes are */
 	loc->block = -1;
 	return 0;
 }
@@ -298,8 +297,9 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
 	memset(loc, 0, sizeof(*loc));
 	if (kind != IPXEBIN_UNKNOWN) {
 		/* EFI iPXE is not compressed: the template is in the file as built. */
+		rc = ipxebin_find_template(buf, len, loc, d);
 		loc->kind = kind;
-		return ipxebin_find_template(buf, len, loc, d);
+		return rc;
 	}
 	rc = zbin_parse(buf, len, &z, &zd);
 	if (rc < 0) {
@@ -307,7 +307,6 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
 
 		/* Not packed: maybe an uncompressed iPXE build in a format we do not
 		 * classify; its template would be in the raw bytes. */
-		loc->kind = IPXEBIN_UNKNOWN;
 		if (ipxebin_find_template(buf, len, loc, &td) == 0)
 			return 0;
 		/* A .lkrn header, or a chain that failed only its CRC, means a
@@ -315,8 +314,8 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
 		if (z.prefix == ZBIN_PREFIX_LKRN || rc == -EBADMSG)
 			return diag_set(d, rc, "%s", zd.msg);
 		return diag_set(d, -ENOENT,
-				"not an iPXE binary: neither an EFI PE image nor a packed BIOS "
-				"image, and no DHCP request template in its bytes");
+				"not an iPXE binary: neither an EFI PE image nor a complete packed "
+				"BIOS image, and no DHCP request template in its bytes");
 	}
 	kind = ipxebin_bios_kind(&z);
 	for (i = 0; i < z.nblocks; i++) {

@@ -45,7 +45,7 @@ const char *ipxebin_kind_name(enum ipxebin_kind kind);
  * 53 (message type, length 1), holds option 60 starting "PXEClient" and option 55,
  * and ends with option 255; option 77 inside it is the user-class. Matching on the
  * template's structure, not on "iPXE", finds a rebranded class of any length.
- * Fills loc (block = -1, kind untouched). Returns 0, -ENOENT (no template, or a
+ * Fills loc (block = -1, kind = IPXEBIN_UNKNOWN). Returns 0, -ENOENT (no template, or a
  * template without option 77), -EEXIST (more than one template). */
 int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *loc,
 			  struct diag *d);

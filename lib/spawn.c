@@ -11,7 +11,7 @@
  * headers are included with quotes, so the build must use -iquote lib. */
 #include <spawn.h>
 #ifndef _SPAWN_H
-#error "lib/spawn.h hides the system <spawn.h>: compile with -iquote lib -iquote builder instead of -Ilib -Ibuilder"
+#error "lib/spawn.h hides the system <spawn.h>: use -iquote lib, not -Ilib"
 #endif
 #include <stdio.h>
 #include <stdbool.h>
