@@ -422,7 +422,7 @@ qemu_start() {
 	esac
 	for ((i = 0; i < nnics; i++)); do
 		q+=(-netdev "tap,id=net$i,ifname=tap$i,script=no,downscript=no"
-			-device "virtio-net-pci,netdev=net$i,mac=$(mac_for "$i"),bootindex=$((10 + i))")
+			-device "${E2E_NIC_MODEL:-virtio-net-pci},netdev=net$i,mac=$(mac_for "$i"),bootindex=$((10 + i))")
 		# the aarch64 machine has no use for QEMU's x86 EFI NIC ROMs
 		[ "$fw" = arm64 ] && q[${#q[@]} - 1]+=",romfile="
 	done
