@@ -26,7 +26,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) \
-             -iquote lib -iquote builder -iquote tests/unit $(PKG_CFLAGS) -MMD -MP
+             -iquote lib -iquote builder -iquote server -iquote tests/unit $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 ifeq ($(V),1)
@@ -37,25 +37,32 @@ endif
 
 LIB_SRC     := $(wildcard lib/*.c)
 BUILDER_SRC := $(filter-out builder/main.c,$(wildcard builder/*.c))
+SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all image check asan install deps tests clean compile_commands.json
-all: $(BUILD)/chainboot
+all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libcb.a: $(LIB_OBJ) $(BUILDER_OBJ)
+$(BUILD)/libcb.a: $(LIB_OBJ) $(BUILDER_OBJ) $(SERVER_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libcb.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libcb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -64,7 +71,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-tests: $(BUILD)/chainboot $(UNIT_BIN)
+tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -88,6 +95,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chainboot/layouts \
 		$(DESTDIR)$(PREFIX)/share/chainboot/scripts $(DESTDIR)$(PREFIX)/share/chainboot/examples
 	install -m 755 $(BUILD)/chainboot $(DESTDIR)$(PREFIX)/bin/chainboot
+	$(if $(DAEMON),install -m 755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/chainbootd)
 	install -m 644 layouts/*.layout $(DESTDIR)$(PREFIX)/share/chainboot/layouts/
 	install -m 644 scripts/*.in $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
 	install -m 755 scripts/deps.sh $(DESTDIR)$(PREFIX)/share/chainboot/scripts/

@@ -2,6 +2,7 @@
  * and its checks. Input is a user's file: every value is validated, nothing is guessed. */
 #include "siteconf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -23,6 +24,15 @@ void site_defaults(struct site_config *c)
 	c->try_offered = true;
 	snprintf(c->layout, sizeof(c->layout), "hybrid");
 	c->arch = SITE_ARCH_X86_64 | SITE_ARCH_ARM64;
+	c->http_port = 80;
+	c->proxydhcp = true;
+	c->tftp = true;
+	snprintf(c->boot_root, sizeof(c->boot_root), "/srv/chainboot");
+	snprintf(c->user, sizeof(c->user), "nobody");
+	snprintf(c->efi_binary, sizeof(c->efi_binary), "snponly");
+	snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "auto");
+	c->tftp_max = 256;
+	c->http_max = 1024;
 }
 
 void site_clear_urls(struct site_config *c)
@@ -156,6 +166,100 @@ static int copy_path(char *dst, size_t dstsz, const char *v, const char *base_di
 	return n < 0 || (size_t)n >= dstsz ? -ENAMETOOLONG : 0;
 }
 
+static bool name_ok(const char *v, size_t max, const char *extra)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr(extra, v[i]))
+			return false;
+	return true;
+}
+
+static int server_key(struct site_config *c, const char *key, const char *value, const char *where,
+		      const char *base_dir, struct diag *d)
+{
+	struct in_addr a;
+	unsigned n;
+
+#define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
+	if (!strcmp(key, "listen")) {
+		if (inet_pton(AF_INET, value, &a) != 1 || a.s_addr == htonl(INADDR_ANY) ||
+		    a.s_addr == htonl(INADDR_BROADCAST))
+			return BAD("\"%s\" is not an IPv4 address of this host (e.g. 198.51.100.1)", where, key, value);
+		snprintf(c->listen, sizeof(c->listen), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "interface")) {
+		char buf[256], *save = NULL;
+		unsigned cnt = 0;
+		if (strlen(value) >= sizeof(buf))
+			return BAD("list too long", where, key);
+		strcpy(buf, value);
+		for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+			if (!name_ok(t, 15, "_.:-"))
+				return BAD("\"%s\" is not an interface name (at most 15 of A-Z a-z 0-9 _ . : -)", where, key, t);
+			if (cnt >= SITE_MAX_IFACES)
+				return BAD("more than %d interfaces", where, key, SITE_MAX_IFACES);
+			snprintf(c->interfaces[cnt++], sizeof(c->interfaces[0]), "%s", t);
+		}
+		c->n_interfaces = cnt;
+		return 0;
+	}
+	if (!strcmp(key, "user")) {
+		if (!name_ok(value, 32, "_-.") || isdigit((unsigned char)value[0]))
+			return BAD("\"%s\" is not a user name", where, key, value);
+		snprintf(c->user, sizeof(c->user), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "efi_binary")) {
+		if (strcmp(value, "snponly") && strcmp(value, "ipxe"))
+			return BAD("\"%s\" is unknown (allowed: snponly, ipxe)", where, key, value);
+		snprintf(c->efi_binary, sizeof(c->efi_binary), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "uefi_strategy")) {
+		if (strcmp(value, "auto") && strcmp(value, "4011") && strcmp(value, "option43"))
+			return BAD("\"%s\" is unknown (allowed: auto, 4011, option43)", where, key, value);
+		snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "proxydhcp") || !strcmp(key, "tftp")) {
+		if (parse_bool(value, key[0] == 'p' ? &c->proxydhcp : &c->tftp))
+			return BAD("\"%s\" is not yes or no", where, key, value);
+		return 0;
+	}
+	if (!strcmp(key, "boot_root") || !strcmp(key, "inventory")) {
+		char *dst = key[0] == 'b' ? c->boot_root : c->inventory;
+		if (!*value && key[0] == 'i') {
+			dst[0] = '\0';
+			return 0;
+		}
+		if (!*value || copy_path(dst, PATH_MAX, value, base_dir))
+			return BAD("\"%s\" is not a usable path", where, key, value);
+		return 0;
+	}
+	struct { const char *k; unsigned *p; unsigned min, max; } nums[] = {
+		{ "http_port", &c->http_port, 1, 65535 },
+		{ "tftp_max", &c->tftp_max, 1, 65536 },
+		{ "http_max", &c->http_max, 1, 65536 },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].k))
+			continue;
+		if (parse_uint(value, nums[i].min, nums[i].max, &n))
+			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value, nums[i].min,
+				   nums[i].max);
+		*nums[i].p = n;
+		return 0;
+	}
+	return diag_add(d, -EINVAL, "%s: [server] %s: unknown key (see examples/site.ini for the keys of [server])",
+			where, key);
+#undef BAD
+}
+
 /* base_dir: where relative paths in this value start (the site file's directory, or
  * NULL for the command line's current directory). */
 static int site_set_in(struct site_config *c, const char *section, const char *key,
@@ -235,8 +339,8 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 			return 0;
 		}
 	} else if (!strcmp(section, "server")) {
-		/* Read by chainbootd; the builder accepts the section so one file serves both. */
-		return 0;
+		/* Read by chainbootd; the builder checks it too, so one file serves both. */
+		return server_key(c, key, value, where, base_dir, d);
 	} else {
 		return diag_add(d, -EINVAL, "%s: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
 				where, section);

@@ -11,6 +11,7 @@
 #define SITE_URL_MAX 1024
 #define SITE_CLASS_MAX 255 /* DHCP option length is one byte */
 #define SITE_LABEL_MAX 11  /* FAT volume label; also used as ISO volume id */
+#define SITE_MAX_IFACES 8
 
 enum site_arch {
 	SITE_ARCH_X86_64 = 1u << 0, /* BIOS and UEFI x86_64 */
@@ -35,6 +36,20 @@ struct site_config {
 	unsigned arch; /* SITE_ARCH_* bits */
 	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
 	char output[PATH_MAX];
+	/* [server] (chainbootd) */
+	char listen[16];         /* IPv4 address served on: next-server, option 54, URLs */
+	char interfaces[SITE_MAX_IFACES][16]; /* proxyDHCP only on these ("" = all) */
+	unsigned n_interfaces;
+	unsigned http_port;
+	bool proxydhcp;          /* answer PXE clients on ports 67/4011 */
+	bool tftp;               /* serve TFTP on port 69 */
+	char boot_root[PATH_MAX]; /* extra files served read-only by TFTP and HTTP */
+	char inventory[PATH_MAX]; /* "" = every machine is unknown and gets the menu */
+	char user[33];           /* drop to this user after binding */
+	char efi_binary[16];     /* "snponly" or "ipxe": for vendor iPXE / PXE on UEFI x86_64 */
+	char uefi_strategy[16];  /* "auto", "4011" or "option43" (see README) */
+	unsigned tftp_max;       /* concurrent TFTP transfers */
+	unsigned http_max;       /* concurrent HTTP connections */
 	/* where the values came from, for messages */
 	char source[PATH_MAX];
 };

@@ -1,0 +1,19 @@
+/* log: one line per event, key=value, on stderr (journald-friendly). */
+#ifndef CB_LOG_H
+#define CB_LOG_H
+
+#include <stdarg.h>
+
+/* log_event("tftp", "client=%s file=%s status=%s bytes=%zu", ...): prints
+ * "event=tftp client=... file=..." with a timestamp unless stderr is the journal.
+ * Values that may contain spaces or quotes must go through log_quote() first. */
+void log_event(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Quote a value for a key=value line: bare if it is plain, else "..." with \" \\ and
+ * \xNN for control bytes; always NUL-terminated, truncated with "…" if it does not fit. */
+const char *log_quote(const char *in, char *buf, unsigned bufsz);
+
+/* Lower the minimum: log_set_quiet(1) drops "debug" events (event names ending in ".debug"). */
+void log_set_quiet(int quiet);
+
+#endif
