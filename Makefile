@@ -39,6 +39,8 @@ LIB_SRC     := $(wildcard lib/*.c)
 BUILDER_SRC := $(filter-out builder/main.c,$(wildcard builder/*.c))
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+TOOL_SRC    := $(wildcard tests/tools/*.c)
+TOOL_BIN    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o)
@@ -66,12 +68,18 @@ $(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libcb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Test clients (DHCP, TFTP, HTTP) that speak to the daemon in integration tests.
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN)
+tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	$(Q)scripts/deps.sh
