@@ -3,6 +3,7 @@
 #   make image        install dependencies, build, and make out/chainboot.iso from examples/site.ini
 #   make check        install dependencies and run every test (ends with "N passed, N failed")
 #   make asan         the same binaries with AddressSanitizer + UBSan in build/asan
+#   make fuzz FUZZ_TIME=60   libFuzzer harnesses (clang) in build/fuzz, each run FUZZ_TIME seconds
 #   make install PREFIX=/usr/local
 #   make compile_commands.json   (bear)
 
@@ -48,7 +49,7 @@ SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all image check asan install deps tests clean compile_commands.json
+.PHONY: all image check asan install deps tests clean compile_commands.json fuzz
 all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
@@ -98,6 +99,40 @@ check: deps
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan all
+
+# Fuzzing: each tests/fuzz/fuzz_*.c with the parsers it drives, clang libFuzzer + ASan +
+# UBSan, seeded from the iPXE binaries (tests/fuzz/mkcorpus.sh) and, when present, the
+# checked-in seeds in tests/fuzz/corpus/NAME (read-only: new units go to build/), with
+# tests/fuzz/NAME.dict if there is one, FUZZ_TIME seconds each.
+FUZZ_TIME  ?= 60
+FUZZ_CC    ?= clang
+FUZZ_DIR   := $(BUILD)/fuzz
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
+              server/tftpproto.c lib/dhcpopt.c \
+              server/httpparse.c server/template.c server/inventory.c lib/chainscript.c
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined -iquote lib -iquote server $(PKG_CFLAGS)
+FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h server/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(FUZZ_IPXE)
+	$(Q)set -e; for h in $(FUZZ_BIN); do n=$${h##*/fuzz_}; \
+		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+		dict=tests/fuzz/$$n.dict; [ -f $$dict ] || dict=tests/fuzz/ipxe.dict; \
+		seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$n; \
+		$$h -max_total_time=$(FUZZ_TIME) -max_len=131072 -rss_limit_mb=2048 -timeout=20 \
+			-print_final_stats=1 -dict=$$dict -artifact_prefix=$(FUZZ_DIR)/$$n- \
+			$(FUZZ_DIR)/corpus/$$n $$seeds 2>$(FUZZ_DIR)/$$n.log || { tail -n 40 $(FUZZ_DIR)/$$n.log; exit 1; }; \
+		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_DIR)/$$n.log; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chainboot/layouts \

@@ -1,5 +1,6 @@
-/* plan: site config + layout -> the exact files and parameters of one image. Pure
- * decisions and file look-ups; nothing is written here (that is image.c's job). */
+/* plan: site config + layout -> the exact files and parameters of one image. Decisions
+ * and file look-ups; nothing of the image is written here (that is image.c's job). The
+ * one write is to the rebranded-binary cache (lib/ipxecache), outside the image. */
 #include "plan.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "chainscript.h"
+#include "ipxecache.h"
+#include "rebrand.h"
 
 int plan_read_file(const char *path, size_t max, char **out, size_t *len, struct diag *d)
 {
@@ -199,6 +202,23 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	rc = plan_find_ipxe_dir(c, p->ipxe_dir, sizeof(p->ipxe_dir), d);
 	if (rc)
 		return rc;
+	/* Rebranded binaries send our class from their first DHCP request (also when a
+	 * PXE ROM loads them, and in the iPXE shell); the script's `set user-class` only
+	 * acts once it runs. A class longer than "iPXE" does not fit in place. */
+	p->rebrand = c->rebrand != SITE_REBRAND_NO;
+	if (p->rebrand && strlen(c->user_class) > REBRAND_CLASS_MAX) {
+		if (c->rebrand == SITE_REBRAND_YES)
+			return diag_set(d, -EINVAL, "rebrand = yes, but user_class \"%s\" is longer than the %d "
+					"bytes a prebuilt iPXE binary holds", c->user_class, REBRAND_CLASS_MAX);
+		p->rebrand = false;
+		snprintf(p->note, sizeof(p->note),
+			 "user-class \"%.64s%s\" is %zu bytes, longer than the %d a prebuilt iPXE binary holds: the "
+			 "image carries stock binaries, which ask DHCP as \"iPXE\" until the chain script's `set "
+			 "user-class` runs. For the class from the first request, use `chainboot build-ipxe` "
+			 "(then --ipxe-dir), or a class of 1-%d bytes",
+			 c->user_class, strlen(c->user_class) > 64 ? "…" : "", strlen(c->user_class),
+			 REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
+	}
 
 	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
 	rc = plan_read_file(tmpl_path, 1 << 20, &tmpl, &tmpl_len, d);
@@ -211,6 +231,7 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 
 	for (unsigned i = 0; i < l->n_entries; i++) {
 		const struct layout_entry *e = &l->entries[i];
+		char hashed[PATH_MAX] = "";
 		struct plan_file *f;
 		struct stat st;
 
@@ -227,6 +248,17 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 					      "scripts/deps.sh, or give --ipxe-dir DIR with Debian's ipxe package binaries",
 					      e->name, p->ipxe_dir, l->name, e->line);
 				goto err;
+			}
+			/* The ids hash the stock binary's path: where the cache lives must not
+			 * change the image (the class is in the hashed script anyway). */
+			snprintf(hashed, sizeof(hashed), "%s", f->src);
+			if (p->rebrand) {
+				rc = ipxecache_get(hashed, c->user_class, f->src, sizeof(f->src), NULL, d);
+				if (rc) {
+					diag_add(d, rc, "(to put stock iPXE binaries into the image instead, give "
+						 "--no-rebrand or set [image] rebrand = no)");
+					goto err;
+				}
 			}
 			break;
 		case LAYOUT_SRC_SYSLINUX:
@@ -250,7 +282,7 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 			f->len = (size_t)st.st_size;
 			if (st.st_mtime > newest)
 				newest = st.st_mtime;
-			h = fnv1a(h, f->src, strlen(f->src));
+			h = fnv1a(h, hashed[0] ? hashed : f->src, strlen(hashed[0] ? hashed : f->src));
 			h = fnv1a(h, &st.st_size, sizeof(st.st_size));
 			h = fnv1a(h, &st.st_mtime, sizeof(st.st_mtime));
 		} else if (e->src == LAYOUT_SRC_SCRIPT) {

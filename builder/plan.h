@@ -32,6 +32,8 @@ struct plan {
 	bool esp;      /* the image gets an ESP */
 	time_t epoch;  /* every timestamp in the image */
 	uint32_t serial; /* FAT serial / MBR id, derived from the content */
+	bool rebrand;    /* iPXE binaries are rebranded copies (from the cache) */
+	char note[768];  /* something the user should know, not an error ("" if none) */
 };
 
 /* Directories searched for iPXE binaries when none is configured, in order. */
@@ -39,7 +41,9 @@ int plan_find_ipxe_dir(const struct site_config *c, char *out, size_t outsz, str
 
 /* Build the plan: choose the entries for c->arch, resolve every source file (iPXE,
  * syslinux), render templates and the chain script from datadir/scripts, and fix the
- * epoch (SOURCE_DATE_EPOCH, else the newest input file's mtime) and serial. */
+ * epoch (SOURCE_DATE_EPOCH, else the newest input file's mtime) and serial. iPXE
+ * binaries are replaced by copies rebranded to c->user_class (c->rebrand), made or
+ * found in the cache (lib/ipxecache); a cache entry keeps the stock file's mtime. */
 int plan_make(const struct site_config *c, const struct layout *l, const char *datadir,
 	      struct plan *p, struct diag *d);
 

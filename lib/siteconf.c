@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebrand.h"
+
 void site_defaults(struct site_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -328,6 +330,16 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 				return BAD("\"%s\" is not a list of architectures (allowed: x86_64, arm64)", where, key, value);
 			return 0;
 		}
+		if (!strcmp(key, "rebrand")) {
+			bool b;
+			if (!strcasecmp(value, "auto"))
+				c->rebrand = SITE_REBRAND_AUTO;
+			else if (!parse_bool(value, &b))
+				c->rebrand = b ? SITE_REBRAND_YES : SITE_REBRAND_NO;
+			else
+				return BAD("\"%s\" is not yes, no or auto", where, key, value);
+			return 0;
+		}
 		if (!strcmp(key, "ipxe_dir") || !strcmp(key, "output")) {
 			char *dst = key[0] == 'i' ? c->ipxe_dir : c->output;
 			if (!*value && key[0] == 'i') {
@@ -463,8 +475,18 @@ int site_load(struct site_config *c, const char *path, struct diag *d)
 
 int site_validate(const struct site_config *c, struct diag *d)
 {
+	int rc = 0;
+
 	if (c->n_urls == 0)
-		return diag_add(d, -EINVAL, "%s: no inventory URL: give one with [chain] url = http://… or --url",
-				c->source[0] ? c->source : "configuration");
-	return 0;
+		rc = diag_add(d, -EINVAL, "%s: no inventory URL: give one with [chain] url = http://… or --url",
+			      c->source[0] ? c->source : "configuration");
+	/* A prebuilt binary is patched in place over "iPXE": room for 4 bytes. */
+	if (c->rebrand == SITE_REBRAND_YES && strlen(c->user_class) > REBRAND_CLASS_MAX)
+		rc = diag_add(d, -EINVAL, "%s: rebrand = yes, but user_class \"%s\" is %zu bytes and a prebuilt "
+			      "iPXE binary has room for %d: choose a class of 1-%d bytes, or rebrand = auto/no "
+			      "(the chain script's `set user-class` still sends it), or build iPXE with "
+			      "`chainboot build-ipxe`",
+			      c->source[0] ? c->source : "configuration", c->user_class, strlen(c->user_class),
+			      REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
+	return rc;
 }

@@ -18,6 +18,13 @@ enum site_arch {
 	SITE_ARCH_ARM64 = 1u << 1,  /* UEFI arm64 */
 };
 
+/* [image] rebrand: put iPXE binaries rebranded to user_class into images. */
+enum site_rebrand {
+	SITE_REBRAND_AUTO = 0, /* when the class fits a prebuilt binary (1-4 bytes), else stock */
+	SITE_REBRAND_YES,      /* always; a class that does not fit is an error */
+	SITE_REBRAND_NO,       /* stock binaries: the chain script's `set user-class` only */
+};
+
 struct site_config {
 	/* [site] */
 	char user_class[SITE_CLASS_MAX + 1]; /* DHCP option 77 our iPXE sends */
@@ -35,6 +42,7 @@ struct site_config {
 	char layout[64];
 	unsigned arch; /* SITE_ARCH_* bits */
 	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
+	enum site_rebrand rebrand;
 	char output[PATH_MAX];
 	/* [server] (chainbootd) */
 	char listen[16];         /* IPv4 address served on: next-server, option 54, URLs */
@@ -71,6 +79,9 @@ void site_clear_urls(struct site_config *c);
 
 /* Checks that need the whole config (e.g. at least one URL). */
 int site_validate(const struct site_config *c, struct diag *d);
+
+/* "auto", "yes", "no". */
+const char *site_rebrand_str(enum site_rebrand r);
 
 /* "x86_64 arm64" style text for an arch mask. */
 const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz);

@@ -38,6 +38,9 @@ uint64_t loop_now_ms(const struct loop *l);
 void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loop_timer_fn fn, void *arg);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 bool loop_timer_armed(const struct loop_timer *t);
+/* Make room for n armed timers at once (services call it with their caps at start, so
+ * arming never allocates later). Returns 0 or -ENOMEM. */
+int loop_timer_reserve(struct loop *l, size_t n);
 
 /* Deliver signo through the loop (signalfd), not as an asynchronous handler. */
 int loop_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);

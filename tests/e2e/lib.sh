@@ -511,3 +511,148 @@ check_boot_evidence() {
 			grep -Eaq 'chainboot: chain script starting' "$QEMU_SERIAL"
 	fi
 }
+
+# ================================================================ chainbootd (chain-*.sh)
+# Added for the network-boot chain scenarios. chainbootd runs in a namespace of its own
+# on 198.51.100.2, joined to br0 by a veth pair: another host on the site's LAN, beside
+# the site DHCP (dnsmasq on 198.51.100.1, addresses only, nothing of PXE).
+CBD_IP=198.51.100.2
+CBD_PORT=8080
+CBD_NS=
+CBD_PID=
+CBD_LOG=
+CBD_DIR=
+CHAINBOOTD=${CHAINBOOTD:-$(dirname "$CHAINBOOT")/chainbootd}
+
+# cbd_net: the server's namespace and the veth pair (cb0 there, cbbr0 on br0).
+cbd_net() {
+	CBD_NS=cbsrv-$$-$RANDOM
+	# newest first at exit: chainbootd and QEMU (e2e_cleanup), then this namespace
+	trap 'e2e_cleanup; ip netns delete "$CBD_NS" 2>/dev/null' EXIT
+	if ! { ip netns add "$CBD_NS" &&
+		ip netns exec "$CBD_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
+		ip -n "$CBD_NS" link set lo up &&
+		ip -n "$E2E_NS" link add cbbr0 type veth peer name cb0 netns "$CBD_NS" &&
+		ip -n "$E2E_NS" link set cbbr0 master br0 && ip -n "$E2E_NS" link set cbbr0 up &&
+		ip -n "$CBD_NS" addr add "$CBD_IP/24" dev cb0 && ip -n "$CBD_NS" link set cb0 up; }; then
+		not_ok "$E2E_NAME: chainbootd's namespace and veth on br0"
+		exit 1
+	fi
+	CBD_DIR=$E2E_TMP/cbd
+	mkdir -p "$CBD_DIR/root"
+	# chainbootd reads its inventory again (SIGHUP) as the unprivileged user
+	chmod 711 "$E2E_TMP"
+}
+
+# cbd_start ARGS...: chainbootd --listen 198.51.100.2 --http-port 8080 --interface cb0
+# --boot-root $CBD_DIR/root ARGS; waits for its start line. Logs to $CBD_LOG.
+cbd_start() {
+	[ -n "$CBD_NS" ] || cbd_net
+	if [ ! -x "$CHAINBOOTD" ]; then
+		not_ok "$E2E_NAME: $CHAINBOOTD is built (make)"
+		exit 1
+	fi
+	chmod -R a+rX "$CBD_DIR"
+	CBD_LOG=$E2E_TMP/chainbootd.log
+	: >"$CBD_LOG"
+	local -a extra=()
+	[ -n "$IPXE_DIR" ] && extra=(--ipxe-dir "$IPXE_DIR")
+	CHAINBOOT_DATADIR=$E2E_ROOT ip netns exec "$CBD_NS" "$CHAINBOOTD" --listen "$CBD_IP" --http-port "$CBD_PORT" \
+		--interface cb0 --boot-root "$CBD_DIR/root" --user nobody "${extra[@]}" "$@" >"$CBD_LOG" 2>&1 &
+	CBD_PID=$!
+	track "$CBD_PID"
+	if ! wait_for "$CBD_LOG" 'event=start ' 60; then
+		not_ok "$E2E_NAME: chainbootd starts ($*)"
+		show_log "chainbootd" "$CBD_LOG" 20
+		exit 1
+	fi
+	ok "chainbootd started on $CBD_IP ($*)"
+}
+
+# cbd_stop: end chainbootd (SIGTERM, by PID) and check that it exited cleanly.
+cbd_stop() {
+	[ -n "$CBD_PID" ] || return 0
+	local rc i
+	kill -TERM "$CBD_PID" 2>/dev/null
+	for i in $(seq 1 50); do
+		kill -0 "$CBD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$CBD_PID" 2>/dev/null
+	rc=$?
+	untrack "$CBD_PID"
+	CBD_PID=
+	check "chainbootd stops cleanly on SIGTERM (status $rc)" test "$rc" = 0
+}
+
+# cbd_saw REGEX: chainbootd logged a matching line.
+cbd_saw() { grep -Eaq -- "$1" "$CBD_LOG"; }
+# cbd_wait REGEX TIMEOUT: wait for such a line (0 found, 1 timeout, 2 VM gone).
+cbd_wait() { wait_for "$CBD_LOG" "$1" "$2"; }
+
+# cbd_check DESC REGEX: a check on chainbootd's log; on failure its tail is shown too.
+cbd_check() {
+	local desc=$1 re=$2
+	if cbd_saw "$re"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		show_log "chainbootd log" "$CBD_LOG" 25
+		[ -n "$QEMU_SERIAL" ] && show_log "serial console" "$QEMU_SERIAL" 15
+		show_log "site DHCP log" "$E2E_TMP/dnsmasq.log" 10
+	fi
+}
+
+# qemu_net_start FIRMWARE ROM MAC TAG [-- EXTRA]: a diskless VM that boots from its NIC.
+#   FIRMWARE bios (SeaBIOS) | uefi (OVMF); ROM vendor (QEMU's own iPXE ROM, Debian
+#   ipxe-qemu) | none (the firmware's own PXE; OVMF has a virtio-net driver).
+# SeaBIOS (graphics=off: its serial console) mirrors the text screen, so the vendor ROM's
+# console reaches the serial file too.
+qemu_net_start() {
+	local fw=$1 rom=$2 mac=$3 tag=$4 romopt=
+	shift 4
+	[ "${1:-}" = -- ] && shift
+	QEMU_SERIAL=$E2E_TMP/$tag.serial
+	QEMU_MON=$E2E_TMP/$tag.mon
+	: >"$QEMU_SERIAL"
+	[ "$rom" = none ] && romopt=,romfile=
+	local -a q
+	case $fw in
+	bios) q=(qemu-system-x86_64 -M pc,graphics=off -m 256) ;;
+	uefi)
+		cp "$OVMF_VARS" "$E2E_TMP/ovmf-vars-$tag.fd"
+		q=(qemu-system-x86_64 -M q35 -m 256
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$E2E_TMP/ovmf-vars-$tag.fd") ;;
+	*) echo "qemu_net_start: unknown firmware $fw" >&2; return 2 ;;
+	esac
+	q+=(-accel tcg -smp 1 -display none -no-reboot -no-user-config -nodefaults -vga std
+		-serial "file:$QEMU_SERIAL" -monitor "unix:$QEMU_MON,server=on,wait=off"
+		-netdev tap,id=net0,ifname=tap0,script=no,downscript=no
+		-device "virtio-net-pci,netdev=net0,mac=$mac,bootindex=1$romopt" "$@")
+	printf '%q ' "${q[@]}" >"$QEMU_SERIAL.cmd"
+	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "${q[@]}" \
+		</dev/null >"$QEMU_SERIAL.qemu" 2>&1 &
+	QEMU_PID=$!
+	track "$QEMU_PID"
+	QEMU_START=$SECONDS
+}
+
+# site_dhcp_start_with ARGS...: the site DHCP as dhcp_start starts it, plus ARGS (for a
+# scenario that needs the site's DHCP configured differently, e.g. keyed on iPXE).
+site_dhcp_start_with() {
+	: >"$E2E_TMP/dnsmasq.log"
+	ip netns exec "$E2E_NS" dnsmasq --no-daemon --conf-file=/dev/null --no-hosts --no-resolv \
+		--port=0 --bind-interfaces --interface=br0 --except-interface=lo \
+		--dhcp-range=198.51.100.100,198.51.100.199,1h --dhcp-authoritative \
+		--log-dhcp --log-facility="$E2E_TMP/dnsmasq.log" \
+		--dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" \
+		--user=root --group=root "$@" \
+		>"$E2E_TMP/dnsmasq.out" 2>&1 &
+	track $!
+	wait_for "$E2E_TMP/dnsmasq.log" 'DHCP, IP range 198\.51\.100\.100' 10 || {
+		not_ok "$E2E_NAME: site DHCP (dnsmasq $*) starts"
+		show_log "dnsmasq output" "$E2E_TMP/dnsmasq.out"
+		exit 1
+	}
+}

@@ -11,9 +11,10 @@ check_match "text: ISO 9660 hybrid" 'ISO 9660 image \(hybrid' "$out"
 check_match "text: El Torito BIOS entry" 'x86 BIOS, bootable, no emulation.*/isolinux/isolinux.bin' "$out"
 check_match "text: El Torito EFI entry" 'EFI, bootable, no emulation.*/efi.img' "$out"
 check_match "text: GPT partition" 'partition table: gpt' "$out"
-check_match "text: lkrn class" 'iPXE /ipxe.lkrn: packed BIOS .*user-class "iPXE"' "$out"
-check_match "text: BOOTX64 class" 'BOOTX64.EFI: EFI x86_64, user-class "iPXE"' "$out"
-check_match "text: BOOTAA64 class" 'BOOTAA64.EFI: EFI arm64, user-class "iPXE"' "$out"
+# build rebrands the binaries by default: they carry the site's class themselves.
+check_match "text: lkrn class" 'iPXE /ipxe.lkrn: packed BIOS .*user-class "LAB7"' "$out"
+check_match "text: BOOTX64 class" 'BOOTX64.EFI: EFI x86_64, user-class "LAB7"' "$out"
+check_match "text: BOOTAA64 class" 'BOOTAA64.EFI: EFI arm64, user-class "LAB7"' "$out"
 check_match "text: script sets the class" 'script /autoexec.ipxe: set user-class LAB7' "$out"
 check_match "text: first URL with &" 'cb-url0 http://198\.51\.100\.1/boot\.ipxe\?site=lab&x=1' "$out"
 check_match "text: second URL" 'cb-url1 http://198\.51\.100\.2/boot\.ipxe' "$out"
@@ -33,8 +34,8 @@ for v in d["volumes"]:
 PY
 )
 check_match "json: El Torito platforms" '^platforms x86 BIOS,EFI$' "$j"
-check_match "json: lkrn class" '^bin /ipxe.lkrn iPXE$' "$j"
-check_match "json: BOOTAA64 class" '^bin /EFI/BOOT/BOOTAA64.EFI iPXE$' "$j"
+check_match "json: lkrn class" '^bin /ipxe.lkrn LAB7$' "$j"
+check_match "json: BOOTAA64 class" '^bin /EFI/BOOT/BOOTAA64.EFI LAB7$' "$j"
 check_match "json: script class and URLs" "^script /autoexec.ipxe LAB7 http://198.51.100.1/boot.ipxe\\?site=lab&x=1 $U2\$" "$j"
 
 check "usb builds" "$CHAINBOOT" build --url $U2 --layout usb -o "$T/u.img"
@@ -43,7 +44,7 @@ check_match "usb: MBR partition with FAT" '1: start 1048576, .*file system vfat 
 check_match "usb: syslinux config" 'kernel /ipxe.lkrn initrd /autoexec.ipxe' "$out"
 check_match "usb: script URL" "cb-url0 $U2" "$out"
 
-check "efi builds" "$CHAINBOOT" build --url $U2 --layout efi -o "$T/e.img"
+check "efi builds (stock binaries)" "$CHAINBOOT" build --url $U2 --layout efi --no-rebrand -o "$T/e.img"
 check_match "efi: FAT image with BOOTX64" 'BOOTX64.EFI: EFI x86_64, user-class "iPXE"' "$("$CHAINBOOT" inspect "$T/e.img" 2>&1)"
 
 # A foreign image and single binaries.

@@ -33,7 +33,9 @@ check "hybrid: ESP is FAT (blkid)" sh -c "blkid -p -o value -s TYPE '$T/esp.img'
 mtype -i "$T/esp.img" ::/autoexec.ipxe >"$T/autoexec.ipxe" 2>/dev/null
 check "hybrid: ESP autoexec.ipxe is the chain script" cmp "$T/autoexec.ipxe" "$T/expected.ipxe"
 check "hybrid: ISO chain.ipxe is the same script" cmp "$T/chain.ipxe" "$T/expected.ipxe"
-check "hybrid: ESP BOOTX64.EFI is the iPXE binary" sh -c "mtype -i '$T/esp.img' ::/EFI/BOOT/BOOTX64.EFI | cmp - '$CHAINBOOT_IPXE_DIR/ipxe-amd64.efi'"
+# build rebrands by default (class CSTM): the ESP holds the rebranded copy of the binary.
+"$CHAINBOOT" rebrand -c CSTM "$CHAINBOOT_IPXE_DIR/ipxe-amd64.efi" "$T/x64-cstm.efi" >/dev/null
+check "hybrid: ESP BOOTX64.EFI is the (rebranded) iPXE binary" sh -c "mtype -i '$T/esp.img' ::/EFI/BOOT/BOOTX64.EFI | cmp - '$T/x64-cstm.efi'"
 check_match "hybrid: ISOLINUX starts ipxe.lkrn with the script as initrd" 'INITRD /chain.ipxe' "$(cat "$T/isolinux.cfg" 2>&1)"
 
 # --- hybrid, arm64 only: no BIOS entry, still a USB-bootable disk ---

@@ -42,7 +42,7 @@ int main(void)
 	rc = load_text("[site]\nuser_class = LAB\nlabel = BOOT_1\n[chain]\n"
 		       "url = http://198.51.100.1/a.ipxe?x=1&y=2\nurl = https://198.51.100.2/b\n"
 		       "rounds = 5\nbackoff=0\ndhcp_tries = 2\nhttp_timeout = 9\nmenu_timeout = 0\n"
-		       "try_offered = no\n[image]\nlayout = usb\narch = arm64\n[server]\nanything = 1\n",
+		       "try_offered = no\n[image]\nlayout = usb\narch = arm64\n[server]\nlisten = 198.51.100.2\n",
 		       &c, &d);
 	ok(rc == 0, "good file loads (rc=%d %s)", rc, d.msg);
 	ok(!strcmp(c.user_class, "LAB") && !strcmp(c.label, "BOOT_1"), "site keys read");
@@ -53,6 +53,14 @@ int main(void)
 	ok(!c.try_offered, "boolean read");
 	ok(!strcmp(c.layout, "usb") && c.arch == SITE_ARCH_ARM64, "image keys read");
 	ok(site_validate(&c, &d) == 0, "validates");
+	ok(!strcmp(c.listen, "198.51.100.2") && c.http_port == 80 && c.proxydhcp, "[server] read, defaults kept");
+
+	rc = load_text("[server]\nlisten = 0.0.0.0\nhttp_port = 70000\nuser = 1x\nefi_binary = grub\n"
+		       "uefi_strategy = x\ninterface = averyveryverylongname\nbogus = 1\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: listen") && strstr(d.msg, ":3: http_port") && strstr(d.msg, ":4: user") &&
+		   strstr(d.msg, ":5: efi_binary") && strstr(d.msg, ":6: uefi_strategy") &&
+		   strstr(d.msg, ":7: interface") && strstr(d.msg, ":8: [server] bogus: unknown key"),
+	   "[server] errors, one per line: %s", d.msg);
 
 	rc = load_text("[chain]\nrounds = 101\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds: \"101\" is not a whole number from 1 to 100"),

@@ -1,0 +1,23 @@
+/* fileio: read a whole file with a size cap, and write one atomically (temp, fsync, rename). */
+#ifndef CB_FILEIO_H
+#define CB_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+/* Read the regular file at path (at most max bytes) into a malloc'd buffer (one spare
+ * NUL byte after the data). Returns 0, -errno, or -EFBIG; d names the file. */
+int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d);
+
+/* Write data to path atomically: a temporary file beside it (same directory, so the
+ * rename cannot cross file systems), fsync, rename over path, fsync the directory.
+ * A crash or a full disk leaves path as it was. mode: permission bits of the new file.
+ * mtime: if non-NULL, the file's modification time (seconds, nanoseconds).
+ * Refuses a path that is a directory or a device. Returns 0 or -errno; d names it. */
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			const struct timespec *mtime, struct diag *d);
+
+#endif

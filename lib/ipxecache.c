@@ -1,0 +1,139 @@
+/* ipxecache: rebranded iPXE binaries cached by (SHA-256 of the input, user-class). The
+ * cache directory is ours but its files are re-checked on use (size and class), so a
+ * damaged entry is rebuilt rather than put into an image. */
+#include "ipxecache.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "ipxebin.h"
+#include "rebrand.h"
+#include "sha256.h"
+
+int ipxecache_dir(char *out, size_t outsz, struct diag *d)
+{
+	const char *env = getenv("CHAINBOOT_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	/* The same roots scripts/deps.sh uses for the iPXE package. */
+	if (env && *env)
+		n = snprintf(out, outsz, "%s/rebranded", env);
+	else if (geteuid() == 0)
+		n = snprintf(out, outsz, "/var/cache/chainboot/rebranded");
+	else if (xdg && *xdg)
+		n = snprintf(out, outsz, "%s/chainboot/rebranded", xdg);
+	else if (home && *home)
+		n = snprintf(out, outsz, "%s/.cache/chainboot/rebranded", home);
+	else
+		return diag_set(d, -ENOENT, "no cache directory for rebranded iPXE binaries: set "
+				"CHAINBOOT_CACHE (or HOME)");
+	if (n < 0 || (size_t)n >= outsz)
+		return diag_set(d, -ENAMETOOLONG, "cache directory path too long: %s", out);
+	return 0;
+}
+
+/* mkdir -p, each level 0755. */
+static int mkdirs(const char *path, struct diag *d)
+{
+	char tmp[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return diag_set(d, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return diag_set(d, -errno, "cannot create the rebranded-binary cache %s: %s; set "
+					"CHAINBOOT_CACHE to a writable directory, or build with "
+					"--no-rebrand",
+					tmp, strerror(errno));
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+/* Is the cached file at path exactly in[0..len) rebranded to cls? A cache entry is
+ * checked before every use, so a damaged one is rebuilt, never put into an image. */
+static int cache_valid(const char *path, const uint8_t *in, size_t len, const char *cls)
+{
+	uint8_t *buf;
+	size_t blen;
+	int ok;
+
+	if (fileio_read(path, REBRAND_MAX_INPUT, &buf, &blen, NULL))
+		return 0;
+	ok = blen == len && rebrand_verify(in, buf, len, cls, NULL) == 0;
+	free(buf);
+	return ok;
+}
+
+int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int *rebranded,
+		  struct diag *d)
+{
+	char dir[4096], hash[SHA256_HEX_LEN], clshex[2 * 255 + 1], got[IPXEBIN_CLASS_MAX];
+	char want[IPXEBIN_CLASS_MAX];
+	const char *base = strrchr(src, '/');
+	uint8_t *buf = NULL, *res = NULL;
+	struct stat st;
+	size_t len, i, n = strlen(cls);
+	int rc;
+
+	if (rebranded)
+		*rebranded = 0;
+	if (n > 255)
+		return diag_set(d, -EINVAL, "user-class longer than 255 bytes");
+	rc = fileio_read(src, REBRAND_MAX_INPUT, &buf, &len, d);
+	if (rc)
+		return rc;
+	if (stat(src, &st) < 0) {
+		rc = diag_set(d, -errno, "%s: %s", src, strerror(errno));
+		goto out;
+	}
+	/* Already ours (build-ipxe output, or a rebranded directory): use it as it is. */
+	if (ipxebin_user_class(buf, len, got, sizeof(got), NULL) == 0 &&
+	    ipxebin_format_class((const uint8_t *)cls, n, want, sizeof(want)) == 0 && !strcmp(got, want)) {
+		if (snprintf(out, outsz, "%s", src) >= (int)outsz)
+			rc = diag_set(d, -ENAMETOOLONG, "%s: path too long", src);
+		goto out;
+	}
+	rc = ipxecache_dir(dir, sizeof(dir), d);
+	if (rc)
+		goto out;
+	sha256_hex(buf, len, hash);
+	/* The class in hex: any printable byte (also '/') is safe in a file name. */
+	for (i = 0; i < n; i++)
+		snprintf(clshex + 2 * i, 3, "%02x", (unsigned char)cls[i]);
+	clshex[2 * n] = '\0';
+	if (snprintf(out, outsz, "%s/%s-%s-%s", dir, hash, clshex, base ? base + 1 : src) >= (int)outsz) {
+		rc = diag_set(d, -ENAMETOOLONG, "cache path for %s too long", src);
+		goto out;
+	}
+	if (rebranded)
+		*rebranded = 1;
+	if (cache_valid(out, buf, len, cls))
+		goto out;
+	rc = rebrand_bytes(buf, len, cls, &res, NULL, d);
+	if (rc) {
+		diag_prefix(d, rc, "%s", src);
+		goto out;
+	}
+	rc = mkdirs(dir, d);
+	if (!rc)
+		rc = fileio_write_atomic(out, res, len, 0644, &st.st_mtim, d);
+	if (rc)
+		diag_prefix(d, rc, "caching the rebranded %s in %s (set CHAINBOOT_CACHE to a writable "
+			    "directory)", src, dir);
+out:
+	free(buf);
+	free(res);
+	return rc;
+}

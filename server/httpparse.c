@@ -1,0 +1,482 @@
+/* httpparse: parse HTTP/1.1 request heads, query strings and Range values.
+ *
+ * Every input here is untrusted: bytes straight from a TCP client. All functions are
+ * pure (bytes + length in, result out), read nothing past the length they are given,
+ * never run str* functions on the input, and stop at the caps in httpparse.h. They are
+ * unit-tested on every truncated prefix placed before a PROT_NONE page and fuzzed
+ * (tests/fuzz/fuzz_http.c).
+ *
+ * Grammar followed (RFC 9112 3, 5; RFC 9110 5.6): method SP request-target SP
+ * HTTP-version CRLF, then field-name ":" OWS field-value OWS CRLF lines, then CRLF.
+ * Strict where leniency has led to request smuggling (whitespace before ':', obs-fold,
+ * bare CR, two Content-Lengths), lenient where RFC 9112 allows it (bare LF line ends,
+ * empty lines before the request line).
+ */
+#include "httpparse.h"
+
+#include <string.h>
+
+/* RFC 9110 5.6.2 tchar. */
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+bool httpparse_lceq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!b[i] || lower((unsigned char)a[i]) != (unsigned char)b[i])
+			return false;
+	return b[i] == '\0';
+}
+
+static int fail(struct http_request *r, int status)
+{
+	r->status = status;
+	return -1;
+}
+
+/* A line end at buf[i]: LF, or CR LF. Returns its length (1 or 2), 0 when buf[i] is
+ * not a line end, -2 when a CR is the last byte we have, -1 for a bare CR. */
+static int eol(const char *buf, size_t i, size_t len)
+{
+	if (buf[i] == '\n')
+		return 1;
+	if (buf[i] != '\r')
+		return 0;
+	if (len - i < 2)
+		return -2;
+	return buf[i + 1] == '\n' ? 2 : -1;
+}
+
+/* Comma-separated tokens of a Connection value (RFC 9110 7.6.1). */
+static void connection_tokens(const char *v, size_t n, bool *close, bool *keep)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s, e;
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (httpparse_lceq(v + s, e - s, "close"))
+			*close = true;
+		else if (httpparse_lceq(v + s, e - s, "keep-alive"))
+			*keep = true;
+	}
+}
+
+/* Content-Length: digits only; a list ("5, 5") is refused rather than guessed at. */
+static int content_length(const char *v, size_t n, bool *nonzero)
+{
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return -1;
+	*nonzero = false;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		if (v[i] != '0')
+			*nonzero = true;
+	}
+	return 0;
+}
+
+/* The header fields we act on; the others are only counted. */
+static int take_field(struct http_request *r, const char *name, size_t nlen, const char *v, size_t vlen,
+		      bool *conn_close, bool *conn_keep, unsigned *hosts, unsigned *lengths, unsigned *ranges)
+{
+	bool nonzero;
+
+	switch (lower((unsigned char)name[0])) {
+	case 'h':
+		if (httpparse_lceq(name, nlen, "host")) {
+			r->host.p = v;
+			r->host.len = vlen;
+			++*hosts;
+		}
+		break;
+	case 'c':
+		if (httpparse_lceq(name, nlen, "connection")) {
+			connection_tokens(v, vlen, conn_close, conn_keep);
+		} else if (httpparse_lceq(name, nlen, "content-length")) {
+			if (content_length(v, vlen, &nonzero) || ++*lengths > 1)
+				return -1;
+			if (nonzero)
+				r->has_body = true;
+		}
+		break;
+	case 't':
+		if (httpparse_lceq(name, nlen, "transfer-encoding"))
+			r->has_body = true;
+		break;
+	case 'r':
+		if (httpparse_lceq(name, nlen, "range")) {
+			r->range.p = v;
+			r->range.len = vlen;
+			++*ranges;
+		}
+		break;
+	case 'i':
+		if (httpparse_lceq(name, nlen, "if-modified-since")) {
+			r->if_modified_since.p = v;
+			r->if_modified_since.len = vlen;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Split the request-target into path and query. Origin-form ("/p?q") is what clients
+ * send; absolute-form ("http://host/p?q", RFC 9112 3.2.2) must be accepted too. */
+static int split_target(struct http_request *r, const char *t, size_t n)
+{
+	size_t i = 0, q;
+
+	if (n >= 7 && httpparse_lceq(t, 7, "http://")) {
+		i = 7;
+		while (i < n && t[i] != '/' && t[i] != '?')
+			i++;
+		if (i == 7)
+			return -1; /* no authority */
+		if (i == n || t[i] == '?') {
+			/* "http://host" or "http://host?q": the path is "/" */
+			r->path.p = "/";
+			r->path.len = 1;
+			if (i < n) {
+				r->query.p = t + i + 1;
+				r->query.len = n - i - 1;
+			}
+			return 0;
+		}
+	} else if (n == 0 || t[0] != '/') {
+		return -1; /* "*" and authority-form belong to OPTIONS and CONNECT */
+	}
+	for (q = i; q < n && t[q] != '?'; q++)
+		;
+	r->path.p = t + i;
+	r->path.len = q - i;
+	if (q < n) {
+		r->query.p = t + q + 1;
+		r->query.len = n - q - 1;
+	}
+	return 0;
+}
+
+int httpparse_request(const char *buf, size_t len, struct http_request *req)
+{
+	bool conn_close = false, conn_keep = false;
+	unsigned hosts = 0, lengths = 0, ranges = 0;
+	size_t i = 0, start, lim, tstart, tlen;
+	int e;
+
+	memset(req, 0, sizeof(*req));
+	/* RFC 9112 2.2: ignore empty lines before the request line (some clients send a
+	 * CRLF after a request body). Bounded by the same cap as a head. */
+	while (i < len && i < HTTP_MAX_HEAD) {
+		e = eol(buf, i, len);
+		if (e == -2)
+			return -2;
+		if (e <= 0)
+			break;
+		i += (size_t)e;
+	}
+	start = i;
+	/* Never look further than one head's worth of bytes. */
+	lim = len - start > HTTP_MAX_HEAD ? start + HTTP_MAX_HEAD : len;
+	if (i >= lim)
+		return len - start >= HTTP_MAX_HEAD ? fail(req, 431) : -2;
+
+	/* method */
+	while (i < lim && is_tchar((unsigned char)buf[i])) {
+		if (i - start >= HTTP_MAX_METHOD)
+			return fail(req, 501);
+		i++;
+	}
+	if (i == lim)
+		return lim == len ? -2 : fail(req, 431);
+	if (buf[i] != ' ' || i == start)
+		return fail(req, 400);
+	req->method_raw.p = buf + start;
+	req->method_raw.len = i - start;
+	if (req->method_raw.len == 3 && !memcmp(buf + start, "GET", 3))
+		req->method = HTTP_METHOD_GET; /* methods are case-sensitive (RFC 9110 9.1) */
+	else if (req->method_raw.len == 4 && !memcmp(buf + start, "HEAD", 4))
+		req->method = HTTP_METHOD_HEAD;
+	else
+		req->method = HTTP_METHOD_OTHER;
+	i++;
+
+	/* request-target: visible ASCII only; its length is capped before the head's */
+	tstart = i;
+	while (i < lim && buf[i] != ' ') {
+		unsigned char c = (unsigned char)buf[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return fail(req, 400);
+		if (i - tstart >= HTTP_MAX_TARGET)
+			return fail(req, 414);
+		i++;
+	}
+	if (i == lim)
+		return lim == len ? -2 : fail(req, 431);
+	tlen = i - tstart;
+	if (tlen == 0)
+		return fail(req, 400);
+	i++;
+
+	/* HTTP-version: "HTTP/" DIGIT "." DIGIT */
+	if (lim - i < 8) {
+		/* What we have must still be a prefix of a version. */
+		static const char proto[] = "HTTP/";
+		for (size_t k = 0; k < lim - i && k < 5; k++)
+			if (buf[i + k] != proto[k])
+				return fail(req, 400);
+		return lim == len ? -2 : fail(req, 431);
+	}
+	if (memcmp(buf + i, "HTTP/", 5) || buf[i + 5] < '0' || buf[i + 5] > '9' || buf[i + 6] != '.' ||
+	    buf[i + 7] < '0' || buf[i + 7] > '9')
+		return fail(req, 400);
+	if (buf[i + 5] != '1')
+		return fail(req, 505);
+	req->minor = (unsigned)(buf[i + 7] - '0');
+	i += 8;
+	if (i == lim)
+		return lim == len ? -2 : fail(req, 431);
+	e = eol(buf, i, lim);
+	if (e == -2)
+		return lim == len ? -2 : fail(req, 431);
+	if (e <= 0)
+		return fail(req, 400);
+	i += (size_t)e;
+	if (split_target(req, buf + tstart, tlen))
+		return fail(req, 400);
+
+	/* header fields */
+	for (;;) {
+		size_t ns, nlen, vs, ve;
+
+		if (i == lim)
+			return lim == len ? -2 : fail(req, 431);
+		e = eol(buf, i, lim);
+		if (e == -2)
+			return lim == len ? -2 : fail(req, 431);
+		if (e == -1)
+			return fail(req, 400);
+		if (e > 0) {
+			i += (size_t)e;
+			break; /* the empty line: end of the head */
+		}
+		/* obs-fold (a line starting with whitespace) is refused: RFC 9112 5.2 */
+		if (buf[i] == ' ' || buf[i] == '\t')
+			return fail(req, 400);
+		ns = i;
+		while (i < lim && is_tchar((unsigned char)buf[i]))
+			i++;
+		if (i == lim)
+			return lim == len ? -2 : fail(req, 431);
+		/* no whitespace between name and colon: RFC 9112 5.1 says reject */
+		if (buf[i] != ':' || i == ns)
+			return fail(req, 400);
+		nlen = i - ns;
+		i++;
+		while (i < lim && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		vs = i;
+		for (;;) {
+			unsigned char c;
+			if (i == lim)
+				return lim == len ? -2 : fail(req, 431);
+			c = (unsigned char)buf[i];
+			if (c == '\r' || c == '\n')
+				break;
+			/* field-value: VCHAR, SP, HTAB, obs-text; no NUL or other controls */
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return fail(req, 400);
+			i++;
+		}
+		ve = i;
+		while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
+			ve--;
+		e = eol(buf, i, lim);
+		if (e == -2)
+			return lim == len ? -2 : fail(req, 431);
+		if (e <= 0)
+			return fail(req, 400);
+		i += (size_t)e;
+		if (++req->n_headers > HTTP_MAX_HEADERS)
+			return fail(req, 431);
+		if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &conn_close, &conn_keep, &hosts, &lengths,
+			       &ranges))
+			return fail(req, 400);
+	}
+
+	/* RFC 9112 3.2: a 1.1 request without exactly one Host is a 400. */
+	if (hosts > 1 || (req->minor >= 1 && hosts == 0))
+		return fail(req, 400);
+	if (ranges > 1) {
+		req->range.p = NULL; /* ambiguous: serve the whole file */
+		req->range.len = 0;
+	}
+	/* RFC 9112 9.3: 1.1 stays open unless "close"; 1.0 only with "keep-alive". */
+	req->keep_alive = req->minor >= 1 ? !conn_close : conn_keep && !conn_close;
+	return (int)i;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int httpparse_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	if (cap == 0 || len > (size_t)INT32_MAX)
+		return -1;
+	while (i < len) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%') {
+			int h, l;
+			if (len - i < 3)
+				return -1;
+			h = hexval((unsigned char)in[i + 1]);
+			l = hexval((unsigned char)in[i + 2]);
+			if (h < 0 || l < 0 || (h == 0 && l == 0))
+				return -1;
+			c = (unsigned char)(h << 4 | l);
+			i += 3;
+		} else {
+			if (c == '\0')
+				return -1;
+			i++;
+		}
+		if (o >= cap - 1)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+int httpparse_query(const char *q, size_t len, struct http_param *params, size_t max, char *buf, size_t cap)
+{
+	size_t i = 0, used = 0, n = 0;
+
+	while (i < len) {
+		size_t s = i, eq, e;
+		int kl, vl;
+
+		while (i < len && q[i] != '&')
+			i++;
+		e = i;
+		if (i < len)
+			i++; /* the '&' */
+		if (e == s)
+			continue;
+		for (eq = s; eq < e && q[eq] != '='; eq++)
+			;
+		if (eq == s || n >= max)
+			return -1;
+		kl = httpparse_decode(q + s, eq - s, buf + used, cap - used);
+		if (kl < 0)
+			return -1;
+		params[n].key = buf + used;
+		used += (size_t)kl + 1;
+		if (used >= cap)
+			return -1;
+		vl = httpparse_decode(eq < e ? q + eq + 1 : q + e, eq < e ? e - eq - 1 : 0, buf + used, cap - used);
+		if (vl < 0)
+			return -1;
+		params[n].value = buf + used;
+		used += (size_t)vl + 1;
+		n++;
+	}
+	return (int)n;
+}
+
+/* A decimal number of at most 19 digits (no overflow of uint64_t). */
+static size_t number(const char *v, size_t n, uint64_t *out)
+{
+	size_t i = 0;
+	uint64_t x = 0;
+
+	while (i < n && v[i] >= '0' && v[i] <= '9') {
+		if (i == 19)
+			return 0;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+		i++;
+	}
+	*out = x;
+	return i;
+}
+
+int httpparse_range(const char *v, size_t len, uint64_t size, uint64_t *first, uint64_t *last)
+{
+	uint64_t a = 0, b = 0;
+	size_t i, k;
+	bool have_a, have_b;
+
+	if (!v || len < 6 || !httpparse_lceq(v, 6, "bytes="))
+		return 0;
+	i = 6;
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	k = number(v + i, len - i, &a);
+	have_a = k > 0;
+	i += k;
+	if (i == len || v[i] != '-')
+		return 0;
+	i++;
+	k = number(v + i, len - i, &b);
+	have_b = k > 0;
+	i += k;
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i != len)
+		return 0; /* several ranges, or junk: serve the whole representation */
+	if (!have_a && !have_b)
+		return 0;
+	if (!have_a) {
+		/* suffix range "-N": the last N bytes (RFC 9110 14.1.3) */
+		if (b == 0 || size == 0)
+			return -1;
+		*first = b >= size ? 0 : size - b;
+		*last = size - 1;
+		return 1;
+	}
+	if (have_b && b < a)
+		return 0; /* invalid: ignored, not unsatisfiable (RFC 9110 14.1.1) */
+	if (a >= size)
+		return -1;
+	*first = a;
+	*last = have_b && b < size ? b : size - 1;
+	return 1;
+}

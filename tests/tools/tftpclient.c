@@ -1,0 +1,541 @@
+/* tftpclient: a TFTP test client for the integration tests. It reads one file (RRQ with
+ * any options, windowsize as an RFC 7440 receiver, block-number rollover), writes it out
+ * and reports what was negotiated; it can also act like firmware (OVMF's aborted tsize
+ * probe), hold a transfer open, lose a block on purpose, or send raw hostile packets.
+ * Everything the server sends is untrusted and checked (sizes, block numbers, TIDs).
+ *
+ *   tftpclient [options] HOST FILE
+ *     -p PORT            server port (69)
+ *     -s ADDR            send from this local address
+ *     -o OUT             write the file to OUT
+ *     -m MODE            octet (default), netascii, or any text (sent verbatim)
+ *     -b N / -t / -T N / -w N   blksize N, tsize 0, timeout N, windowsize N
+ *     -O NAME=VALUE      any option, verbatim (repeatable)
+ *     --wrq              send a write request instead
+ *     --probe            OVMF's size probe: RRQ, read tsize from the OACK, send ERROR 8
+ *     --stall MS         after the first answer, wait MS before going on
+ *     --lose N           drop DATA block N the first time it arrives
+ *     --wait MS          how long to wait for each packet (2000)
+ *     --dup              send the request twice (a retransmitted RRQ must not start a
+ *                        second transfer: its packets would come from another port)
+ *     --raw HEX          send these bytes, print the one reply (or result=timeout)
+ *   Output: key=value lines: "oack NAME=VALUE...", "result=ok bytes=N ...",
+ *   "result=error code=N message=...", "result=timeout". Exit 0 ok, 1 TFTP error,
+ *   2 usage, 3 timeout, 4 protocol violation by the server.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tftpproto.h"
+
+#define MAX_OPTS 32
+#define MAX_RETRIES 5
+
+struct client {
+	int fd;
+	struct sockaddr_in server; /* port 69 */
+	struct sockaddr_in tid;    /* the transfer's port, once known */
+	bool have_tid;
+	int wait_ms;
+	FILE *out;
+	/* what was asked */
+	const char *names[MAX_OPTS], *values[MAX_OPTS];
+	size_t n_opts;
+	const char *mode;
+	bool asked_blksize, asked_window;
+	/* what was agreed */
+	uint32_t blksize, window;
+	long long lose;
+	bool lost;
+	int stall_ms;
+	bool probe;
+	bool dup;
+};
+
+static _Noreturn void usage(void)
+{
+	fprintf(stderr, "usage: tftpclient [-p PORT] [-s ADDR] [-o OUT] [-m MODE] [-b N] [-t] [-T N] [-w N] "
+			"[-O NAME=VALUE] [--wrq] [--probe] [--stall MS] [--lose N] [--wait MS] "
+			"[--dup] [--raw HEX] HOST [FILE]\n");
+	exit(2);
+}
+
+static long long num(const char *s, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "tftpclient: \"%s\" is not a number from %lld to %lld\n", s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Print a string from the wire safely: printable ASCII, others as \xNN. */
+static void print_safe(const char *key, const uint8_t *s, size_t len)
+{
+	printf("%s=\"", key);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			putchar(s[i]);
+		else
+			printf("\\x%02x", s[i]);
+	}
+	printf("\"");
+}
+
+/* Wait for one datagram from the server's address; 0 = timeout. */
+static ssize_t recv_wait(struct client *c, uint8_t *buf, size_t cap, struct sockaddr_in *from, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		socklen_t fl = sizeof(*from);
+		uint64_t n = now_ms();
+		ssize_t r;
+
+		if (n >= end)
+			return 0;
+		r = poll(&p, 1, (int)(end - n));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		memset(from, 0, sizeof(*from));
+		r = recvfrom(c->fd, buf, cap, 0, (struct sockaddr *)from, &fl);
+		if (r < 0) {
+			if (errno == EINTR || errno == ECONNREFUSED)
+				continue;
+			return -1;
+		}
+		if (from->sin_addr.s_addr != c->server.sin_addr.s_addr)
+			continue; /* not our server */
+		return r;
+	}
+}
+
+static void send_to(struct client *c, const struct sockaddr_in *to, const uint8_t *buf, size_t len)
+{
+	if (sendto(c->fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
+		perror("tftpclient: sendto");
+}
+
+static void send_ack(struct client *c, uint16_t block)
+{
+	uint8_t b[TFTP_HDR];
+
+	tftp_build_ack(b, sizeof(b), block);
+	send_to(c, &c->tid, b, sizeof(b));
+}
+
+static int report_error(const uint8_t *buf, size_t len)
+{
+	struct tftp_packet p;
+
+	if (tftp_parse(buf, len, &p) < 0)
+		return 4;
+	printf("result=error code=%u ", p.error_code);
+	print_safe("message", (const uint8_t *)p.error_msg, strlen(p.error_msg));
+	printf("\n");
+	return 1;
+}
+
+/* Check an OACK against what we asked (RFC 2347: only options we sent, blksize and
+ * windowsize not above our values) and adopt it. */
+static int take_oack(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct tftp_packet p;
+	struct cur_opt { const char *name; bool has; uint64_t v; } o[4];
+	int rc = tftp_parse(buf, len, &p);
+
+	if (rc < 0) {
+		printf("result=protocol error=\"malformed OACK\"\n");
+		return 4;
+	}
+	o[0] = (struct cur_opt){ "blksize", p.oack.has_blksize, p.oack.blksize };
+	o[1] = (struct cur_opt){ "tsize", p.oack.has_tsize, p.oack.tsize };
+	o[2] = (struct cur_opt){ "timeout", p.oack.has_timeout, p.oack.timeout };
+	o[3] = (struct cur_opt){ "windowsize", p.oack.has_windowsize, p.oack.windowsize };
+	printf("oack");
+	for (int i = 0; i < 4; i++)
+		if (o[i].has)
+			printf(" %s=%llu", o[i].name, (unsigned long long)o[i].v);
+	printf(" unknown=%u invalid=%u\n", p.oack.n_unknown, p.oack.n_invalid);
+	if (p.oack.n_unknown || p.oack.n_invalid) {
+		printf("result=protocol error=\"OACK with options we did not ask for\"\n");
+		return 4;
+	}
+	if (p.oack.has_blksize) {
+		if (!c->asked_blksize || p.oack.blksize < TFTP_BLKSIZE_MIN || p.oack.blksize > c->blksize) {
+			printf("result=protocol error=\"OACK blksize %llu not within 8..%u\"\n",
+			       (unsigned long long)p.oack.blksize, c->blksize);
+			return 4;
+		}
+		c->blksize = (uint32_t)p.oack.blksize;
+	} else {
+		c->blksize = TFTP_BLKSIZE_DEFAULT;
+	}
+	if (p.oack.has_windowsize) {
+		if (!c->asked_window || p.oack.windowsize < 1 || p.oack.windowsize > c->window) {
+			printf("result=protocol error=\"OACK windowsize %llu not within 1..%u\"\n",
+			       (unsigned long long)p.oack.windowsize, c->window);
+			return 4;
+		}
+		c->window = (uint32_t)p.oack.windowsize;
+	} else {
+		c->window = 1;
+	}
+	return 0;
+}
+
+static int run_transfer(struct client *c, const char *file, uint16_t op)
+{
+	uint8_t req[TFTP_REQUEST_MAX], *buf;
+	size_t cap = TFTP_HDR + TFTP_BLKSIZE_MAX + 1;
+	ssize_t rlen;
+	uint64_t expect = 1, bytes = 0, blocks = 0, dup = 0, t0 = now_ms();
+	unsigned in_window = 0, retries = 0;
+	bool started = false;
+	int rc = 0;
+
+	rlen = tftp_build_request(req, sizeof(req), op, file, c->mode, c->names, c->values, c->n_opts);
+	if (rlen < 0) {
+		fprintf(stderr, "tftpclient: request too long\n");
+		return 2;
+	}
+	buf = malloc(cap);
+	if (!buf)
+		return 2;
+	send_to(c, &c->server, req, (size_t)rlen);
+	if (c->dup)
+		send_to(c, &c->server, req, (size_t)rlen);
+	for (;;) {
+		struct sockaddr_in from;
+		struct tftp_packet p;
+		ssize_t n = recv_wait(c, buf, cap, &from, c->wait_ms);
+
+		if (n <= 0) {
+			if (++retries > MAX_RETRIES) {
+				printf("result=timeout bytes=%llu\n", (unsigned long long)bytes);
+				rc = 3;
+				break;
+			}
+			/* resend what the server is missing: the request, or our last ACK */
+			if (!c->have_tid)
+				send_to(c, &c->server, req, (size_t)rlen);
+			else
+				send_ack(c, (uint16_t)(expect - 1));
+			continue;
+		}
+		if (!c->have_tid) {
+			/* RFC 1350: the first answer fixes the server's transfer ID */
+			c->tid = from;
+			c->have_tid = true;
+			printf("server_port=%u\n", ntohs(from.sin_port));
+		} else if (from.sin_port != c->tid.sin_port) {
+			uint8_t e[64];
+			ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EBADID, "Unknown transfer ID");
+			send_to(c, &from, e, (size_t)el); /* RFC 1350 section 4 */
+			printf("stray_packet_from_port=%u\n", ntohs(from.sin_port));
+			continue;
+		}
+		if (tftp_parse(buf, (size_t)n, &p) < 0) {
+			printf("result=protocol error=\"malformed packet\"\n");
+			rc = 4;
+			break;
+		}
+		if (p.op == TFTP_ERROR) {
+			rc = report_error(buf, (size_t)n);
+			break;
+		}
+		if (p.op == TFTP_OACK && !started) {
+			if ((rc = take_oack(c, buf, (size_t)n)) != 0)
+				break;
+			started = true;
+			retries = 0;
+			if (c->probe) {
+				/* EDK2's size probe: take the size, refuse the rest */
+				uint8_t e[64];
+				ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EOPTNEG, "User aborted the download");
+				send_to(c, &c->tid, e, (size_t)el);
+				printf("result=probed\n");
+				break;
+			}
+			if (c->stall_ms > 0) {
+				usleep((useconds_t)c->stall_ms * 1000);
+				c->stall_ms = 0;
+			}
+			send_ack(c, 0);
+			continue;
+		}
+		if (p.op != TFTP_DATA) {
+			if (p.op == TFTP_OACK)
+				continue; /* a resent OACK: our ACK 0 was lost or late */
+			printf("result=protocol error=\"unexpected %s\"\n", tftp_op_name(p.op));
+			rc = 4;
+			break;
+		}
+		if (!started) {
+			/* no OACK: the server ignored every option (RFC 1350 transfer) */
+			printf("oack none\n");
+			c->blksize = TFTP_BLKSIZE_DEFAULT;
+			c->window = 1;
+			started = true;
+			if (c->stall_ms > 0) {
+				usleep((useconds_t)c->stall_ms * 1000);
+				c->stall_ms = 0;
+			}
+		}
+		if (p.data_len > c->blksize) {
+			printf("result=protocol error=\"DATA of %zu bytes, blksize %u\"\n", p.data_len, c->blksize);
+			rc = 4;
+			break;
+		}
+		if (p.block != (uint16_t)expect) {
+			/* RFC 7440: out of order in the window: ACK the last in-order block */
+			dup++;
+			send_ack(c, (uint16_t)(expect - 1));
+			in_window = 0;
+			continue;
+		}
+		if (c->lose >= 0 && (uint64_t)c->lose == expect && !c->lost) {
+			c->lost = true; /* pretend this one never arrived */
+			continue;
+		}
+		retries = 0;
+		if (c->out && p.data_len && fwrite(p.data, 1, p.data_len, c->out) != p.data_len) {
+			perror("tftpclient: write");
+			rc = 2;
+			break;
+		}
+		bytes += p.data_len;
+		blocks++;
+		expect++;
+		if (p.data_len < c->blksize) {
+			send_ack(c, p.block);
+			printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u windowsize=%u ms=%llu\n",
+			       (unsigned long long)bytes, (unsigned long long)blocks, (unsigned long long)dup,
+			       c->blksize, c->window, (unsigned long long)(now_ms() - t0));
+			break;
+		}
+		if (++in_window >= c->window) {
+			send_ack(c, p.block);
+			in_window = 0;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Send arbitrary bytes to the server port and describe the one reply. */
+static int run_raw(struct client *c, const char *hex)
+{
+	uint8_t out[65536], in[2048];
+	size_t n = 0;
+	struct sockaddr_in from;
+	struct tftp_packet p;
+	ssize_t r;
+
+	for (const char *h = hex; *h;) {
+		int a, b;
+		if (*h == ' ' || *h == ':') {
+			h++;
+			continue;
+		}
+		a = hexval(h[0]);
+		b = h[1] ? hexval(h[1]) : -1;
+		if (a < 0 || b < 0 || n >= sizeof(out)) {
+			fprintf(stderr, "tftpclient: --raw wants hex bytes\n");
+			return 2;
+		}
+		out[n++] = (uint8_t)(a << 4 | b);
+		h += 2;
+	}
+	send_to(c, &c->server, out, n);
+	r = recv_wait(c, in, sizeof(in), &from, c->wait_ms);
+	if (r <= 0) {
+		printf("result=timeout\n");
+		return 3;
+	}
+	if (tftp_parse(in, (size_t)r, &p) < 0) {
+		printf("result=reply op=%u malformed\n", r >= 2 ? (unsigned)(in[0] << 8 | in[1]) : 0);
+		return 4;
+	}
+	if (p.op == TFTP_ERROR)
+		return report_error(in, (size_t)r);
+	printf("result=reply op=%s\n", tftp_op_name(p.op));
+	/* a transfer may have started: end it politely */
+	{
+		uint8_t e[64];
+		ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EUNDEF, "test done");
+		send_to(c, &from, e, (size_t)el);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char optbuf[MAX_OPTS][80];
+	struct client c = { .fd = -1, .wait_ms = 2000, .mode = "octet", .blksize = TFTP_BLKSIZE_DEFAULT,
+			    .window = 1, .lose = -1 };
+	const char *host = NULL, *file = NULL, *out = NULL, *raw = NULL, *port = "69", *src = NULL;
+	uint16_t op = TFTP_RRQ;
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
+	int rc;
+
+#define ADD_OPT(n, v)                                                             \
+	do {                                                                      \
+		if (c.n_opts >= MAX_OPTS)                                         \
+			usage();                                                  \
+		c.names[c.n_opts] = (n);                                          \
+		c.values[c.n_opts] = (v);                                         \
+		c.n_opts++;                                                       \
+	} while (0)
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] != '-' || !a[1]) {
+			if (!host)
+				host = a;
+			else if (!file)
+				file = a;
+			else
+				usage();
+			continue;
+		}
+		if (!strcmp(a, "--wrq")) {
+			op = TFTP_WRQ;
+			continue;
+		}
+		if (!strcmp(a, "--probe")) {
+			c.probe = true;
+			continue;
+		}
+		if (!strcmp(a, "--dup")) {
+			c.dup = true;
+			continue;
+		}
+		if (!strcmp(a, "-t")) {
+			ADD_OPT("tsize", "0");
+			continue;
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(a, "-p"))
+			port = v;
+		else if (!strcmp(a, "-s"))
+			src = v;
+		else if (!strcmp(a, "-o"))
+			out = v;
+		else if (!strcmp(a, "-m"))
+			c.mode = v;
+		else if (!strcmp(a, "-b")) {
+			c.blksize = (uint32_t)num(v, 0, 1000000);
+			c.asked_blksize = true;
+			ADD_OPT("blksize", v);
+		} else if (!strcmp(a, "-T"))
+			ADD_OPT("timeout", v);
+		else if (!strcmp(a, "-w")) {
+			c.window = (uint32_t)num(v, 0, 1000000);
+			c.asked_window = true;
+			ADD_OPT("windowsize", v);
+		} else if (!strcmp(a, "-O")) {
+			char *eq;
+			if (c.n_opts >= MAX_OPTS || strlen(v) >= sizeof(optbuf[0]) || !(eq = strchr(v, '=')))
+				usage();
+			strcpy(optbuf[c.n_opts], v);
+			eq = optbuf[c.n_opts] + (eq - v);
+			*eq = '\0';
+			ADD_OPT(optbuf[c.n_opts], eq + 1);
+		} else if (!strcmp(a, "--stall"))
+			c.stall_ms = (int)num(v, 0, 600000);
+		else if (!strcmp(a, "--lose"))
+			c.lose = num(v, 1, 1LL << 40);
+		else if (!strcmp(a, "--wait"))
+			c.wait_ms = (int)num(v, 1, 600000);
+		else if (!strcmp(a, "--raw"))
+			raw = v;
+		else
+			usage();
+	}
+	if (!host || (!file && !raw))
+		usage();
+	if (getaddrinfo(host, port, &hints, &ai) != 0) {
+		fprintf(stderr, "tftpclient: cannot resolve %s\n", host);
+		return 2;
+	}
+	memcpy(&c.server, ai->ai_addr, sizeof(c.server));
+	freeaddrinfo(ai);
+	c.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c.fd < 0) {
+		perror("tftpclient: socket");
+		return 2;
+	}
+	{
+		/* Room for a whole window of 64 KiB blocks: on loopback the server's burst
+		 * lands at once, and a firmware-sized buffer would drop most of it. Root
+		 * may exceed rmem_max (FORCE); otherwise take what the kernel allows. */
+		int sz = 16 << 20;
+		if (setsockopt(c.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			(void)setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	if (src) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		if (inet_pton(AF_INET, src, &a.sin_addr) != 1 ||
+		    bind(c.fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			fprintf(stderr, "tftpclient: cannot send from %s\n", src);
+			return 2;
+		}
+	}
+	if (raw) {
+		rc = run_raw(&c, raw);
+		close(c.fd);
+		return rc;
+	}
+	if (out && !(c.out = fopen(out, "wb"))) {
+		perror(out);
+		return 2;
+	}
+	rc = run_transfer(&c, file, op);
+	if (c.out && fclose(c.out) != 0 && rc == 0) {
+		perror(out);
+		rc = 2;
+	}
+	close(c.fd);
+	fflush(stdout);
+	return rc;
+}
