@@ -11,7 +11,7 @@ PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := blkid liblzma inih jansson
+PKGS      := blkid liblzma inih jansson libmd
 SITE      ?= examples/site.ini
 IMAGE     ?= out/chainboot.iso
 

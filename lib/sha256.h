@@ -1,18 +1,17 @@
-/* sha256: SHA-256 (FIPS 180-4), used to key caches by file content. */
+/* sha256: SHA-256 digests (libmd's, from Debian's libmd), used to key caches by content. */
 #ifndef CB_SHA256_H
 #define CB_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sha2.h>
 
 #define SHA256_LEN 32
 #define SHA256_HEX_LEN (2 * SHA256_LEN + 1) /* with the NUL */
 
 struct sha256 {
-	uint32_t h[8];
-	uint64_t total;  /* bytes hashed so far */
-	uint8_t buf[64]; /* a partial block */
-	size_t used;     /* bytes in buf */
+	SHA2_CTX ctx;
 };
 
 void sha256_init(struct sha256 *s);

@@ -26,7 +26,7 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 # Build, image and test dependencies. dnsmasq-base: the binary only (tests' site DHCP),
 # without the system service that the dnsmasq package would start.
 PKGS=(build-essential pkg-config bear clang
-      libblkid-dev liblzma-dev libinih-dev libjansson-dev
+      libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
       iproute2 python3 ca-certificates)
