@@ -49,7 +49,7 @@ SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all image check asan install deps tests clean compile_commands.json fuzz
+.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build
 all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
@@ -92,9 +92,9 @@ image: deps
 	$(Q)$(BUILD)/chainboot build --site $(SITE) -o $(IMAGE)
 	$(Q)$(BUILD)/chainboot inspect $(IMAGE)
 
-# Every test, with the sanitizer build (unit and integration); ends with "N passed, N failed".
+# Every test with the sanitizer build, and each fuzz harness briefly; ends with "N passed, N failed".
 check: deps
-	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan tests
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan tests fuzz-build
 	$(Q)tests/run --build build/asan
 
 asan:
@@ -120,6 +120,8 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h server/*
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
 
 fuzz: $(FUZZ_BIN)
 	$(Q)tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(FUZZ_IPXE)

@@ -425,13 +425,20 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < dm.cfg.n_interfaces; i++)
 		snprintf(ifaces + strlen(ifaces), sizeof(ifaces) - strlen(ifaces), "%s%s", i ? "," : "",
 			 dm.cfg.interfaces[i]);
-	log_event("start",
-		  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s http_port=%u user=%s uid=%u "
-		  "user_class=%s uefi_strategy=%s efi_binary=%s inventory=%s",
-		  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all", dm.cfg.proxydhcp ? "yes" : "no",
-		  dm.cfg.tftp ? "yes" : "no", dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "(unchanged)",
-		  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)), dm.cfg.uefi_strategy,
-		  dm.cfg.efi_binary, dm.cfg.inventory[0] ? dm.cfg.inventory : "none");
+	{
+		char qi[600];
+		size_t machines = 0, profiles = 0;
+		if (dm.srv.inv)
+			inventory_counts(dm.srv.inv, &machines, &profiles);
+		log_event("start",
+			  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s http_port=%u user=%s uid=%u "
+			  "user_class=%s uefi_strategy=%s efi_binary=%s inventory=%s machines=%zu profiles=%zu",
+			  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all", dm.cfg.proxydhcp ? "yes" : "no",
+			  dm.cfg.tftp ? "yes" : "no", dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "unchanged",
+			  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)), dm.cfg.uefi_strategy,
+			  dm.cfg.efi_binary, dm.cfg.inventory[0] ? log_quote(dm.cfg.inventory, qi, sizeof(qi)) : "none",
+			  machines, profiles);
+	}
 	rc = loop_run(dm.loop);
 	if (rc)
 		diag_set(&d, rc, "event loop: %s", strerror(-rc));
@@ -443,7 +450,8 @@ out:
 		close_services(&dm);
 		if (!rc)
 			log_event("stop", "signal=%s dhcp_received=%lu dhcp_answered=%lu",
-				  dm.stop_signal == SIGTERM ? "TERM" : dm.stop_signal == SIGINT ? "INT" : "none", st.received, st.answered);
+				  dm.stop_signal == SIGTERM ? "TERM" : dm.stop_signal == SIGINT ? "INT" : "none",
+				  st.received, st.answered);
 	}
 	bootfiles_free(&dm.bf);
 	inventory_free(dm.srv.inv);

@@ -55,6 +55,21 @@ static unsigned have_bits(const struct server *s)
 	return have;
 }
 
+/* A NUL-terminated copy of n wire bytes for the log, at most 64 of them; a NUL or
+ * control byte becomes '?' (log_quote escapes the rest). */
+static void printable(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+	size_t i;
+
+	if (n > cap - 1)
+		n = cap - 1;
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		dst[i] = src[i] < 0x20 ? '?' : (char)src[i];
+	dst[i] = '\0';
+}
+
 static int send_reply(struct pd_sock *ps, const uint8_t *buf, size_t len, uint32_t ip, uint16_t port,
 		      unsigned ifindex, uint32_t spec_dst)
 {
@@ -127,17 +142,11 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 		log_event("proxydhcp", "mac=%s decision=error reason=\"boot URL too long\"", mac);
 		return;
 	}
-	/* Printable copies of the client's classes for the log (quoted, escaped). */
+	/* Printable copies of the client's classes for the log (then quoted, escaped). */
 	v = dhcp_opt_get(m, DHCP_OPT_USER_CLASS, &n);
-	snprintf(cls, sizeof(cls), "%.*s", v ? (int)(n < 64 ? n : 64) : 0, v ? (const char *)v : "");
-	for (char *q = cls; *q; q++)
-		if ((unsigned char)*q < 0x20)
-			*q = '?';
+	printable(cls, sizeof(cls), v, v ? n : 0);
 	v = dhcp_opt_get(m, DHCP_OPT_VENDOR_CLASS, &n);
-	snprintf(vc, sizeof(vc), "%.*s", v ? (int)(n < 64 ? n : 64) : 0, v ? (const char *)v : "");
-	for (char *q = vc; *q; q++)
-		if ((unsigned char)*q < 0x20)
-			*q = '?';
+	printable(vc, sizeof(vc), v, v ? n : 0);
 	if (o.has_arch)
 		snprintf(why, sizeof(why), "%u", o.arch);
 	else
