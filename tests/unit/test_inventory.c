@@ -120,7 +120,7 @@ static void example(void)
 	   "web1 -> debian-installer");
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
 	ok(rc == 0 && strstr(out, "priority=critical auto=true hostname=web1 BOOTIF=01-${netX/mac:hexhyp}") &&
-		   strstr(out, "kernel http://deb.debian.org/") && strstr(out, "web1 (52:54:00:12:34:56) boots profile "
+		   strstr(out, "kernel http://mirror.example/") && strstr(out, "web1 (52:54:00:12:34:56) boots profile "
 									   "debian-installer"),
 	   "template rendered with the machine's variable");
 	ok(!strstr(out, "{{"), "no placeholder left");
