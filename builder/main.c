@@ -16,6 +16,7 @@
 #include <lzma.h>
 
 #include "chainscript.h"
+#include "datadir.h"
 #include "commands.h"
 #include "dhcpconfig.h"
 #include "diag.h"
@@ -139,50 +140,6 @@ struct cli {
 	unsigned n_args;
 };
 
-static int is_dir_with(const char *dir, const char *rel)
-{
-	char p[PATH_MAX];
-	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	return !stat(p, &st);
-}
-
-/* layouts/ and scripts/: $CHAINBOOT_DATADIR, an installed share/chainboot beside the
- * binary, or the source tree the binary was built in (build/ or build/asan/). */
-static int find_datadir(char *out, size_t outsz, struct diag *d)
-{
-	const char *env = getenv("CHAINBOOT_DATADIR");
-	char exe[PATH_MAX], dir[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		if (!is_dir_with(env, "layouts/hybrid.layout"))
-			return diag_set(d, -ENOENT, "CHAINBOOT_DATADIR=%s has no layouts/hybrid.layout", env);
-		snprintf(out, outsz, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return diag_set(d, -errno, "cannot find my own path (/proc/self/exe): %s", strerror(errno));
-	exe[n] = '\0';
-	snprintf(dir, sizeof(dir), "%s", dirname(exe));
-	for (int up = 0; up < 3; up++) {
-		char cand[PATH_MAX];
-		snprintf(cand, sizeof(cand), "%s/share/chainboot", dir);
-		if (is_dir_with(cand, "layouts/hybrid.layout")) {
-			snprintf(out, outsz, "%s", cand);
-			return 0;
-		}
-		if (is_dir_with(dir, "layouts/hybrid.layout") && is_dir_with(dir, "scripts/chain.ipxe.in")) {
-			snprintf(out, outsz, "%s", dir);
-			return 0;
-		}
-		snprintf(cand, sizeof(cand), "%s", dir);
-		snprintf(dir, sizeof(dir), "%s", dirname(cand));
-	}
-	return diag_set(d, -ENOENT, "cannot find chainboot's layouts/ and scripts/ (installed share/chainboot or "
-			"the source tree): set CHAINBOOT_DATADIR");
-}
 
 static int add_ov(struct cli *cl, const char *section, const char *key, const char *value, const char *flag)
 {
@@ -295,7 +252,7 @@ static int cmd_check_config(struct cli *cl)
 
 	rc = load_config(cl, &c, &d);
 	if (!rc)
-		rc = find_datadir(datadir, sizeof(datadir), &d);
+		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
 		rc = load_layout(datadir, c.layout, &l, &d);
 	if (!rc)
@@ -321,7 +278,7 @@ static int cmd_script(struct cli *cl)
 
 	rc = load_config(cl, &c, &d);
 	if (!rc)
-		rc = find_datadir(datadir, sizeof(datadir), &d);
+		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
 		rc = render_script(&c, datadir, &script, &len, &d);
 	if (rc)
@@ -353,7 +310,7 @@ static int cmd_build(struct cli *cl)
 	rc = load_config(cl, &c, &d);
 	if (rc)
 		return fail("build", &d, rc);
-	rc = find_datadir(datadir, sizeof(datadir), &d);
+	rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
 		rc = load_layout(datadir, c.layout, &l, &d);
 	if (rc)
@@ -641,7 +598,7 @@ static int cmd_build_ipxe(struct cli *cl)
 	/* The embedded script is the chain script: the same site file and flags as build. */
 	rc = load_config(cl, &c, &d);
 	if (!rc)
-		rc = find_datadir(datadir, sizeof(datadir), &d);
+		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
 		rc = render_script(&c, datadir, &script, &len, &d);
 	if (rc)

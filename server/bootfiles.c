@@ -4,6 +4,8 @@
  * recognise) and our own script template. */
 #include "bootfiles.h"
 
+#include "datadir.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -33,50 +35,6 @@ const struct bootfile *server_bootfile(const struct server *s, const char *name)
 	return NULL;
 }
 
-static bool has_file(const char *dir, const char *rel)
-{
-	char p[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(p, sizeof(p), "%s/%s", dir, rel) >= (int)sizeof(p))
-		return false;
-	return !stat(p, &st);
-}
-
-int bootfiles_datadir(char *out, size_t outsz, struct diag *d)
-{
-	const char *env = getenv("CHAINBOOT_DATADIR");
-	char exe[PATH_MAX], dir[PATH_MAX], cand[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		if (!has_file(env, "scripts/chain.ipxe.in"))
-			return diag_set(d, -ENOENT, "CHAINBOOT_DATADIR=%s has no scripts/chain.ipxe.in", env);
-		snprintf(out, outsz, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return diag_set(d, -errno, "cannot find my own path (/proc/self/exe): %s", strerror(errno));
-	exe[n] = '\0';
-	snprintf(dir, sizeof(dir), "%s", dirname(exe));
-	/* bin/ -> share/chainboot; build/ or build/asan/ -> the source tree */
-	for (int up = 0; up < 3; up++) {
-		snprintf(cand, sizeof(cand), "%s/share/chainboot", dir);
-		if (has_file(cand, "scripts/chain.ipxe.in")) {
-			snprintf(out, outsz, "%s", cand);
-			return 0;
-		}
-		if (has_file(dir, "scripts/chain.ipxe.in") && has_file(dir, "server")) {
-			snprintf(out, outsz, "%s", dir);
-			return 0;
-		}
-		snprintf(cand, sizeof(cand), "%s", dir);
-		snprintf(dir, sizeof(dir), "%s", dirname(cand));
-	}
-	return diag_set(d, -ENOENT, "cannot find scripts/chain.ipxe.in (installed share/chainboot or the "
-			"source tree): set CHAINBOOT_DATADIR");
-}
 
 static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, const char *how)
 {
@@ -177,7 +135,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 
 	/* autoexec.ipxe: UEFI iPXE loaded over the network fetches it from the same
 	 * server (TFTP or HTTP) and runs it: the chain script with its fallbacks. */
-	rc = bootfiles_datadir(datadir, sizeof(datadir), d);
+	rc = datadir_find(datadir, sizeof(datadir), d);
 	if (rc)
 		goto fail;
 	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);

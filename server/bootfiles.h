@@ -35,8 +35,5 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 
 void bootfiles_free(struct bootfiles *bf);
 
-/* layouts/ and scripts/: $CHAINBOOT_DATADIR, share/chainboot beside the binary, or
- * the source tree it was built in. Returns 0 or -ENOENT. */
-int bootfiles_datadir(char *out, size_t outsz, struct diag *d);
 
 #endif
