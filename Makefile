@@ -42,6 +42,8 @@ SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 TOOL_SRC    := $(wildcard tests/tools/*.c)
 TOOL_BIN    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+BENCH_SRC   := $(wildcard bench/tools/*.c)
+BENCH_BIN   := $(BENCH_SRC:bench/tools/%.c=$(BUILD)/bench/%)
 
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o)
@@ -49,7 +51,7 @@ SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build
+.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build bench bench-smoke bench-tools
 all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
@@ -75,12 +77,20 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Load generators for make bench (and the fault tests).
+$(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/tools/%.o $(BUILD)/libcb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN) $(TOOL_BIN)
+tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
+
+bench-tools: $(BENCH_BIN)
 
 deps:
 	$(Q)scripts/deps.sh
