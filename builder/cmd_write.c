@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "diskfacts.h"
 #include "diskpolicy.h"
+#include "inspect.h"
 #include "write.h"
 
 enum {
@@ -36,7 +37,8 @@ const char cmd_write_usage[] =
 	"the running system, belongs to LVM/RAID/dm-crypt, is a partition, or is too small.\n"
 	"\n"
 	"  -y, --yes        do not ask (needed when not on a terminal)\n"
-	"  -f, --force      also write a disk that is not USB/removable, or a regular file\n"
+	"  -f, --force      also write a disk that is not USB/removable, or a regular file, or an\n"
+	"                   IMAGE that is neither an ISO 9660 nor a disk image\n"
 	"      --no-verify  skip the read-back\n"
 	"      --json       one JSON event per line on stdout, for programs (needs --yes)\n"
 	"\n"
@@ -298,6 +300,7 @@ int cmd_write_main(int argc, char **argv)
 	struct ui u = { .last_phase = -1 };
 	bool yes = false, force = false, verify = true;
 	const char *pause = NULL, *image, *target;
+	char notimg[160];
 	struct write_request rq = { 0 };
 	struct write_result res;
 	struct stat ist;
@@ -335,6 +338,23 @@ int cmd_write_main(int argc, char **argv)
 		close(ifd);
 		return finish(&u, EXIT_USAGE, d.msg);
 	}
+	/* A compressed download, an .efi or .lkrn given by mistake would be copied as is
+	 * and boot nothing: say what it is instead. */
+	rc = inspect_sniff_image(ifd, notimg, sizeof(notimg));
+	if (rc && rc != -EINVAL) {
+		snprintf(d.msg, sizeof(d.msg), "%s: cannot read: %s", image, strerror(-rc));
+		close(ifd);
+		return finish(&u, EXIT_ERROR, d.msg);
+	}
+	if (rc && !force) {
+		snprintf(d.msg, sizeof(d.msg), "refused: %s is not an ISO 9660 or disk image: %s; give the image "
+			 "chainboot build made (--force writes it anyway); nothing was written", image, notimg);
+		close(ifd);
+		return finish(&u, EXIT_REFUSED, d.msg);
+	}
+	if (rc)
+		fprintf(stderr, "warning: %s is not an ISO 9660 or disk image: %s; writing anyway (--force)\n", image,
+			notimg);
 
 	rc = diskfacts_gather(target, &f, &d);
 	if (rc) {

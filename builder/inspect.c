@@ -1462,6 +1462,15 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 			rc = diag_set(d, -EBADMSG, "%s: damaged iPXE BIOS image: %s", path, zd.msg);
 			goto err;
 		}
+		/* A cut-off ipxe.lkrn keeps its boot sector's 55 aa: libblkid would call
+		 * it a disk image. Its Linux boot header says what it is. */
+		if (ipxebin_kind(buf, (size_t)im.size) == IPXEBIN_UNKNOWN && im.size >= 0x206 &&
+		    !memcmp(buf + 0x202, "HdrS", 4)) {
+			free(buf);
+			rc = diag_set(d, -EINVAL, "%s: a Linux kernel, not a whole iPXE .lkrn: %s", path,
+				      zd.msg[0] ? zd.msg : "no packed iPXE blocks");
+			goto err;
+		}
 		if (ipxebin_kind(buf, (size_t)im.size) != IPXEBIN_UNKNOWN) {
 			json_t *jb = json_object();
 
@@ -1611,4 +1620,44 @@ err:
 err_fd:
 	close(im.fd);
 	return rc;
+}
+
+/* ---- is it an image at all (write, try) ---------------------------------- */
+
+int inspect_sniff_image(int fd, char *why, size_t whysz)
+{
+	static const struct { const char *magic; size_t len; const char *what; } packed[] = {
+		{ "\xfd" "7zXZ\0", 6, "xz-compressed: decompress it first (unxz)" },
+		{ "\x1f\x8b", 2, "gzip-compressed: decompress it first (gunzip)" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed: decompress it first (unzstd)" },
+		{ "BZh", 3, "bzip2-compressed: decompress it first (bunzip2)" },
+		{ "MZ", 2, "a PE program (an EFI binary such as snponly.efi)" },
+	};
+	uint8_t buf[ISO_VD_FIRST * ISO_SECTOR + 6];
+	size_t n = 0;
+
+	while (n < sizeof(buf)) {
+		ssize_t r = pread(fd, buf + n, sizeof(buf) - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n == sizeof(buf) && !memcmp(buf + ISO_VD_FIRST * ISO_SECTOR + 1, "CD001", 5))
+		return 0;
+	for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++)
+		if (n >= packed[i].len && !memcmp(buf, packed[i].magic, packed[i].len))
+			return snprintf(why, whysz, "it is %s", packed[i].what), -EINVAL;
+	/* The Linux boot header: ipxe.lkrn, a vmlinuz; they carry 55 aa too. */
+	if (n >= 0x206 && !memcmp(buf + 0x202, "HdrS", 4))
+		return snprintf(why, whysz, "it is a Linux kernel (such as ipxe.lkrn)"), -EINVAL;
+	/* MBR, GPT's protective MBR and a FAT boot sector all end sector 0 with 55 aa. */
+	if (n >= 512 && buf[510] == 0x55 && buf[511] == 0xaa)
+		return 0;
+	if (!n)
+		return snprintf(why, whysz, "it is empty"), -EINVAL;
+	return snprintf(why, whysz, "no ISO 9660 volume descriptor and no boot sector (55 aa at byte 510)"), -EINVAL;
 }

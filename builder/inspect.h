@@ -17,4 +17,10 @@
  * On failure d has "path: reason" and nothing is printed. */
 int inspect_image(const char *path, bool json, FILE *out, struct diag *d);
 
+/* Whether the file open at fd looks like an image a machine can boot from: an ISO 9660
+ * volume descriptor at sector 16, or a boot sector (55 aa at byte 510: MBR, GPT, FAT).
+ * Returns 0 if so; -EINVAL with why set ("it is xz-compressed: ...") if not; -errno if
+ * it cannot be read. For write and try, which would otherwise copy or boot anything. */
+int inspect_sniff_image(int fd, char *why, size_t whysz);
+
 #endif

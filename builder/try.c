@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inspect.h"
 #include "spawn.h"
 
 #define ARGV_MAX 96
@@ -771,6 +772,21 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 	rc = try_find_firmware(o->fw, &fw, d);
 	if (rc)
 		return rc;
+	/* Anything else would boot to "no bootable device" and sit there until --timeout. */
+	{
+		char what[160];
+		int ifd = open(o->image, O_RDONLY | O_CLOEXEC);
+
+		if (ifd < 0)
+			return diag_set(d, -errno, "%s: %s", o->image, strerror(errno));
+		rc = inspect_sniff_image(ifd, what, sizeof(what));
+		close(ifd);
+		if (rc == -EINVAL)
+			return diag_set(d, rc, "%s is not an ISO 9660 or disk image: %s; give the image chainboot build "
+					"made", o->image, what);
+		if (rc)
+			return diag_set(d, rc, "%s: cannot read: %s", o->image, strerror(-rc));
+	}
 	if (o->accel == TRY_ACCEL_KVM) {
 		kvm = true;
 		if (!try_kvm_usable(o->fw, why, sizeof(why)))
