@@ -48,9 +48,12 @@ bench_start() {
 }
 # bench_stop PID: TERM, then KILL after 5 s; waits for it.
 bench_stop() {
-	local pid=$1 i
+	local pid=$1 i keep=() p
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
+	# forget it first, so cleanup never signals a PID the system has since reused
+	for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	BENCH_PIDS=("${keep[@]}")
+	kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
 	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

@@ -16,14 +16,27 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "udpbuf.h"
 
-/* Datagrams handled per wake-up and socket, so a flood cannot starve TFTP and HTTP. */
+/* Datagrams handled per wake-up and socket, so a flood cannot starve TFTP and HTTP;
+ * taken PROXYDHCP_RX at a time by recvmmsg, their replies sent by one sendmmsg. */
 #define PROXYDHCP_BATCH 64
+#define PROXYDHCP_RX 32
 
 struct pd_sock {
 	struct proxydhcp *p;
 	int fd;
 	uint16_t port;
+};
+
+/* A reply built and waiting for its batch's sendmmsg; its log line is written after
+ * the send, so it can say whether the send failed. */
+struct pd_reply {
+	struct sockaddr_in to;
+	union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl;
+	size_t len;
+	char log[1024];
+	uint8_t buf[DHCP_MAX_LEN];
 };
 
 struct proxydhcp {
@@ -35,6 +48,14 @@ struct proxydhcp {
 	unsigned n_ifindex;     /* 0 = every interface */
 	struct proxydhcp_stats st;
 	struct dhcp_msg msg;    /* one request at a time: kept off the stack (6 KiB) */
+	/* The name of the last interface not in [server] interface (if_indextoname opens
+	 * a socket per call: too dear per datagram), looked up again after a second. */
+	unsigned name_ifindex;
+	uint64_t name_ms;
+	char name[IF_NAMESIZE];
+	uint8_t rx[PROXYDHCP_RX][DHCP_MAX_LEN + 1];
+	struct pd_reply tx[PROXYDHCP_RX];
+	unsigned n_tx;
 };
 
 static bool iface_allowed(const struct proxydhcp *p, unsigned ifindex)
@@ -45,6 +66,23 @@ static bool iface_allowed(const struct proxydhcp *p, unsigned ifindex)
 		if (p->ifindex[i] == ifindex)
 			return true;
 	return false;
+}
+
+static const char *iface_name(struct proxydhcp *p, unsigned ifindex)
+{
+	const struct site_config *c = p->s->cfg;
+	uint64_t now = loop_now_ms(p->s->loop);
+
+	for (unsigned i = 0; i < p->n_ifindex && i < c->n_interfaces; i++)
+		if (p->ifindex[i] == ifindex)
+			return c->interfaces[i];
+	if (ifindex != p->name_ifindex || now - p->name_ms >= 1000 || !p->name[0]) {
+		if (!if_indextoname(ifindex, p->name))
+			snprintf(p->name, sizeof(p->name), "?");
+		p->name_ifindex = ifindex;
+		p->name_ms = now;
+	}
+	return p->name;
 }
 
 static unsigned have_bits(const struct server *s)
@@ -70,19 +108,15 @@ static void printable(char *dst, size_t cap, const uint8_t *src, size_t n)
 	dst[i] = '\0';
 }
 
-static int send_reply(struct pd_sock *ps, const uint8_t *buf, size_t len, uint32_t ip, uint16_t port,
-		      unsigned ifindex, uint32_t spec_dst)
+/* Address r (built in r->buf, r->len bytes) to ip:port, leaving from our address. */
+static void reply_address(struct pd_reply *r, uint32_t ip, uint16_t port, unsigned ifindex, uint32_t spec_dst)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ip };
-	union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl;
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr mh = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_control = r->ctl.b, .msg_controllen = sizeof(r->ctl.b) };
 	struct cmsghdr *cm;
 	struct in_pktinfo pi = { 0 };
 
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
+	r->to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ip };
+	memset(&r->ctl, 0, sizeof(r->ctl));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = IPPROTO_IP;
 	cm->cmsg_type = IP_PKTINFO;
@@ -93,9 +127,45 @@ static int send_reply(struct pd_sock *ps, const uint8_t *buf, size_t len, uint32
 		pi.ipi_ifindex = (int)ifindex;
 	pi.ipi_spec_dst.s_addr = spec_dst;
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	if (sendmsg(ps->fd, &mh, MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
+}
+
+/* Send the queued replies with as few sendmmsg calls as they allow, then log each. */
+static void flush_replies(struct pd_sock *ps)
+{
+	struct proxydhcp *p = ps->p;
+	struct mmsghdr mm[PROXYDHCP_RX];
+	struct iovec iov[PROXYDHCP_RX];
+	int err[PROXYDHCP_RX];
+	unsigned n = p->n_tx, i = 0;
+
+	memset(mm, 0, sizeof(mm[0]) * n);
+	for (unsigned k = 0; k < n; k++) {
+		struct pd_reply *r = &p->tx[k];
+		iov[k] = (struct iovec){ r->buf, r->len };
+		mm[k].msg_hdr = (struct msghdr){ .msg_name = &r->to, .msg_namelen = sizeof(r->to), .msg_iov = &iov[k],
+						 .msg_iovlen = 1, .msg_control = r->ctl.b,
+						 .msg_controllen = sizeof(r->ctl.b) };
+		err[k] = 0;
+	}
+	while (i < n) {
+		int sent = sendmmsg(ps->fd, mm + i, n - i, MSG_DONTWAIT);
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			err[i++] = errno; /* this one failed: go on with the rest */
+		} else {
+			i += (unsigned)sent;
+		}
+	}
+	for (unsigned k = 0; k < n; k++) {
+		log_event("proxydhcp", "%s%s%s", p->tx[k].log, err[k] ? " status=send-failed error=" : "",
+			  err[k] ? strerror(err[k]) : "");
+		if (err[k])
+			p->st.ignored++;
+		else
+			p->st.answered++;
+	}
+	p->n_tx = 0;
 }
 
 static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
@@ -106,18 +176,18 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 	struct dhcp_msg *m = &p->msg;
 	struct decide_in in = { .msg = m, .port = ps->port, .server_ip = p->server_ip };
 	struct decide_out o;
-	char ifname[IF_NAMESIZE] = "?", mac[48], uuid[37], src[24], cls[96], vc[96], q1[128], q2[128];
+	char mac[48], uuid[37], src[24], cls[96], vc[96], q1[128], q2[128];
 	char why[64];
-	const char *err = NULL;
+	const char *err = NULL, *ifname;
 	const uint8_t *v;
-	uint8_t reply[DHCP_MAX_LEN];
-	size_t n, rlen;
+	struct pd_reply *r = &p->tx[p->n_tx];
+	size_t n;
 	uint32_t to_ip;
 	uint16_t to_port;
 	int rc;
 
 	p->st.received++;
-	if_indextoname(ifindex, ifname);
+	ifname = iface_name(p, ifindex);
 	snprintf(src, sizeof(src), "%s:%u", inet_ntoa(from->sin_addr), ntohs(from->sin_port));
 	if (!iface_allowed(p, ifindex)) {
 		p->st.ignored++;
@@ -163,63 +233,75 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 			  o.row, o.file[0] ? " file=" : "", o.file, o.why);
 		return;
 	}
-	rc = decide_reply(&in, &o, reply, sizeof(reply), &rlen);
+	rc = decide_reply(&in, &o, r->buf, sizeof(r->buf), &r->len);
 	if (rc) {
 		p->st.ignored++;
 		log_event("proxydhcp", "mac=%s decision=error reason=\"reply does not fit\"", mac);
 		return;
 	}
 	decide_dest(&in, from->sin_addr.s_addr, ntohs(from->sin_port), &to_ip, &to_port);
-	rc = send_reply(ps, reply, rlen, to_ip, to_port, ifindex, p->server_ip);
+	reply_address(r, to_ip, to_port, ifindex, p->server_ip);
 	{
 		struct in_addr a = { to_ip };
 		char dst[24], fq[300];
 		snprintf(dst, sizeof(dst), "%s:%u", inet_ntoa(a), to_port);
-		log_event("proxydhcp",
-			  "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s class=%s uuid=%s "
-			  "decision=%s file=%s reply=%s option43=%s to=%s bytes=%zu%s%s",
-			  dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid, why,
-			  log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)), uuid[0] ? uuid : "-", o.row,
-			  log_quote(o.file, fq, sizeof(fq)), dhcp_type_name(o.reply_type), o.bypass43 ? "6:8" : "none",
-			  dst, rlen, rc ? " status=send-failed error=" : "", rc ? strerror(-rc) : "");
+		snprintf(r->log, sizeof(r->log),
+			 "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s class=%s uuid=%s "
+			 "decision=%s file=%s reply=%s option43=%s to=%s bytes=%zu",
+			 dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid, why,
+			 log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)), uuid[0] ? uuid : "-", o.row,
+			 log_quote(o.file, fq, sizeof(fq)), dhcp_type_name(o.reply_type), o.bypass43 ? "6:8" : "none",
+			 dst, r->len);
 	}
-	if (rc)
-		p->st.ignored++;
-	else
-		p->st.answered++;
+	p->n_tx++; /* sent, logged and counted by flush_replies() */
 }
 
 static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct pd_sock *ps = arg;
-	uint8_t buf[DHCP_MAX_LEN + 1];
+	struct proxydhcp *p = ps->p;
+	struct sockaddr_in from[PROXYDHCP_RX];
+	union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl[PROXYDHCP_RX];
+	struct iovec iov[PROXYDHCP_RX];
+	struct mmsghdr mm[PROXYDHCP_RX];
 
 	(void)l;
 	(void)events;
-	for (int i = 0; i < PROXYDHCP_BATCH; i++) {
-		struct sockaddr_in from;
-		union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-				     .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
-		unsigned ifindex = 0;
-		ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT);
+	for (int done = 0; done < PROXYDHCP_BATCH;) {
+		for (int i = 0; i < PROXYDHCP_RX; i++) {
+			iov[i] = (struct iovec){ p->rx[i], sizeof(p->rx[i]) };
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+							 .msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = ctl[i].b,
+							 .msg_controllen = sizeof(ctl[i].b) };
+			mm[i].msg_len = 0;
+		}
+		int got = recvmmsg(fd, mm, PROXYDHCP_RX, MSG_DONTWAIT, NULL);
 
-		if (r < 0)
+		if (got <= 0)
 			return; /* EAGAIN, or an ICMP error from an earlier send: nothing to do */
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				ifindex = (unsigned)pi.ipi_ifindex;
+		for (int i = 0; i < got; i++) {
+			struct msghdr *mh = &mm[i].msg_hdr;
+			unsigned ifindex = 0;
+
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+				if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+					struct in_pktinfo pi;
+					memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+					ifindex = (unsigned)pi.ipi_ifindex;
+				}
 			}
+			if ((mh->msg_flags & MSG_TRUNC) || mh->msg_namelen < sizeof(from[i])) {
+				p->st.received++;
+				p->st.malformed++;
+				continue; /* over DHCP_MAX_LEN: never a PXE client */
+			}
+			handle(ps, p->rx[i], mm[i].msg_len, &from[i], ifindex);
 		}
-		if ((mh.msg_flags & MSG_TRUNC) || mh.msg_namelen < sizeof(from)) {
-			ps->p->st.received++;
-			ps->p->st.malformed++;
-			continue; /* over DHCP_MAX_LEN: never a PXE client */
-		}
-		handle(ps, buf, (size_t)r, &from, ifindex);
+		if (p->n_tx)
+			flush_replies(ps);
+		done += got;
+		if (got < PROXYDHCP_RX)
+			return; /* drained */
 	}
 }
 
@@ -239,6 +321,7 @@ static int open_port(struct proxydhcp *p, struct pd_sock *ps, uint16_t port, str
 	    setsockopt(ps->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
 	    setsockopt(ps->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
 		return diag_set(d, -errno, "proxyDHCP: setsockopt on port %u: %s", port, strerror(errno));
+	udpbuf_grow(ps->fd, UDPBUF_RCV);
 	/* The wildcard address: requests from clients without an address are broadcasts. */
 	if (bind(ps->fd, (struct sockaddr *)&a, sizeof(a)))
 		return diag_set(d, -errno, "proxyDHCP: cannot bind UDP port %u: %s%s", port, strerror(errno),

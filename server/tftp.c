@@ -2,24 +2,30 @@
  * network (untrusted: file names, options, every packet); each accepted transfer gets
  * its own ephemeral socket connect()ed to the client (RFC 1350's transfer IDs: the
  * kernel then drops packets from any other source), is paced by ACKs with a window
- * (RFC 7440) and a back-off timer, and reads the file with pread() from the fd
+ * (RFC 7440) and a back-off timer, and reads the file with preadv() from the fd
  * bootroot_open() returned (or from memory for built-in files). Nothing a client sends
- * can make a reply show a server path: error texts are fixed strings. */
+ * can make a reply show a server path: error texts are fixed strings.
+ * Per block the work is one recv() of the ACK and one send() of the DATA: files are read
+ * ahead ~32 KiB per preadv() straight into ready packets, a window goes out as one UDP
+ * GSO send (else one sendmmsg()), nothing is logged before the transfer ends. */
 #include "tftp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bootroot.h"
 #include "log.h"
 #include "tftpproto.h"
+#include "udpbuf.h"
 
 /* Retransmission: without a negotiated timeout, 1 s doubling up to 8 s; 6 retries, so a
  * client that went away costs about 30 s of a slot (1+2+4+8+8+8). With a negotiated
@@ -27,8 +33,16 @@
 #define TFTP_RTO_MS 1000u
 #define TFTP_RTO_MAX_MS 8000u
 #define TFTP_RETRIES 6
-/* Datagrams handled per wakeup, so one busy socket cannot starve the others. */
+/* Requests handled per wakeup of port 69, so a flood there cannot starve transfers. */
 #define TFTP_BURST 32
+/* Read-ahead of a file: at least TFTP_RA_MIN bytes per preadv() (22 blocks of 1468), at
+ * most TFTP_RA_MAX (or one block) and TFTP_BATCH blocks, so a window is usually one read. */
+#define TFTP_RA_MIN 32768u
+#define TFTP_RA_MAX 65536u
+/* DATA packets per sendmmsg(): a whole window (TFTP_WINDOW_CAP) at once. Also the most
+ * segments of one UDP GSO send (the kernel's UDP_MAX_SEGMENTS was 64 before Linux 6.9). */
+#define TFTP_BATCH 64
+#define TFTP_UDP_MAX 65507u /* largest UDP payload over IPv4 */
 /* IPv4 (20) + UDP (8) + TFTP (4) header bytes: blksize + 32 must fit the path MTU, so
  * DATA is never fragmented (dnsmasq caps the same way; some PXE ROMs drop fragments). */
 #define TFTP_OVERHEAD 32
@@ -41,6 +55,12 @@ struct xfer {
 	int sock;
 	struct sockaddr_in peer;
 	struct bootroot_file file;
+	/* octet: blocks read ahead as ready DATA packets, TFTP_HDR + blksize apart, so
+	 * each goes out from where it was read; NULL until the first DATA and for netascii */
+	uint8_t *ra;
+	int64_t ra_first;   /* block in slot 0 */
+	unsigned ra_n;      /* blocks held */
+	unsigned ra_slots;
 	char name[TFTP_FILENAME_MAX + 1]; /* as the client asked (for the log only) */
 	uint64_t req_hash;                /* to recognise a retransmitted RRQ */
 	enum tftp_mode mode;
@@ -58,6 +78,7 @@ struct xfer {
 	unsigned retries;   /* timer expiries since the last progress */
 	unsigned retransmits;
 	bool out_wanted;    /* waiting for EPOLLOUT (send buffer full) */
+	bool no_gso;        /* the route refused UDP GSO: one datagram per block */
 	uint64_t start_ms;
 	struct loop_timer timer;
 };
@@ -122,6 +143,7 @@ static void xfer_end(struct xfer *x, const char *status, const char *extra)
 	close(x->sock);
 	if (x->file.fd >= 0)
 		close(x->file.fd);
+	free(x->ra);
 	if (x->prev)
 		x->prev->next = x->next;
 	else
@@ -166,7 +188,76 @@ static int read_at(const struct xfer *x, uint8_t *dst, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Build DATA block n in t->pkt; *plen = payload length. */
+/* Payload length of octet block n (from 1; n <= last_block). */
+static size_t block_len(const struct xfer *x, int64_t n)
+{
+	uint64_t size = (uint64_t)x->file.size, blk = x->neg.blksize, off = (uint64_t)(n - 1) * blk;
+
+	return off >= size ? 0 : (size - off < blk ? (size_t)(size - off) : (size_t)blk);
+}
+
+/* Read into iov[0..n) from off, all of it (preadv may stop short). */
+static int readv_at(const struct xfer *x, struct iovec *iov, unsigned n, uint64_t off)
+{
+	for (;;) {
+		ssize_t r;
+		while (n > 0 && iov->iov_len == 0) {
+			iov++;
+			n--;
+		}
+		if (n == 0)
+			return 0;
+		r = preadv(x->file.fd, iov, (int)n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO; /* the file shrank since it was opened */
+		off += (uint64_t)r;
+		while (n > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
+	}
+}
+
+/* Fill the read-ahead with blocks first… (as many slots as there are, up to the last):
+ * headers written in place, payloads by one preadv() (or copied from memory). */
+static int ra_fill(struct xfer *x, int64_t first)
+{
+	size_t slot = TFTP_HDR + x->neg.blksize;
+	uint64_t off = (uint64_t)(first - 1) * x->neg.blksize;
+	struct iovec iov[TFTP_BATCH];
+	unsigned n;
+	int rc;
+
+	if (!x->ra && !(x->ra = malloc(slot * x->ra_slots)))
+		return -ENOMEM;
+	x->ra_n = 0;
+	for (n = 0; n < x->ra_slots && first + (int64_t)n <= x->last_block; n++) {
+		uint8_t *p = x->ra + n * slot;
+		tftp_build_data_hdr(p, TFTP_HDR, (uint16_t)(uint64_t)(first + (int64_t)n)); /* rolls over */
+		iov[n] = (struct iovec){ .iov_base = p + TFTP_HDR, .iov_len = block_len(x, first + (int64_t)n) };
+	}
+	if (x->file.data) {
+		for (unsigned i = 0; i < n; i++)
+			memcpy(iov[i].iov_base, x->file.data + off + (uint64_t)i * x->neg.blksize, iov[i].iov_len);
+	} else if ((rc = readv_at(x, iov, n, off)) < 0) {
+		return rc;
+	}
+	x->ra_first = first;
+	x->ra_n = n;
+	return 0;
+}
+
+/* Build netascii DATA block n in t->pkt; *plen = payload length. */
 static int build_block(struct xfer *x, int64_t n, size_t *plen)
 {
 	struct tftp *t = x->t;
@@ -175,15 +266,7 @@ static int build_block(struct xfer *x, int64_t n, size_t *plen)
 	int rc;
 
 	tftp_build_data_hdr(t->pkt, TFTP_HDR, (uint16_t)(uint64_t)n); /* rolls over to 0 */
-	if (x->mode == TFTP_MODE_OCTET) {
-		uint64_t off = (uint64_t)(n - 1) * blk;
-		size_t len = off >= size ? 0 : (size - off < blk ? (size_t)(size - off) : (size_t)blk);
-		if ((rc = read_at(x, payload, len, off)) < 0)
-			return rc;
-		*plen = len;
-		return 0;
-	}
-	/* netascii: block base+1 only (window 1), rebuilt from the saved state on resend */
+	/* block base+1 only (window 1), rebuilt from the saved state on resend */
 	{
 		size_t avail = x->na_off >= size ? 0 : (size - x->na_off < blk ? (size_t)(size - x->na_off) : (size_t)blk);
 		const uint8_t *src = t->src;
@@ -214,6 +297,129 @@ static void want_out(struct xfer *x, bool on)
 
 static void on_timer(struct loop *l, void *arg);
 
+/* The read failed: tell the client (a fixed text), end the transfer. */
+static void read_failed(struct xfer *x, int rc)
+{
+	struct tftp *t = x->t;
+	char extra[64];
+	ssize_t len = tftp_build_error(t->pkt, TFTP_HDR + TFTP_BLKSIZE_MAX, TFTP_EUNDEF, "Read error");
+
+	(void)!send(x->sock, t->pkt, (size_t)len, 0);
+	snprintf(extra, sizeof(extra), "error=\"%s\"", strerror(-rc));
+	xfer_end(x, "read-error", extra);
+}
+
+/* UDP GSO (Linux 4.18): k packets of the read-ahead from p, which lie back to back,
+ * as one send that the stack cuts into datagrams of TFTP_HDR + blksize (only the
+ * file's last block, last here, may be shorter): a window crosses the stack once, not
+ * once per block. Returns the blocks sent (errno set when fewer than k), or -1. */
+static int send_gso(struct xfer *x, uint8_t *p, int64_t first, unsigned k)
+{
+	unsigned seg = TFTP_HDR + x->neg.blksize, per = TFTP_UDP_MAX / seg, done = 0;
+
+	if (per > TFTP_BATCH)
+		per = TFTP_BATCH;
+	while (done < k) {
+		unsigned n = k - done < per ? k - done : per;
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(uint16_t))];
+		} ctl;
+		struct iovec iov = { .iov_base = p + (size_t)done * seg,
+				     .iov_len = (size_t)(n - 1) * seg + TFTP_HDR +
+						block_len(x, first + (int64_t)(done + n - 1)) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		uint16_t gso = (uint16_t)seg;
+
+		if (n > 1) {
+			struct cmsghdr *c;
+			memset(&ctl, 0, sizeof(ctl));
+			m.msg_control = ctl.buf;
+			m.msg_controllen = sizeof(ctl.buf);
+			c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gso));
+			memcpy(CMSG_DATA(c), &gso, sizeof(gso));
+		}
+		if (sendmsg(x->sock, &m, 0) < 0)
+			return done ? (int)done : -1;
+		done += n;
+	}
+	return (int)done;
+}
+
+/* octet: send blocks next_send..end from the read-ahead, a window at once: one send()
+ * per block in lock-step, else UDP GSO, else sendmmsg(). Returns 1 when all went out,
+ * 0 when the socket is full (want_out is set), -1 when the transfer ended. */
+static int send_octet(struct xfer *x, int64_t end)
+{
+	size_t slot = TFTP_HDR + x->neg.blksize;
+	/* GSO pays when two blocks fit one UDP payload */
+	bool gso = !x->no_gso && 2 * slot <= TFTP_UDP_MAX;
+
+	while (x->next_send <= end) {
+		int64_t n = x->next_send;
+		uint8_t *p;
+		unsigned k;
+		int sent;
+
+		if (n < x->ra_first || n >= x->ra_first + (int64_t)x->ra_n) {
+			int rc = ra_fill(x, n);
+			if (rc < 0) {
+				read_failed(x, rc);
+				return -1;
+			}
+		}
+		p = x->ra + (size_t)(n - x->ra_first) * slot;
+		k = (unsigned)(x->ra_first + (int64_t)x->ra_n - n); /* held from n on */
+		if (end - n + 1 < (int64_t)k)
+			k = (unsigned)(end - n + 1);
+		if (k == 1) {
+			sent = send(x->sock, p, TFTP_HDR + block_len(x, n), 0) < 0 ? -1 : 1;
+		} else if (gso) {
+			sent = send_gso(x, p, n, k);
+			if (sent < 0 && (errno == EINVAL || errno == EIO || errno == EOPNOTSUPP ||
+					 errno == ENOPROTOOPT)) {
+				/* no GSO on this route (old kernel, no checksum offload, MTU
+				 * shrank): one datagram per block from now on */
+				x->no_gso = true;
+				gso = false;
+				continue;
+			}
+		} else {
+			struct mmsghdr m[TFTP_BATCH];
+			struct iovec iov[TFTP_BATCH];
+			for (unsigned i = 0; i < k; i++) {
+				iov[i] = (struct iovec){ .iov_base = p + i * slot,
+							 .iov_len = TFTP_HDR + block_len(x, n + (int64_t)i) };
+				m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+				m[i].msg_len = 0;
+			}
+			sent = sendmmsg(x->sock, m, k, 0);
+		}
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == ENOBUFS) {
+				want_out(x, true);
+				return 0;
+			}
+			xfer_end(x, errno == ECONNREFUSED ? "client-gone" : "send-error", NULL);
+			return -1;
+		}
+		x->next_send += sent;
+		if (x->next_send - 1 > x->sent_hi)
+			x->sent_hi = x->next_send - 1;
+		if ((unsigned)sent < k) {
+			/* the rest did not fit; the next send reports the error, if any */
+			want_out(x, true);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* Send what is due: the OACK, or the blocks of the window from next_send on. Returns
  * 0, or -1 when the transfer ended (x is freed). */
 static int send_window(struct xfer *x)
@@ -239,16 +445,18 @@ static int send_window(struct xfer *x)
 	end = x->base + (int64_t)x->neg.windowsize;
 	if (x->last_block >= 0 && end > x->last_block)
 		end = x->last_block;
-	while (x->next_send <= end) {
+	if (x->mode == TFTP_MODE_OCTET) {
+		int rc = send_octet(x, end);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto arm;
+	}
+	while (x->next_send <= end) { /* netascii */
 		size_t plen;
 		int rc = build_block(x, x->next_send, &plen);
 		if (rc < 0) {
-			char extra[64];
-			ssize_t len = tftp_build_error(t->pkt, TFTP_HDR + TFTP_BLKSIZE_MAX, TFTP_EUNDEF,
-						       "Read error");
-			(void)!send(x->sock, t->pkt, (size_t)len, 0);
-			snprintf(extra, sizeof(extra), "error=\"%s\"", strerror(-rc));
-			xfer_end(x, "read-error", extra);
+			read_failed(x, rc);
 			return -1;
 		}
 		if (send(x->sock, t->pkt, TFTP_HDR + plen, 0) < 0) {
@@ -329,25 +537,30 @@ static void on_xfer(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 	if (!(events & (EPOLLIN | EPOLLERR)))
 		return;
-	for (int i = 0; i < TFTP_BURST; i++) {
+	/* One datagram per wakeup: a client answers a window with one ACK, so a second
+	 * recv() would nearly always find nothing (a wasted syscall per block); epoll is
+	 * level-triggered, so whatever is left is reported on the next turn. */
+	for (;;) {
 		struct tftp_packet p;
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (errno == EAGAIN)
-				return;
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN)
+				return;
 			/* ECONNREFUSED: ICMP port unreachable, the client is gone */
 			xfer_end(x, errno == ECONNREFUSED ? "client-gone" : "recv-error", NULL);
 			return;
 		}
+		/* the ACK, every block: no full parse */
+		if (n >= TFTP_HDR && buf[0] == 0 && buf[1] == TFTP_ACK) {
+			on_ack(x, (uint16_t)(buf[2] << 8 | buf[3]));
+			return;
+		}
 		if (tftp_parse(buf, (size_t)n, &p) < 0)
-			continue;
-		if (p.op == TFTP_ACK) {
-			if (on_ack(x, p.block) < 0)
-				return;
-		} else if (p.op == TFTP_ERROR) {
+			return;
+		if (p.op == TFTP_ERROR) {
 			/* EDK2 (OVMF) and Intel PXE ROMs ask with tsize, read the size from
 			 * our OACK and abort with ERROR 8: that is the expected end of a
 			 * size probe, not a failure of ours. */
@@ -355,9 +568,9 @@ static void on_xfer(struct loop *l, int fd, uint32_t events, void *arg)
 			snprintf(extra, sizeof(extra), "client_error=%u client_message=%s",
 				 p.error_code, log_quote(p.error_msg, q, sizeof(q)));
 			xfer_end(x, x->base < 0 && x->neg.ack_tsize ? "size-probe" : "aborted", extra);
-			return;
 		}
 		/* anything else on a read transfer is ignored */
+		return;
 	}
 }
 
@@ -411,6 +624,8 @@ static bool over_cap(struct tftp *t, const struct sockaddr_in *peer)
 		return true;
 	if (cap > t->s->cfg->tftp_max)
 		cap = t->s->cfg->tftp_max;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the analyzer cannot tell that a
+	 * superseded transfer's x->t is this t, whose list xfer_end() took it off. */
 	for (struct xfer *x = t->xfers; x; x = x->next)
 		if (x->peer.sin_addr.s_addr == peer->sin_addr.s_addr)
 			same++;
@@ -496,10 +711,23 @@ static void start_transfer(struct tftp *t, const struct sockaddr_in *peer, const
 	 * (RFC 2349 allows leaving tsize out then). */
 	lim.file_size = lim.netascii ? -1 : (int64_t)f->size;
 	tftp_negotiate(&req->opts, &lim, &x->neg);
-	if (x->mode == TFTP_MODE_OCTET)
+	if (x->mode == TFTP_MODE_OCTET) {
+		/* read-ahead: a window if it fits in TFTP_RA_MAX, never more blocks than
+		 * the file has */
+		size_t blk = x->neg.blksize, nb = TFTP_RA_MIN / blk;
 		x->last_block = (int64_t)((uint64_t)f->size / x->neg.blksize) + 1;
-	else
+		if (nb < x->neg.windowsize)
+			nb = x->neg.windowsize;
+		if (nb > TFTP_RA_MAX / blk)
+			nb = TFTP_RA_MAX / blk;
+		if (nb > TFTP_BATCH)
+			nb = TFTP_BATCH;
+		if (nb > (uint64_t)x->last_block)
+			nb = (size_t)x->last_block;
+		x->ra_slots = nb ? (unsigned)nb : 1;
+	} else {
 		x->last_block = -1;
+	}
 	/* With options the OACK goes first and the client answers ACK 0 (RFC 2347);
 	 * without, DATA 1 is the answer (RFC 1350). */
 	x->base = x->neg.oack ? -1 : 0;
@@ -694,6 +922,7 @@ int tftp_open(struct server *s, struct tftp **out, struct diag *d)
 		rc = diag_set(d, -errno, "tftp: setsockopt IP_PKTINFO: %s", strerror(errno));
 		goto err_sock;
 	}
+	udpbuf_grow(t->fd, UDPBUF_RCV);
 	if (bind(t->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		rc = -errno;
 		if (rc == -EACCES)
@@ -740,8 +969,10 @@ void tftp_close(struct tftp *t)
 {
 	if (!t)
 		return;
-	while (t->xfers)
-		xfer_end(t->xfers, "shutdown", NULL);
+	for (struct xfer *x = t->xfers, *next; x; x = next) {
+		next = x->next; /* xfer_end() unlinks x and frees it */
+		xfer_end(x, "shutdown", NULL);
+	}
 	if (t->watching)
 		loop_unwatch(t->s->loop, t->fd);
 	if (t->fd >= 0)
