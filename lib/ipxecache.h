@@ -14,7 +14,8 @@ int ipxecache_dir(char *out, size_t outsz, struct diag *d);
 
 /* A copy of the iPXE binary at src that sends user-class cls, as a path in out:
  *  - src itself when it already sends cls (e.g. built by chainboot build-ipxe);
- *  - the cached copy when there is a valid one (same size, class cls);
+ *  - the cached copy when there is a valid one (same size, class cls), or when the
+ *    index (DIR.index/) says that copy was verified and neither file changed since;
  *  - else a new copy: rebranded in memory, verified, written atomically into the
  *    cache with src's modification time (so an image's epoch does not change).
  * *rebranded (may be NULL) tells whether out is a rebranded copy (1) or src (0).

@@ -170,6 +170,14 @@ check "  ... gives the same image (the cache's place is not in it)" cmp "$T/b1.i
 printf 'junk' | dd of="$(ls "$T/cache/rebranded/"*ipxe-amd64.efi)" bs=1 seek=0 conv=notrunc 2>/dev/null
 check "build with a damaged cache entry" "$CHAINBOOT" build --url $URL -c LAB7 -o "$T/b3.iso"
 check "damaged cache entry rebuilt: same image" cmp "$T/b1.iso" "$T/b3.iso"
+check "build again: the index of verified copies is kept beside the cache" test -n "$(ls "$T/cache/rebranded.index")"
+# damage that keeps size and mtime (touch -r) still changes ctime, so the index does not vouch for it
+f=$(ls "$T/cache/rebranded/"*ipxe.lkrn)
+cp -p "$f" "$T/lkrn.orig"
+printf 'junk' | dd of="$f" bs=1 seek=2000 conv=notrunc 2>/dev/null
+touch -r "$T/lkrn.orig" "$f"
+check "build with a damaged entry of the same size and mtime" "$CHAINBOOT" build --url $URL -c LAB7 -o "$T/b4.iso"
+check "  ... rebuilt: same image" cmp "$T/b1.iso" "$T/b4.iso"
 check "build --no-rebrand" "$CHAINBOOT" build --url $URL -c LAB7 --no-rebrand -o "$T/b4.iso"
 check_match "--no-rebrand: stock binaries" 'BOOTX64.EFI: EFI x86_64, user-class "iPXE"' "$("$CHAINBOOT" inspect "$T/b4.iso" 2>&1)"
 printf '[chain]\nurl = %s\n[image]\nrebrand = no\n' "$URL" >"$T/norebrand.ini"
