@@ -5,6 +5,7 @@
 #   make asan         the same binaries with AddressSanitizer + UBSan in build/asan
 #   make fuzz FUZZ_TIME=60   libFuzzer harnesses (clang) in build/fuzz, each run FUZZ_TIME seconds
 #   make install PREFIX=/usr/local
+#   make lint        clang-tidy (.clang-tidy) and cppcheck over lib/ builder/ server/
 #   make compile_commands.json   (bear)
 
 PREFIX    ?= /usr/local
@@ -51,7 +52,7 @@ SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build bench bench-smoke bench-tools
+.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build bench bench-smoke bench-tools lint
 all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
@@ -92,6 +93,21 @@ tests: $(BUILD)/chainboot $(DAEMON) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 bench-tools: $(BENCH_BIN)
 
+# Benchmarks (not part of make check): chainbootd and chainboot against dnsmasq, tftpd-hpa,
+# atftpd, lighttpd, nginx and grub-mkrescue, on the -O2 build; results and charts in
+# bench/results/<date>/. BENCH_ARGS="--reps 3 http-script" passes options and cases.
+BENCH_ARGS ?=
+bench: deps
+	$(Q)scripts/bench-deps.sh
+	$(Q)$(MAKE) --no-print-directory all bench-tools
+	$(Q)bench/run.sh --build $(BUILD) $(BENCH_ARGS)
+
+# Every bench case once with tiny sizes (CI): checks the bench runs, not the targets.
+bench-smoke: deps
+	$(Q)scripts/bench-deps.sh
+	$(Q)$(MAKE) --no-print-directory all bench-tools
+	$(Q)bench/run.sh --smoke --build $(BUILD) --out $(BUILD)/bench-smoke $(BENCH_ARGS)
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -103,9 +119,11 @@ image: deps
 	$(Q)$(BUILD)/chainboot inspect $(IMAGE)
 
 # Every test with the sanitizer build, and each fuzz harness briefly; ends with "N passed, N failed".
+# The plain -O2 build is for what a sanitizer would distort: valgrind and the bench smoke.
 check: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan tests fuzz-build
-	$(Q)tests/run --build build/asan
+	$(Q)$(MAKE) --no-print-directory BUILD=build all bench-tools
+	$(Q)CHAINBOOT_PLAIN_BUILD=$(CURDIR)/build tests/run --build build/asan
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan all
@@ -121,7 +139,8 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
               server/tftpproto.c lib/dhcpopt.c \
-              server/httpparse.c server/template.c server/inventory.c lib/chainscript.c
+              server/httpparse.c server/template.c server/inventory.c lib/chainscript.c \
+              lib/siteconf.c lib/spawn.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -iquote lib -iquote server $(PKG_CFLAGS)
 FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
@@ -130,6 +149,9 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h server/*
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+
+# fuzz_inspect includes builder/inspect.c (to reach its static ISO/El Torito readers).
+$(FUZZ_DIR)/fuzz_inspect: builder/inspect.c builder/inspect.h
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -155,6 +177,30 @@ install: all
 	install -m 644 scripts/*.in $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
 	install -m 755 scripts/deps.sh $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
 	install -m 644 examples/* $(DESTDIR)$(PREFIX)/share/chainboot/examples/
+
+# Static analysis: clang-tidy (checks and the reason for each one left out in
+# .clang-tidy) and cppcheck (false positives in tests/lint/cppcheck.supp) over lib/,
+# builder/ and server/ with the build's flags; any finding fails. Per-file stamps in
+# $(BUILD)/lint, so `make -j2 lint` re-checks only what changed.
+CLANG_TIDY ?= clang-tidy
+CPPCHECK   ?= cppcheck
+LINT_SRC   := $(wildcard lib/*.c builder/*.c server/*.c)
+LINT_FLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) -Wno-unknown-warning-option \
+              -iquote lib -iquote builder -iquote server $(PKG_CFLAGS)
+
+$(BUILD)/lint/%.tidy: %.c .clang-tidy $(wildcard lib/*.h builder/*.h server/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TIDY    $<")
+	$(Q)$(CLANG_TIDY) --quiet $< -- $(LINT_FLAGS) 2>/dev/null && touch $@
+
+lint: $(LINT_SRC:%.c=$(BUILD)/lint/%.tidy)
+	@mkdir -p $(BUILD)/lint/cppcheck
+	@$(if $(Q),echo "  CPPCHECK lib builder server")
+	$(Q)$(CPPCHECK) -q --std=c11 --enable=warning,performance,portability --error-exitcode=1 \
+		--inline-suppr --suppressions-list=tests/lint/cppcheck.supp --include=tests/lint/cppcheck.h \
+		-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I lib -I builder -I server \
+		--cppcheck-build-dir=$(BUILD)/lint/cppcheck lib builder server
+	@echo "lint: clean"
 
 compile_commands.json:
 	$(MAKE) clean

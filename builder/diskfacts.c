@@ -49,8 +49,9 @@ static int read_text(const char *path, size_t max, char **out)
 		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		rc = -errno; /* before free(), which may change errno */
 		free(buf);
-		return -errno;
+		return rc < 0 ? rc : -EIO; /* never 0 with *out NULL */
 	}
 	for (;;) {
 		ssize_t r;

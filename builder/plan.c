@@ -22,6 +22,8 @@ int plan_read_file(const char *path, size_t max, char **out, size_t *len, struct
 	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	*out = NULL; /* defined on every return */
+	*len = 0;
 	if (fd < 0)
 		return diag_set(d, -errno, "%s: cannot read: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {

@@ -1,4 +1,5 @@
 /* diag: one error message carried from where it is found to the edge that prints it. */
+#define CB_DIAG_IMPL /* the functions themselves, not diag.h's analyzer view */
 #include "diag.h"
 
 #include <stdarg.h>

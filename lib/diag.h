@@ -26,4 +26,15 @@ int diag_add(struct diag *d, int rc, const char *fmt, ...)
 
 void diag_clear(struct diag *d);
 
+#if defined(__clang_analyzer__) && !defined(CB_DIAG_IMPL)
+/* For `make lint` only: clang-tidy's analyzer sees one file at a time and would take
+ * `return diag_set(d, -EINVAL, ...)` for a call that may return 0, and -errno for a
+ * value that may be 0. Tell it what they return: rc, which is negative (-errno). */
+#include <errno.h>
+#define DIAG_RC_(fn, d, rc, ...) ({ int rc_ = (rc); fn(d, rc_, __VA_ARGS__); rc_ < 0 ? rc_ : -EIO; })
+#define diag_set(d, rc, ...) DIAG_RC_(diag_set, d, rc, __VA_ARGS__)
+#define diag_prefix(d, rc, ...) DIAG_RC_(diag_prefix, d, rc, __VA_ARGS__)
+#define diag_add(d, rc, ...) DIAG_RC_(diag_add, d, rc, __VA_ARGS__)
+#endif
+
 #endif

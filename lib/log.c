@@ -2,13 +2,19 @@
  * the journal adds the time itself, so the timestamp is left out. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int quiet;
 static int journal = -1;
+/* Held lines (log_hold): written by log_release() in one write. */
+static char held[65536];
+static size_t held_len;
+static int holding;
 
 void log_set_quiet(int q)
 {
@@ -36,8 +42,41 @@ void log_event(const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (holding) {
+		size_t room = sizeof(held) - held_len;
+		int k = snprintf(held + held_len, room, "%sevent=%s %s\n", ts, event, line);
+		if (k > 0 && (size_t)k < room) {
+			held_len += (size_t)k;
+			return;
+		}
+		/* no room: out with what is held, then this line on its own */
+		log_release();
+		holding = 1;
+	}
 	/* One write per line, so lines from one process never interleave. */
 	fprintf(stderr, "%sevent=%s %s\n", ts, event, line);
+}
+
+void log_hold(void)
+{
+	holding = 1;
+}
+
+void log_release(void)
+{
+	size_t off = 0;
+
+	holding = 0;
+	fflush(stderr);
+	while (off < held_len) {
+		ssize_t w = write(STDERR_FILENO, held + off, held_len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* stderr gone: nothing better to do with the lines */
+		off += (size_t)w;
+	}
+	held_len = 0;
 }
 
 const char *log_quote(const char *in, char *buf, unsigned bufsz)

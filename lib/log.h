@@ -13,6 +13,13 @@ void log_event(const char *event, const char *fmt, ...) __attribute__((format(pr
  * \xNN for control bytes; always NUL-terminated, truncated with "…" if it does not fit. */
 const char *log_quote(const char *in, char *buf, unsigned bufsz);
 
+/* log_hold(): keep the following lines in memory; log_release() writes them in one
+ * write (and stops holding). A busy event loop holds while it handles one batch of
+ * events and releases before it waits again: one write for many lines instead of one
+ * each. Lines stay whole and in order; a line that does not fit goes out at once. */
+void log_hold(void);
+void log_release(void);
+
 /* Lower the minimum: log_set_quiet(1) drops "debug" events (event names ending in ".debug"). */
 void log_set_quiet(int quiet);
 

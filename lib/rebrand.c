@@ -264,10 +264,10 @@ static int rebrand_efi(struct slice *s, const uint8_t *cls, size_t n, struct dia
 
 static struct {
 	char key[SHA256_HEX_LEN];
+	uint32_t preset;
 	size_t room;
 	uint8_t *enc;
 	size_t enclen;
-	uint32_t preset;
 } memo[MEMO_SLOTS];
 static unsigned memo_next;
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -404,7 +404,7 @@ out:
 static int rebrand_packed(struct slice *s, const uint8_t *cls, size_t n, struct rebrand_bin *bi,
 			  struct diag *d)
 {
-	struct ipxebin_loc loc, loc2;
+	struct ipxebin_loc loc, loc2 = { 0 };
 	struct zbin z;
 	uint8_t *plain = NULL;
 	size_t plen = 0;
@@ -649,6 +649,10 @@ int rebrand_verify(const uint8_t *in, const uint8_t *out, size_t len, const char
 		rc = rebrand_bytes(in, len, cls, &expect, NULL, d);
 		if (!rc && memcmp(expect, out, len) != 0)
 			rc = diag_set(d, -EBADMSG, "the copy differs from the rebranded binary");
+		goto out;
+	}
+	if (!plain) { /* ipxebin_locate() decodes the block of every packed image */
+		rc = diag_set(d, -EIO, "no decoded block for the DHCP template (a bug in chainboot)");
 		goto out;
 	}
 	rebrand_patch(plain, &loc, (const uint8_t *)cls, n);

@@ -330,8 +330,8 @@ void generator_free(struct generator *g)
 {
 	if (!g)
 		return;
-	while (g->jobs) {
-		struct generator_job *j = g->jobs;
+	for (struct generator_job *j = g->jobs, *next; j; j = next) {
+		next = j->next; /* job_free() unlinks j and frees it */
 		if (!j->exited) {
 			kill_group(j);
 			while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)

@@ -7,12 +7,14 @@
  * (openat2 RESOLVE_BENEATH, no symlinks) and are never echoed back. Each connection has
  * a fixed input buffer, at most one response in flight and one timer (idle, slow head,
  * stalled write, linger); the number of connections is capped (http_max): at the cap
- * the oldest idle keep-alive connection is closed, else the newcomer gets a 503.
+ * the oldest connection waiting for its client (idle keep-alive, or a head still
+ * incomplete) is closed, else the newcomer gets a 503.
  *
  * Throughput: one read per readiness event; the responses to every complete request in
  * the buffer (pipelining) are built in one shared batch buffer and sent with one
  * sendmsg; scripts are rendered into a shared buffer (the loop is single-threaded), so
- * a request costs no allocation; files go out with sendfile. Only a response that does
+ * a request costs no allocation; files go out with sendfile; the request log lines of
+ * one loop pass go out in one write (log_hold). Only a response that does
  * not fit the socket at once has its rest copied to the connection (then EPOLLOUT).
  */
 #include "http.h"
@@ -81,6 +83,8 @@ struct conn {
 	uint64_t req_start; /* ms of the first byte of the request being read; 0: none */
 	bool eof;           /* the client has shut its sending side */
 	bool close_after;   /* close once the output is out */
+	bool client_close;  /* the client asked for the close: it sends nothing more */
+	bool nodelay;       /* TCP_NODELAY set (on the first keep-alive answer) */
 	char ip[INET_ADDRSTRLEN];
 	char peer[INET_ADDRSTRLEN + 8];
 	/* output not yet sent: pend (the batch, or a copy of its rest), then data, then file */
@@ -116,6 +120,7 @@ struct http {
 	struct inventory *empty; /* served when the server has no inventory */
 	struct generator *gen;
 	struct loop_timer accept_timer;
+	struct loop_timer log_timer; /* armed while request lines are held (log_hold) */
 	char server_url[64];
 	struct http_stats st;
 	unsigned long rejects_unlogged;
@@ -257,11 +262,26 @@ static const char *span_str(const char *p, size_t n, char *buf, size_t cap)
 	return buf;
 }
 
+static void log_timer_fire(struct loop *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	log_release();
+}
+
 static void log_request(struct conn *c, const char *method, const char *path, int status, uint64_t bytes,
 			uint64_t t0, const char *extra)
 {
 	char qm[64], qp[320];
 	uint64_t now = now_ms(c->h);
+
+	/* Under load one loop pass answers many requests: their lines go out in one write
+	 * when the pass ends (a 0 ms timer runs before the loop waits again), not one
+	 * write each — a tenth of the CPU time of a small keep-alive request. */
+	if (!loop_timer_armed(&c->h->log_timer)) {
+		log_hold();
+		loop_timer_set(c->h->s->loop, &c->h->log_timer, 0, log_timer_fire, NULL);
+	}
 
 	log_event("http", "client=%s method=%s path=%s status=%d bytes=%llu ms=%llu%s", c->peer,
 		  log_quote(method, qm, sizeof(qm)), log_quote(path, qp, sizeof(qp)), status,
@@ -291,8 +311,10 @@ static void reply_text(struct conn *c, const struct http_request *req, int statu
 	put_head(h, &r);
 	if (req->method != HTTP_METHOD_HEAD)
 		out_put(h, body, (size_t)n);
-	if (close)
+	if (close) {
 		c->close_after = true;
+		c->client_close = false; /* we cut it short: the client may still be sending */
+	}
 	log_req(c, req, status, req->method == HTTP_METHOD_HEAD ? 0 : (uint64_t)n, t0, extra);
 }
 
@@ -768,6 +790,15 @@ static void handle(struct conn *c, const struct http_request *req)
 
 	h->st.requests++;
 	c->close_after = !req->keep_alive;
+	c->client_close = c->close_after;
+	if (!c->close_after && !c->nodelay) {
+		/* answers are written whole: Nagle would only delay a pipelined second one.
+		 * A connection's first answer goes out at once anyway, and a closing one is
+		 * pushed by the close, so one-request connections skip this call. */
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->nodelay = true;
+	}
 	if (req->method == HTTP_METHOD_OTHER) {
 		/* a body may follow that we will not read: answer and close */
 		reply_text(c, req, 405, true, t0, NULL);
@@ -816,6 +847,12 @@ static void settle(struct conn *c, int rc)
 		return;
 	}
 	if (c->close_after) {
+		/* The client said it closes and sent nothing after its request: nothing can
+		 * arrive to reset the connection, so close now (no lingering round trip). */
+		if (c->client_close && !c->in_len) {
+			close_conn(c, NULL);
+			return;
+		}
 		start_linger(c);
 		return;
 	}
@@ -826,7 +863,9 @@ static void settle(struct conn *c, int rc)
 	}
 	set_events(c, EPOLLIN);
 	if (c->in_len) {
-		idle_del(c);
+		/* Half a head is waiting for the client like an idle connection: at the cap
+		 * it may be shed too, or a slow-loris flood would turn everyone away. */
+		idle_add(c);
 		if (!c->req_start)
 			c->req_start = now_ms(h);
 		set_deadline(c, c->req_start + HTTP_HEAD_MS);
@@ -1045,11 +1084,11 @@ static void on_listen(struct loop *l, int lfd, uint32_t events, void *arg)
 
 	(void)events;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_in sa;
+		struct sockaddr_in sa = { 0 }; /* accept4() fills it; zeroed for the analyzer */
 		socklen_t sl = sizeof(sa);
 		char ip[INET_ADDRSTRLEN] = "?", peer[INET_ADDRSTRLEN + 8];
 		struct conn *c;
-		int one = 1, fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
@@ -1091,8 +1130,6 @@ static void on_listen(struct loop *l, int lfd, uint32_t events, void *arg)
 		c->events = EPOLLIN;
 		memcpy(c->ip, ip, sizeof(c->ip));
 		memcpy(c->peer, peer, sizeof(c->peer));
-		/* responses are written whole: Nagle would only delay a pipelined second one */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (loop_watch(l, fd, EPOLLIN, on_conn, c)) {
 			close(fd);
 			c->next_free = h->free_list;
@@ -1209,8 +1246,10 @@ void http_close(struct http *h)
 {
 	if (!h)
 		return;
-	while (h->all)
-		close_conn(h->all, NULL);
+	for (struct conn *c = h->all, *next; c; c = next) {
+		next = c->all_next; /* close_conn() unlinks c and frees or parks it */
+		close_conn(c, NULL);
+	}
 	while (h->free_list) {
 		struct conn *c = h->free_list;
 		h->free_list = c->next_free;
@@ -1221,6 +1260,10 @@ void http_close(struct http *h)
 		loop_unwatch(h->s->loop, h->lfd);
 	if (loop_timer_armed(&h->accept_timer))
 		loop_timer_cancel(h->s->loop, &h->accept_timer);
+	if (loop_timer_armed(&h->log_timer)) {
+		loop_timer_cancel(h->s->loop, &h->log_timer);
+		log_release();
+	}
 	close(h->lfd);
 	inventory_free(h->empty);
 	free(h);

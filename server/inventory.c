@@ -662,9 +662,7 @@ static const char *join(struct load *x, const char *old, const char *sep, const 
 		oom(x);
 		return old;
 	}
-	memcpy(p, old, a);
-	memcpy(p + a, sep, b);
-	memcpy(p + a + b, more, c + 1);
+	snprintf(p, a + b + c + 1, "%s%s%s", old, sep, more);
 	return p;
 }
 
@@ -1804,7 +1802,9 @@ static size_t build_query(const struct inv_facts *f, char *out, size_t cap)
 
 	out[0] = '\0';
 	for (int i = 0; i < INV_N_FACTS; i++) {
-		const char *v = i == INV_FACT_MAC ? f->mac_text : i == INV_FACT_UUID ? f->uuid_text : f->v[i];
+		const char *v = f->v[i];
+		if (i == INV_FACT_MAC || i == INV_FACT_UUID) /* as normalised */
+			v = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
 		size_t kl = strlen(builtin_names[i]);
 		int n;
 		if (!v || !*v)
@@ -1855,7 +1855,9 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r, co
 		break;
 	}
 	for (int i = 0; i < INV_N_FACTS; i++) {
-		const char *s = i == INV_FACT_MAC ? f->mac_text : i == INV_FACT_UUID ? f->uuid_text : f->v[i];
+		const char *s = f->v[i];
+		if (i == INV_FACT_MAC || i == INV_FACT_UUID) /* as normalised */
+			s = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
 		v[i] = (struct template_value){ s, s ? strnlen(s, INV_FACT_MAX) : 0, true };
 	}
 	v[SLOT_CLIENT] = (struct template_value){ f->client, f->client ? strnlen(f->client, 64) : 0, true };
@@ -1910,7 +1912,9 @@ int inventory_generator_env(const struct inventory *inv, const struct inv_result
 	if (max == 0)
 		return -ENOSPC;
 	for (int i = 0; i < INV_N_FACTS && !rc; i++) {
-		const char *s = i == INV_FACT_MAC ? f->mac_text : i == INV_FACT_UUID ? f->uuid_text : f->v[i];
+		const char *s = f->v[i];
+		if (i == INV_FACT_MAC || i == INV_FACT_UUID) /* as normalised */
+			s = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
 		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", upper[i], s);
 	}
 	if (!rc)

@@ -212,7 +212,7 @@ int loop_timer_reserve(struct loop *l, size_t n)
 		return 0;
 	while (cap <= n + 1)
 		cap *= 2;
-	h = realloc(l->heap, cap * sizeof(*h));
+	h = realloc(l->heap, cap * sizeof(struct loop_timer *)); /* an array of pointers */
 	if (!h)
 		return -ENOMEM;
 	l->heap = h;

@@ -39,7 +39,7 @@ int privdrop_resolve(const char *user, struct privdrop *p, struct diag *d)
 static int caps_left(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct c[2];
+	struct __user_cap_data_struct c[2] = { 0 }; /* zeroed: valgrind 3.19 marks only c[0] written */
 
 	if (syscall(SYS_capget, &h, c))
 		return -errno;

@@ -5,7 +5,28 @@
 # corrupted variants (flipped bytes, truncations, mangled block lengths and CRCs).
 set -eu
 out=$1 dir=$2
-mkdir -p "$out/zbin" "$out/ipxebin" "$out/fsextent"
+mkdir -p "$out/zbin" "$out/ipxebin" "$out/fsextent" "$out/inspect"
+# inspect: small ISOs made by xorriso (Rock Ridge, Joliet, El Torito BIOS + EFI entries,
+# an isolinux.cfg and a chain script; one with an MBR and one with a GPT partition for
+# the EFI image), each under -max_len; no iPXE bytes in them.
+if command -v xorriso >/dev/null && command -v mformat >/dev/null; then
+	t=$(mktemp -d "${TMPDIR:-/tmp}/cbiso.XXXXXX")
+	mkdir -p "$t/iso/isolinux" "$t/iso/EFI/BOOT"
+	printf 'DEFAULT ipxe\nLABEL ipxe\n KERNEL ipxe.lkrn\n INITRD /chain.ipxe,../x\n APPEND initrd=chain.ipxe\n' >"$t/iso/isolinux/isolinux.cfg"
+	printf '#!ipxe\nset user-class CSTM\nset --timeout 5 cb-url0 http://198.51.100.1/boot.ipxe\n' >"$t/iso/chain.ipxe"
+	printf 'MZ' >"$t/iso/EFI/BOOT/BOOTX64.EFI"
+	head -c 2048 /dev/zero >"$t/iso/isolinux/ipxe.lkrn"
+	head -c 4096 /dev/zero >"$t/iso/efi.img"
+	mformat -C -i "$t/efi.fat" -T 24 -h 1 -s 24 -S 2 :: 2>/dev/null
+	x() { xorriso -as mkisofs -R -V CHAINBOOT -no-pad -b isolinux/ipxe.lkrn -no-emul-boot \
+		-eltorito-alt-boot "$@" "$t/iso" >/dev/null 2>&1 || true; }
+	x -J -e efi.img -no-emul-boot -o "$out/inspect/rr-joliet.iso"
+	x -e --interval:appended_partition_2:all:: -no-emul-boot -append_partition 2 0xef "$t/efi.fat" \
+		-o "$out/inspect/mbr-esp.iso"
+	x -e --interval:appended_partition_2:all:: -no-emul-boot -append_partition 2 0xef "$t/efi.fat" \
+		-appended_part_as_gpt -o "$out/inspect/gpt-esp.iso"
+	rm -rf "$t"
+fi
 if [ ! -d "$dir" ]; then
 	echo "mkcorpus: no iPXE binaries in $dir (run scripts/deps.sh); starting from empty corpora" >&2
 	exit 0
@@ -47,6 +68,7 @@ iso = os.path.join(d, "ipxe.iso")
 if os.path.isfile(iso):
     b = open(iso, "rb").read(96 * 1024)
     put("fsextent", "ipxe.iso.head", b); put("fsextent", "ipxe.iso.flip", flip(b, 40000))
+    put("inspect", "ipxe.iso.head", b)
 PY
 if command -v mformat >/dev/null && command -v mcopy >/dev/null; then
 	f=$out/fsextent/fat12.img

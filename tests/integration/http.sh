@@ -305,15 +305,27 @@ get "slow head (one byte every 700 ms): cut off" 'result=(closed|timeout)' --slo
 	--raw 'GET /boot.ipxe HTTP/1.1\r\nHost: a\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaa\r\n\r\n' 127.0.0.1 $PORT
 check "http: cut off within the head timeout ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 14
 check_match "http: 408 logged" 'status=408 .*reason=head-timeout' "$(cat "$LOG")"
-# four connections (http_max = 4) each with half a head: the fifth gets a 503
+# four connections (http_max = 4) each waiting for a slow generator: the fifth gets a 503
 HOLDERS=()
 for i in 1 2 3 4; do
-	nsenter --net="/run/netns/$NS" -- "$CLIENT" --wait 8000 --raw 'GET / HTTP/1.1\r\n' 127.0.0.1 $PORT >/dev/null 2>&1 &
+	nsenter --net="/run/netns/$NS" -- "$CLIENT" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:01:03" >/dev/null 2>&1 &
 	HOLDERS+=($!)
 done
-sleep 1
+sleep 0.4
 get "at the connection cap: 503" 'response n=1 status=503' 127.0.0.1 $PORT /hello.txt
 check_match "http: 503 logged once" 'status=503 reason=too-many-connections max=4' "$(cat "$LOG")"
+for p in "${HOLDERS[@]}"; do wait "$p" 2>/dev/null; done
+# four connections each with half a head (slow loris): a newcomer sheds the oldest
+HOLDERS=()
+for i in 1 2 3 4; do
+	nsenter --net="/run/netns/$NS" -- "$CLIENT" --wait 8000 --raw 'GET / HTTP/1.1\r\n' 127.0.0.1 $PORT >"$T/half.$i" 2>&1 &
+	HOLDERS+=($!)
+	sleep 0.1
+done
+sleep 0.5
+get "at the cap with half heads: served" 'response n=1 status=200' 127.0.0.1 $PORT /hello.txt
+wait "${HOLDERS[0]}" 2>/dev/null
+check_match "http: the oldest half head was closed for it" 'result=closed responses=0' "$(cat "$T/half.1")"
 for p in "${HOLDERS[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${HOLDERS[@]}"; do wait "$p" 2>/dev/null; done
 sleep 0.5
