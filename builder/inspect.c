@@ -235,7 +235,8 @@ static int iso_readdir(const struct iso *iso, uint32_t lba, uint32_t size, iso_d
 			p = (p / ISO_SECTOR + 1) * ISO_SECTOR;
 			continue;
 		}
-		nl = rl >= 33 ? buf[p + 32] : 0;
+		/* The name length byte is inside the record only if the record fits. */
+		nl = rl >= 33 && rl <= size - p ? buf[p + 32] : 0;
 		if (rl < 34 || rl > size - p || nl > rl - 33) {
 			rc = diag_set(d, -EBADMSG, "ISO 9660 directory at sector %u: bad record "
 				      "at byte %zu: damaged image", lba, p);

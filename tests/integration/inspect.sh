@@ -64,5 +64,20 @@ head -c 1000000 "$T/h.iso" >"$T/trunc.iso"
 out=$("$CHAINBOOT" inspect "$T/trunc.iso" 2>&1)
 rc=$?
 check "truncated image: no crash (exit $rc)" test $rc -lt 128
+# A root directory that ends one byte into a record (found by fuzz_inspect: the name
+# length byte was read before the record was checked to fit; ASan saw the over-read).
+python3 - "$T/h.iso" "$T/shortdir.iso" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+pvd = 16 * 2048
+root = struct.unpack_from("<I", b, pvd + 156 + 2)[0] * 2048
+n = b[root] + 1  # the "." record and one byte: the next record's length
+struct.pack_into("<I", b, pvd + 156 + 10, n); struct.pack_into(">I", b, pvd + 156 + 14, n)
+b[root + n - 1] = 50
+open(sys.argv[2], "wb").write(b)
+PY
+check_match "directory cut inside a record: reported as damaged, no over-read" \
+	'ISO 9660 directory at sector [0-9]+: bad record at byte [0-9]+: damaged image' \
+	"$("$CHAINBOOT" inspect "$T/shortdir.iso" 2>&1)"
 check_fails "no argument" 'give one image' "$CHAINBOOT" inspect
 finish
