@@ -116,9 +116,13 @@ wait_flushed() {
 	return 1
 }
 wait_flushed "$T/vf.out" "$wpid"
+# The image's sector at 1 MiB with every bit flipped: differs from its first byte on
+# (random bytes would equal the original first byte once in 256 runs).
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read()[1048576:1048576 + 512]; sys.stdout.buffer.write(bytes(b ^ 0xff for b in d))' \
+	"$IMG" >"$T/bad.sector"
 # Opening the FIFO for writing blocks until chainboot waits on it; then the second writer.
-timeout 60 bash -c 'exec 3>"$1" && dd if=/dev/urandom of="$2" bs=512 count=1 seek=2048 oflag=direct conv=notrunc status=none' \
-	_ "$T/pause" "$L1"
+timeout 60 bash -c 'exec 3>"$1" && dd if="$3" of="$2" bs=512 count=1 seek=2048 oflag=direct conv=notrunc status=none' \
+	_ "$T/pause" "$L1" "$T/bad.sector"
 wait "$wpid"
 rc=$?
 check_rc "verify failure: detected" 4 "$rc"
