@@ -80,9 +80,6 @@ void site_clear_urls(struct site_config *c);
 /* Checks that need the whole config (e.g. at least one URL). */
 int site_validate(const struct site_config *c, struct diag *d);
 
-/* "auto", "yes", "no". */
-const char *site_rebrand_str(enum site_rebrand r);
-
 /* "x86_64 arm64" style text for an arch mask. */
 const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz);
 
