@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inventory.h"
+#include "memfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,14 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	int fd, rc;
 
-	fd = memfd_create("inventory.ini", MFD_CLOEXEC);
+	fd = fuzz_memfile("inventory.ini", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rc = inventory_load(path, &cfg, &inv, &d);
 	CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
 	if (rc) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "siteconf.h"
+#include "memfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,14 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	int fd, rc;
 
-	fd = memfd_create("site.ini", MFD_CLOEXEC);
+	fd = fuzz_memfile("site.ini", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	site_defaults(&cfg);
 	rc = site_load(&cfg, path, &d);
 	CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
