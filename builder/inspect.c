@@ -36,6 +36,7 @@
 #define ISO_NAME_MAX 255u
 #define ISO_DEPTH_MAX 16u
 #define ISO_WALK_MAX 20000u     /* entries visited to name El Torito images */
+#define ISO_WALK_QUEUE_MAX 256u /* directories queued in that walk */
 #define ISO_CE_MAX 4u           /* Rock Ridge continuation areas per record */
 #define ELTORITO_SECTORS 4u     /* catalog sectors read (each holds 64 entries) */
 #define ELTORITO_MAX 64u
@@ -374,9 +375,30 @@ static int iso_walk_cb(const struct iso_ent *e, void *vctx)
 		snprintf(c->found, c->foundsz, "%s/%s", c->dir, e->name);
 		return 1;
 	}
-	if (e->dir && c->qlen < c->qcap &&
+	if (e->dir && c->qlen < ISO_WALK_QUEUE_MAX &&
 	    strlen(c->dir) + strlen(e->name) + 2 < sizeof(c->queue[0].path)) {
-		struct iso_walk_dir *q = &c->queue[c->qlen++];
+		struct iso_walk_dir *q;
+
+		/* A directory already queued is not queued again: a damaged image whose
+		 * directories point back at themselves would fill the queue with one. */
+		for (size_t i = 0; i < c->qlen; i++)
+			if (c->queue[i].lba == e->lba)
+				return 0;
+		/* Grown as directories turn up: most images have a handful, and a full
+		 * queue up front (1 MiB, zeroed) per El Torito entry cost more than the walk. */
+		if (c->qlen == c->qcap) {
+			size_t ncap = c->qcap ? c->qcap * 2 : 8;
+			struct iso_walk_dir *nq;
+
+			if (ncap > ISO_WALK_QUEUE_MAX)
+				ncap = ISO_WALK_QUEUE_MAX;
+			nq = realloc(c->queue, ncap * sizeof(*nq));
+			if (!nq)
+				return 0; /* not named, as when the queue is full */
+			c->queue = nq;
+			c->qcap = ncap;
+		}
+		q = &c->queue[c->qlen++];
 
 		q->lba = e->lba;
 		q->size = e->size;
@@ -394,8 +416,8 @@ static void iso_name_lba(const struct iso *iso, uint32_t lba, char *out, size_t 
 	c.want = lba;
 	c.found = out;
 	c.foundsz = outsz;
-	c.qcap = 256;
-	c.queue = calloc(c.qcap, sizeof(*c.queue));
+	c.qcap = 8;
+	c.queue = malloc(c.qcap * sizeof(*c.queue));
 	if (!c.queue)
 		return;
 	c.queue[0].lba = iso->root_lba;
@@ -403,6 +425,7 @@ static void iso_name_lba(const struct iso *iso, uint32_t lba, char *out, size_t 
 	c.queue[0].path[0] = '\0';
 	c.qlen = 1;
 	while (head < c.qlen && !out[0] && c.visited <= ISO_WALK_MAX) {
+		/* A copy: the callback may move the queue when it grows it. */
 		struct iso_walk_dir cur = c.queue[head++];
 
 		c.dir = cur.path;
