@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "ipxebin.h"
 #include "spawn.h"
 #include "zbin.h"
@@ -88,17 +89,6 @@ static int img_read_alloc(const struct img *im, uint64_t off, size_t len, uint8_
 	}
 	*out = b;
 	return 0;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 /* ---- JSON helpers --------------------------------------------------------- */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 #define ISO_PVD_OFF (16u * 2048) /* system area is 16 sectors of 2048 bytes */
 #define ISO_DIRREC_MIN 34
 #define ISO_FLAG_DIR 0x02
@@ -40,17 +42,6 @@ struct fat {
 	size_t data_off;
 	uint32_t nclus;
 };
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 static int walk_count(struct walk *w)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "zbin.h"
 
 /* DHCP option codes (RFC 2132, RFC 3004, RFC 4578) in iPXE's template
@@ -23,17 +24,6 @@
 #define OPT_END 255
 /* The template is ~90 bytes; anything longer is not it. */
 #define TMPL_MAX 512
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* EFI images are PE/COFF (UEFI spec 2.10 section 2.1.1): "MZ", e_lfanew at 0x3c,
  * "PE\0\0", COFF header (machine at +4, optional header size at +20), optional

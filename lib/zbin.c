@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 /* An LZMA1 stream is at least 5 bytes (a zero byte and the 32-bit range coder
  * state), and the CRC follows it. */
 #define ZBIN_MIN_LEN (5u + 4u)
@@ -22,20 +24,6 @@
 /* Cap on CRC work while looking for the chain, as a multiple of the file size: a
  * real image needs about one pass; a crafted one could force one per candidate. */
 #define ZBIN_CRC_BUDGET_FACTOR 8u
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 uint32_t zbin_crc32(uint32_t crc, const void *data, size_t len)
 {

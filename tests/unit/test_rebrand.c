@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "fsextent.h"
 #include "ipxebin.h"
 #include "rebrand.h"
@@ -23,11 +24,6 @@ static const struct {
 	{ "undionly.kkpxe", 1 },    { "ipxe-amd64.efi", 0 },  { "ipxe-arm64.efi", 0 },
 	{ "snponly.efi", 0 },	    { "ipxe-riscv64.efi", 0 }, { "ipxe-loong64.efi", 0 },
 };
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static void test_sha256(void)
 {
