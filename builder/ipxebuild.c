@@ -290,25 +290,6 @@ out:
 	return rc;
 }
 
-static int mkdir_p(const char *path, struct diag *d)
-{
-	char tmp[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return diag_set(d, -ENAMETOOLONG, "%s: path too long", path);
-	memcpy(tmp, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (tmp[i] != '/' && tmp[i] != '\0')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return diag_set(d, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		tmp[i] = path[i];
-	}
-	return 0;
-}
-
 /* Run make in srcdir for the targets of one architecture. */
 static int run_make(const char *srcdir, const char *embed, unsigned arch, unsigned jobs,
 		    struct diag *d)
@@ -386,7 +367,7 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 
 	fprintf(log, "chainboot build-ipxe: copying %s into %s (your tree is not changed)\n", srcdir, stage);
 	fflush(log);
-	rc = mkdir_p(copy, d);
+	rc = fileio_mkdirs(copy, 0755, d);
 	if (!rc)
 		rc = copy_tree(srcdir, copy, d);
 	if (rc)
@@ -414,7 +395,7 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 		if (rc)
 			goto out;
 	}
-	rc = mkdir_p(o->outdir, d);
+	rc = fileio_mkdirs(o->outdir, 0755, d);
 	if (rc)
 		goto out;
 	/* Check every result before writing any, so the output directory gets a whole

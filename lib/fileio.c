@@ -144,3 +144,22 @@ err:
 	errno = e;
 	return rc;
 }
+
+int fileio_mkdirs(const char *path, mode_t mode, struct diag *d)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return diag_set(d, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return diag_set(d, -errno, "cannot create %s: %s", tmp, strerror(errno));
+		tmp[i] = path[i];
+	}
+	return 0;
+}

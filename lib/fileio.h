@@ -1,4 +1,4 @@
-/* fileio: read a whole file with a size cap, and write one atomically (temp, fsync, rename). */
+/* fileio: read a whole file with a size cap, write one atomically (temp, fsync, rename), mkdir -p. */
 #ifndef CB_FILEIO_H
 #define CB_FILEIO_H
 
@@ -19,5 +19,9 @@ int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct
  * Refuses a path that is a directory or a device. Returns 0 or -errno; d names it. */
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			const struct timespec *mtime, struct diag *d);
+
+/* mkdir -p: create path and any missing parents, each with mode (an existing
+ * directory is fine). Returns 0 or -errno; d names the level that could not be made. */
+int fileio_mkdirs(const char *path, mode_t mode, struct diag *d);
 
 #endif

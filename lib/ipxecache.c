@@ -38,29 +38,6 @@ int ipxecache_dir(char *out, size_t outsz, struct diag *d)
 	return 0;
 }
 
-/* mkdir -p, each level 0755. */
-static int mkdirs(const char *path, struct diag *d)
-{
-	char tmp[4096];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return diag_set(d, -ENAMETOOLONG, "%s: path too long", path);
-	memcpy(tmp, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (tmp[i] != '/' && tmp[i] != '\0')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return diag_set(d, -errno, "cannot create the rebranded-binary cache %s: %s; set "
-					"CHAINBOOT_CACHE to a writable directory, or build with "
-					"--no-rebrand",
-					tmp, strerror(errno));
-		tmp[i] = path[i];
-	}
-	return 0;
-}
-
 /* Is the cached file at path exactly in[0..len) rebranded to cls? A cache entry is
  * checked before every use, so a damaged one is rebuilt, never put into an image. */
 static int cache_valid(const char *path, const uint8_t *in, size_t len, const char *cls)
@@ -198,14 +175,14 @@ int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int
 		diag_prefix(d, rc, "%s", src);
 		goto out;
 	}
-	rc = mkdirs(dir, d);
+	rc = fileio_mkdirs(dir, 0755, d);
 	if (!rc)
 		rc = fileio_write_atomic(out, res, len, 0644, &st.st_mtim, d);
 	if (!rc && have_index)
 		index_store(ipath, dir, out);
 	if (rc)
 		diag_prefix(d, rc, "caching the rebranded %s in %s (set CHAINBOOT_CACHE to a writable "
-			    "directory)", src, dir);
+			    "directory, or build with --no-rebrand)", src, dir);
 out:
 	free(buf);
 	free(res);
