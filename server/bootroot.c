@@ -72,25 +72,12 @@ static const struct bootfile *builtin(const struct server *s, const char *name)
 	return NULL;
 }
 
-static int open_builtin(const struct bootfile *b, const char *name, struct bootroot_file *f)
+/* Hand fd out as name if it is a regular file; else close it. Directories, devices,
+ * FIFOs and sockets are never served. */
+static int serve_fd(int fd, const char *name, struct bootroot_file *f)
 {
 	struct stat st;
-	int fd;
 
-	if (b->fd < 0) {
-		if (!b->data)
-			return -ENOENT;
-		f->fd = -1;
-		f->data = b->data;
-		f->size = (off_t)b->len;
-		f->type = mime_type(name);
-		return 0;
-	}
-	/* The caller closes what it gets; the shared fd stays open for the next client.
-	 * The duplicate shares the file offset, so readers use pread(), never read(). */
-	fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0) {
 		int rc = -errno;
 		close(fd);
@@ -107,11 +94,31 @@ static int open_builtin(const struct bootfile *b, const char *name, struct bootr
 	return 0;
 }
 
+static int open_builtin(const struct bootfile *b, const char *name, struct bootroot_file *f)
+{
+	int fd;
+
+	if (b->fd < 0) {
+		if (!b->data)
+			return -ENOENT;
+		f->fd = -1;
+		f->data = b->data;
+		f->size = (off_t)b->len;
+		f->type = mime_type(name);
+		return 0;
+	}
+	/* The caller closes what it gets; the shared fd stays open for the next client.
+	 * The duplicate shares the file offset, so readers use pread(), never read(). */
+	fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	return serve_fd(fd, name, f);
+}
+
 int bootroot_open(const struct server *s, const char *path, struct bootroot_file *f)
 {
 	struct open_how how;
 	const struct bootfile *b;
-	struct stat st;
 	int fd;
 
 	f->fd = -1;
@@ -150,18 +157,5 @@ int bootroot_open(const struct server *s, const char *path, struct bootroot_file
 			return -ENOENT;
 		}
 	}
-	if (fstat(fd, &st) < 0) {
-		int rc = -errno;
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		/* directories, devices, FIFOs, sockets are never served */
-		close(fd);
-		return -ENOENT;
-	}
-	f->fd = fd;
-	f->size = st.st_size;
-	f->type = mime_type(path);
-	return 0;
+	return serve_fd(fd, path, f);
 }
