@@ -168,6 +168,19 @@ static int copy_path(char *dst, size_t dstsz, const char *v, const char *base_di
 	return n < 0 || (size_t)n >= dstsz ? -ENAMETOOLONG : 0;
 }
 
+/* A path key (PATH_MAX buffer): relative to the site file's folder. An empty value
+ * unsets the key where that is allowed (empty_ok); elsewhere it is refused. */
+static int set_path(char *dst, const char *v, bool empty_ok, const char *base_dir)
+{
+	if (!*v && empty_ok) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (!*v)
+		return -EINVAL;
+	return copy_path(dst, PATH_MAX, v, base_dir);
+}
+
 static bool name_ok(const char *v, size_t max, const char *extra)
 {
 	size_t n = strlen(v);
@@ -234,12 +247,9 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		return 0;
 	}
 	if (!strcmp(key, "boot_root") || !strcmp(key, "inventory")) {
-		char *dst = key[0] == 'b' ? c->boot_root : c->inventory;
-		if (!*value && key[0] == 'i') {
-			dst[0] = '\0';
-			return 0;
-		}
-		if (!*value || copy_path(dst, PATH_MAX, value, base_dir))
+		bool inv = key[0] == 'i'; /* no inventory: every machine gets the menu */
+
+		if (set_path(inv ? c->inventory : c->boot_root, value, inv, base_dir))
 			return BAD("\"%s\" is not a usable path", where, key, value);
 		return 0;
 	}
@@ -341,12 +351,9 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 			return 0;
 		}
 		if (!strcmp(key, "ipxe_dir") || !strcmp(key, "output")) {
-			char *dst = key[0] == 'i' ? c->ipxe_dir : c->output;
-			if (!*value && key[0] == 'i') {
-				dst[0] = '\0';
-				return 0;
-			}
-			if (!*value || copy_path(dst, PATH_MAX, value, base_dir))
+			bool ipxe = key[0] == 'i'; /* empty: search the usual places */
+
+			if (set_path(ipxe ? c->ipxe_dir : c->output, value, ipxe, base_dir))
 				return BAD("\"%s\" is not a usable path", where, key, value);
 			return 0;
 		}
