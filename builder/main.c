@@ -192,20 +192,23 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 	return 0;
 }
 
-/* Defaults, then the site file, then the command line: the last word wins. */
-static int load_config(struct cli *cl, struct site_config *c, struct diag *d)
+/* Defaults, then the site file, then the command line: the last word wins. whole:
+ * the settings an image or a script is made from, so -u replaces the file's URLs and
+ * the whole-config checks (site_validate) run; rebrand and build-ipxe need only the
+ * class, and no URL. */
+static int load_site(struct cli *cl, struct site_config *c, bool whole, struct diag *d)
 {
 	int rc = 0;
 
 	site_defaults(c);
 	if (cl->site)
 		rc = site_load(c, cl->site, d);
-	if (cl->urls_given)
+	if (whole && cl->urls_given)
 		site_clear_urls(c);
 	for (unsigned i = 0; i < cl->n_ov; i++)
 		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].flag, d))
 			rc = -EINVAL;
-	if (!rc || rc == -EINVAL)
+	if (whole && (!rc || rc == -EINVAL))
 		if (site_validate(c, d))
 			rc = -EINVAL;
 	return rc;
@@ -250,7 +253,7 @@ static int cmd_check_config(struct cli *cl)
 	static struct layout l;
 	int rc;
 
-	rc = load_config(cl, &c, &d);
+	rc = load_site(cl, &c, true, &d);
 	if (!rc)
 		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
@@ -276,7 +279,7 @@ static int cmd_script(struct cli *cl)
 	size_t len;
 	int rc;
 
-	rc = load_config(cl, &c, &d);
+	rc = load_site(cl, &c, true, &d);
 	if (!rc)
 		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
@@ -307,7 +310,7 @@ static int cmd_build(struct cli *cl)
 	if (cl->n_args)
 		return fprintf(stderr, "chainboot build: unexpected argument \"%s\" (the output is -o FILE)\n",
 			       cl->args[0]), 2;
-	rc = load_config(cl, &c, &d);
+	rc = load_site(cl, &c, true, &d);
 	if (rc)
 		return fail("build", &d, rc);
 	rc = datadir_find(datadir, sizeof(datadir), &d);
@@ -353,21 +356,6 @@ static int cmd_inspect(struct cli *cl)
 	if (rc)
 		return fail("inspect", &d, rc);
 	return 0;
-}
-
-/* The class for rebrand and build-ipxe: defaults, the site file, then -c. No URL is
- * needed here, so the whole-config checks (site_validate) are not run. */
-static int load_class(struct cli *cl, struct site_config *c, struct diag *d)
-{
-	int rc = 0;
-
-	site_defaults(c);
-	if (cl->site)
-		rc = site_load(c, cl->site, d);
-	for (unsigned i = 0; i < cl->n_ov; i++)
-		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].flag, d))
-			rc = -EINVAL;
-	return rc;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -491,7 +479,7 @@ static int cmd_rebrand(struct cli *cl)
 	long ncpu;
 	int rc, failed = 0;
 
-	rc = load_class(cl, &c, &d);
+	rc = load_site(cl, &c, false, &d);
 	if (!rc)
 		rc = rebrand_check_class(c.user_class, &d);
 	if (rc)
@@ -596,7 +584,7 @@ static int cmd_build_ipxe(struct cli *cl)
 		o.jobs = (unsigned)j;
 	}
 	/* The embedded script is the chain script: the same site file and flags as build. */
-	rc = load_config(cl, &c, &d);
+	rc = load_site(cl, &c, true, &d);
 	if (!rc)
 		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
