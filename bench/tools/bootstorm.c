@@ -42,6 +42,7 @@
 
 #include "dhcpopt.h"
 #include "tftpproto.h"
+#include "tool.h"
 
 #define CLIENTS_MAX 100000
 #define TFTP_BLKSIZE 1468 /* what PXE ROMs and iPXE ask for on Ethernet */
@@ -104,22 +105,6 @@ static size_t n_done;
 static unsigned long long n_send_err;
 static unsigned long long n_dhcp_retry, n_pxe_retry, n_tftp_retx, n_http_retry, n_invalid;
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
 static void mac_str(const struct client *c, char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
@@ -139,7 +124,7 @@ static void finish(struct client *c, enum stage st, const char *why)
 	c->failed_in = c->st == S_HTTP_PAUSE ? S_HTTP : c->st;
 	c->st = st;
 	c->why = why;
-	c->t_end = now_ms();
+	c->t_end = tool_now_ms();
 	n_done++;
 	close_fd(&c->ufd);
 	close_fd(&c->tfd);
@@ -185,7 +170,7 @@ static int build_dhcp(const struct client *c, uint8_t type, uint8_t *buf, size_t
 
 	memcpy(h.chaddr, c->mac, 6);
 	memcpy(guid + 11, c->mac, 6); /* a UUID per machine */
-	h.secs = (uint16_t)((now_ms() - c->t_start) / 1000);
+	h.secs = (uint16_t)((tool_now_ms() - c->t_start) / 1000);
 	if (type == DHCP_REQUEST) {
 		h.ciaddr = c->src;
 		h.flags = 0;
@@ -211,7 +196,7 @@ static void send_discover(struct client *c)
 	if (build_dhcp(c, DHCP_DISCOVER, buf, sizeof(buf), &len) ||
 	    sendto(dfd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		n_send_err++; /* a full socket buffer is a lost packet: the retry covers it */
-	c->deadline = now_ms() + 1000 + rnd() % 1000;
+	c->deadline = tool_now_ms() + 1000 + tool_rnd(&rng) % 1000;
 }
 
 static void send_request(struct client *c)
@@ -223,13 +208,13 @@ static void send_request(struct client *c)
 	if (build_dhcp(c, DHCP_REQUEST, buf, sizeof(buf), &len) ||
 	    sendto(c->ufd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		n_send_err++; /* lost: the retry covers it */
-	c->deadline = now_ms() + 1000 + rnd() % 1000;
+	c->deadline = tool_now_ms() + 1000 + tool_rnd(&rng) % 1000;
 }
 
 static void start_client(struct client *c)
 {
 	c->st = S_DHCP;
-	c->t_start = now_ms();
+	c->t_start = tool_now_ms();
 	c->tries = 1;
 	send_discover(c);
 }
@@ -262,7 +247,7 @@ static void start_pxe(struct client *c, size_t idx)
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = c->src };
 	int sz = 1 << 18;
 
-	c->t_dhcp = now_ms();
+	c->t_dhcp = tool_now_ms();
 	c->ufd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->ufd < 0) {
 		fail(c, "socket: %s", strerror(errno));
@@ -319,7 +304,7 @@ static void send_rrq(struct client *c)
 
 	if (n < 0 || sendto(c->ufd, req, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		n_send_err++;
-	c->deadline = now_ms() + TFTP_RTO_MS;
+	c->deadline = tool_now_ms() + TFTP_RTO_MS;
 }
 
 static void send_ack(struct client *c, uint16_t block)
@@ -357,7 +342,7 @@ static void on_pxe(struct client *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	c->st = S_TFTP;
-	c->t_tftp = now_ms();
+	c->t_tftp = tool_now_ms();
 	c->retries = 0;
 	c->blksize = TFTP_BLKSIZE_DEFAULT;
 	c->expect = 1;
@@ -409,7 +394,7 @@ static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len
 		c->tsize = p.oack.has_tsize ? p.oack.tsize : 0;
 		send_ack(c, 0);
 		c->retries = 0;
-		c->deadline = now_ms() + TFTP_RTO_MS;
+		c->deadline = tool_now_ms() + TFTP_RTO_MS;
 		return;
 	case TFTP_DATA:
 		if (p.data_len > c->blksize) {
@@ -429,7 +414,7 @@ static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len
 				return;
 			}
 			send_ack(c, p.block);
-			c->deadline = now_ms() + TFTP_RTO_MS;
+			c->deadline = tool_now_ms() + TFTP_RTO_MS;
 		} else if (p.block == (uint16_t)(c->expect - 1)) {
 			send_ack(c, p.block); /* our ACK was lost: the server resent the block */
 		}
@@ -468,7 +453,7 @@ static void http_attempt(struct client *c, size_t idx)
 	c->sent = false;
 	c->in_len = c->head_len = 0;
 	c->body_len = c->body_got = 0;
-	c->deadline = now_ms() + HTTP_TRY_MS;
+	c->deadline = tool_now_ms() + HTTP_TRY_MS;
 	c->tfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->tfd < 0) {
 		fail(c, "http: socket: %s", strerror(errno));
@@ -510,7 +495,7 @@ static void http_retry(struct client *c, const char *fmt, ...)
 	c->tries++;
 	n_http_retry++;
 	c->st = S_HTTP_PAUSE;
-	c->deadline = now_ms() + HTTP_RETRY_MS;
+	c->deadline = tool_now_ms() + HTTP_RETRY_MS;
 }
 
 static int parse_head(struct client *c)
@@ -708,20 +693,6 @@ static int parse_src(const char *s)
 	return 0;
 }
 
-static long long num(const char *name, const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "bootstorm: %s: \"%s\" is not a number from %lld to %lld\n", name, s, min, max);
-		exit(2);
-	}
-	return v;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -854,7 +825,7 @@ int main(int argc, char **argv)
 				return fprintf(stderr, "bootstorm: --server: \"%s\" is not an IPv4 address\n", optarg), 2;
 			have_server = true;
 			break;
-		case 'n': O.clients = (unsigned)num("--clients", optarg, 1, CLIENTS_MAX); break;
+		case 'n': O.clients = (unsigned)tool_num("bootstorm", "--clients", optarg, 1, CLIENTS_MAX); break;
 		case 'S':
 			O.spread = strtod(optarg, &end);
 			if (*end || end == optarg || !(O.spread >= 0 && O.spread <= 3600))
@@ -865,15 +836,15 @@ int main(int argc, char **argv)
 				return fprintf(stderr, "bootstorm: --tftp-file: longer than 128 bytes\n"), 2;
 			O.tftp_file = optarg;
 			break;
-		case 'e': O.expect_size = num("--expect-size", optarg, 0, 1LL << 32); break;
-		case 'p': O.http_port = (unsigned)num("--http-port", optarg, 1, 65535); break;
-		case 't': O.timeout_ms = (unsigned)num("--timeout-ms", optarg, 100, 3600000); break;
+		case 'e': O.expect_size = tool_num("bootstorm", "--expect-size", optarg, 0, 1LL << 32); break;
+		case 'p': O.http_port = (unsigned)tool_num("bootstorm", "--http-port", optarg, 1, 65535); break;
+		case 't': O.timeout_ms = (unsigned)tool_num("bootstorm", "--timeout-ms", optarg, 100, 3600000); break;
 		case 'a':
 			if (parse_src(optarg))
 				return fprintf(stderr, "bootstorm: --src: \"%s\" is not ADDR or ADDR-LAST\n", optarg), 2;
 			break;
-		case 'd': O.dhcp_tries = (unsigned)num("--dhcp-tries", optarg, 1, 20); break;
-		case 'r': O.seed = (uint64_t)num("--seed", optarg, 1, INT64_MAX); break;
+		case 'd': O.dhcp_tries = (unsigned)tool_num("bootstorm", "--dhcp-tries", optarg, 1, 20); break;
+		case 'r': O.seed = (uint64_t)tool_num("bootstorm", "--seed", optarg, 1, INT64_MAX); break;
 		case 'v': O.verbose = true; break;
 		case 'D': O.dump = optarg; break;
 		default: usage();
@@ -892,7 +863,7 @@ int main(int argc, char **argv)
 	starts = calloc(O.clients, sizeof(*starts));
 	if (!C || !starts)
 		return fprintf(stderr, "bootstorm: out of memory\n"), 2;
-	xid_base = rnd();
+	xid_base = tool_rnd(&rng);
 	for (size_t i = 0; i < O.clients; i++) {
 		struct client *c = &C[i];
 		c->ufd = c->tfd = -1;
@@ -902,7 +873,7 @@ int main(int argc, char **argv)
 		if (O.src_count)
 			c->src = htonl(O.src_first + (uint32_t)(i % O.src_count));
 		/* power-on times: uniform over the spread, in order */
-		starts[i] = (uint64_t)((double)rnd() / 65536.0 / 65536.0 * O.spread * 1000.0);
+		starts[i] = (uint64_t)((double)tool_rnd(&rng) / 65536.0 / 65536.0 * O.spread * 1000.0);
 	}
 	qsort(starts, O.clients, sizeof(*starts), cmp_u64);
 
@@ -925,10 +896,10 @@ int main(int argc, char **argv)
 			return perror("bootstorm: epoll"), 2;
 	}
 
-	t0 = now_ms();
+	t0 = tool_now_ms();
 	t_last = t0;
 	while (done < O.clients) {
-		uint64_t now = now_ms();
+		uint64_t now = tool_now_ms();
 		int timeout = TICK_MS, n;
 
 		while (next < O.clients && now - t0 >= starts[next]) {
@@ -953,7 +924,7 @@ int main(int argc, char **argv)
 				on_tcp(&C[idx], idx, evs[k].events);
 		}
 		/* timers: scan the clients that are running (they started in order) */
-		now = now_ms();
+		now = tool_now_ms();
 		while (lo < next && (C[lo].st == S_OK || C[lo].st == S_FAIL))
 			lo++;
 		for (size_t i = lo; i < next; i++) {

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "tftpproto.h"
+#include "tool.h"
 
 #define BATCH 32                  /* datagrams per recvmmsg */
 #define MAX_CLIENTS 4096
@@ -95,20 +96,6 @@ static _Noreturn void usage(void)
 			"[--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES] [--timeout-ms T] "
 			"[--retries N] [--src ADDR [--src-count K]] [--deadline-s S]\n");
 	exit(2);
-}
-
-static long long num(const char *opt, const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "tftpload: %s \"%s\" is not a number from %lld to %lld\n", opt, s, min, max);
-		exit(2);
-	}
-	return v;
 }
 
 static void fail(struct run *r, struct xfer *x, const char *why)
@@ -413,29 +400,29 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		if (!strcmp(a, "--server"))
 			server = v;
 		else if (!strcmp(a, "--port"))
-			port = (unsigned)num(a, v, 1, 65535);
+			port = (unsigned)tool_num("tftpload", a, v, 1, 65535);
 		else if (!strcmp(a, "--file"))
 			o->file = v;
 		else if (!strcmp(a, "--clients"))
-			o->clients = (unsigned)num(a, v, 1, MAX_CLIENTS);
+			o->clients = (unsigned)tool_num("tftpload", a, v, 1, MAX_CLIENTS);
 		else if (!strcmp(a, "--repeat"))
-			o->repeat = (unsigned)num(a, v, 1, 1000000);
+			o->repeat = (unsigned)tool_num("tftpload", a, v, 1, 1000000);
 		else if (!strcmp(a, "--blksize")) {
-			o->blksize = (uint32_t)num(a, v, TFTP_BLKSIZE_MIN, TFTP_BLKSIZE_MAX);
+			o->blksize = (uint32_t)tool_num("tftpload", a, v, TFTP_BLKSIZE_MIN, TFTP_BLKSIZE_MAX);
 			o->ask_blksize = true;
 		} else if (!strcmp(a, "--windowsize")) {
-			o->window = (uint32_t)num(a, v, TFTP_WINDOW_MIN, TFTP_WINDOW_MAX);
+			o->window = (uint32_t)tool_num("tftpload", a, v, TFTP_WINDOW_MIN, TFTP_WINDOW_MAX);
 			o->ask_window = o->window > 1;
 		} else if (!strcmp(a, "--expect-size"))
-			o->expect_size = num(a, v, -1, 1LL << 50);
+			o->expect_size = tool_num("tftpload", a, v, -1, 1LL << 50);
 		else if (!strcmp(a, "--timeout-ms"))
-			o->timeout_ms = (unsigned)num(a, v, 10, 600000);
+			o->timeout_ms = (unsigned)tool_num("tftpload", a, v, 10, 600000);
 		else if (!strcmp(a, "--retries"))
-			o->retries = (unsigned)num(a, v, 0, 100);
+			o->retries = (unsigned)tool_num("tftpload", a, v, 0, 100);
 		else if (!strcmp(a, "--deadline-s"))
-			o->deadline_s = (unsigned)num(a, v, 1, 86400);
+			o->deadline_s = (unsigned)tool_num("tftpload", a, v, 1, 86400);
 		else if (!strcmp(a, "--src-count"))
-			o->src_count = (unsigned)num(a, v, 1, 254);
+			o->src_count = (unsigned)tool_num("tftpload", a, v, 1, 254);
 		else if (!strcmp(a, "--src")) {
 			if (inet_pton(AF_INET, v, &o->src) != 1) {
 				fprintf(stderr, "tftpload: --src \"%s\" is not an IPv4 address\n", v);

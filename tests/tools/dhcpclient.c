@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dhcpopt.h"
+#include "tool.h"
 
 static void hex(const uint8_t *p, size_t n, char *out, size_t outsz)
 {
@@ -41,13 +42,6 @@ static void text(const uint8_t *p, size_t n, char *out, size_t outsz)
 		out[o++] = p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' ? (char)p[i] : '?';
 	out[o++] = '"';
 	out[o] = '\0';
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 static int parse_addr(const char *s, uint32_t *out)
@@ -202,9 +196,9 @@ int main(int argc, char **argv)
 	       len);
 	fflush(stdout);
 
-	uint64_t end = now_ms() + wait;
+	uint64_t end = tool_now_ms() + wait;
 	for (;;) {
-		uint64_t t = now_ms();
+		uint64_t t = tool_now_ms();
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		if (t >= end)
 			break;

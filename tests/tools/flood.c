@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define CONNS_MAX 100000
 #define UDP_MAX 10000000
 #define PORTS_MAX 8
@@ -49,44 +51,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static long long num(const char *name, const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "flood: %s: \"%s\" is not a number from %lld to %lld\n", name, s, min, max);
-		exit(2);
-	}
-	return v;
-}
-
 /* One hostile datagram for port: random bytes, sometimes a plausible start. */
 static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 {
-	size_t len = rnd() % 4 ? rnd() % 600 : rnd() % cap;
+	size_t len = tool_rnd(&rng) % 4 ? tool_rnd(&rng) % 600 : tool_rnd(&rng) % cap;
 
 	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rnd();
-	switch (rnd() % 3) {
+		buf[i] = (uint8_t)tool_rnd(&rng);
+	switch (tool_rnd(&rng) % 3) {
 	case 0:
 		break; /* pure noise */
 	case 1:
@@ -95,14 +67,14 @@ static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 			buf[0] = 1, buf[1] = 1, buf[2] = 6;
 			buf[236] = 0x63, buf[237] = 0x82, buf[238] = 0x53, buf[239] = 0x63;
 		} else if (port == 69 && len >= 4) {
-			buf[0] = 0, buf[1] = (uint8_t)(1 + rnd() % 6); /* any opcode, random rest */
+			buf[0] = 0, buf[1] = (uint8_t)(1 + tool_rnd(&rng) % 6); /* any opcode, random rest */
 		}
 		break;
 	default:
 		if (port == 69 && len >= 16) {
 			/* an RRQ-shaped packet with a random name and options, NUL-terminated or not */
 			buf[0] = 0, buf[1] = 1;
-			if (rnd() % 2)
+			if (tool_rnd(&rng) % 2)
 				buf[len - 1] = 0;
 		} else if ((port == 67 || port == 4011) && len >= 244) {
 			buf[0] = 1, buf[1] = 1, buf[2] = 6;
@@ -145,21 +117,21 @@ int main(int argc, char **argv)
 			if (inet_pton(AF_INET, v, &src) != 1)
 				return fprintf(stderr, "flood: --src: \"%s\" is not an IPv4 address\n", v), 2;
 		} else if (!strcmp(a, "--http-port"))
-			http_port = (unsigned)num(a, v, 1, 65535);
+			http_port = (unsigned)tool_num("flood", a, v, 1, 65535);
 		else if (!strcmp(a, "--conns"))
-			n_conns = (unsigned)num(a, v, 0, CONNS_MAX);
+			n_conns = (unsigned)tool_num("flood", a, v, 0, CONNS_MAX);
 		else if (!strcmp(a, "--conn-rate"))
-			conn_rate = (unsigned)num(a, v, 1, 100000);
+			conn_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
 		else if (!strcmp(a, "--reopen-rate"))
-			reopen_rate = (unsigned)num(a, v, 0, 100000);
+			reopen_rate = (unsigned)tool_num("flood", a, v, 0, 100000);
 		else if (!strcmp(a, "--partial"))
-			partial = (unsigned)num(a, v, 0, 100);
+			partial = (unsigned)tool_num("flood", a, v, 0, 100);
 		else if (!strcmp(a, "--udp"))
-			udp_total = num(a, v, 0, UDP_MAX);
+			udp_total = tool_num("flood", a, v, 0, UDP_MAX);
 		else if (!strcmp(a, "--udp-rate"))
-			udp_rate = (unsigned)num(a, v, 1, 100000);
+			udp_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
 		else if (!strcmp(a, "--duration"))
-			duration = num(a, v, 1, 600);
+			duration = tool_num("flood", a, v, 1, 600);
 		else if (!strcmp(a, "--udp-ports")) {
 			char tmp[128], *save = NULL, *tok;
 			snprintf(tmp, sizeof(tmp), "%s", v);
@@ -167,7 +139,7 @@ int main(int argc, char **argv)
 			for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				if (n_ports == PORTS_MAX)
 					return fprintf(stderr, "flood: --udp-ports: at most %d\n", PORTS_MAX), 2;
-				ports[n_ports++] = (unsigned)num(a, tok, 1, 65535);
+				ports[n_ports++] = (unsigned)tool_num("flood", a, tok, 1, 65535);
 			}
 		} else {
 			fprintf(stderr, "usage: flood --server ADDR [--http-port N] [--conns N] [--conn-rate N] [--reopen-rate N] "
@@ -206,11 +178,11 @@ int main(int argc, char **argv)
 			return perror("flood: bind"), 2;
 	}
 
-	t0 = last_tick = now_ms();
+	t0 = last_tick = tool_now_ms();
 	unsigned next_slot = 0;
-	while (!stop && now_ms() - t0 < (uint64_t)duration * 1000) {
+	while (!stop && tool_now_ms() - t0 < (uint64_t)duration * 1000) {
 		struct epoll_event evs[256];
-		uint64_t now = now_ms();
+		uint64_t now = tool_now_ms();
 		double dt = (double)(now - last_tick) / 1000.0;
 		unsigned rate;
 		int n;
@@ -261,7 +233,7 @@ int main(int argc, char **argv)
 			}
 			c->fd = fd;
 			c->connected = false;
-			c->partial = rnd() % 100 < partial;
+			c->partial = tool_rnd(&rng) % 100 < partial;
 			opened++;
 			open_now++;
 			if (open_now > peak)
@@ -275,7 +247,7 @@ int main(int argc, char **argv)
 
 		/* garbage datagrams, at the bounded rate, until the total is sent */
 		while (udp_credit >= 1 && (long long)udp_sent < udp_total) {
-			unsigned port = ports[rnd() % n_ports];
+			unsigned port = ports[tool_rnd(&rng) % n_ports];
 			struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = server };
 			size_t len = garbage(ubuf, sizeof(ubuf), port);
 			udp_credit -= 1;
@@ -332,7 +304,7 @@ int main(int argc, char **argv)
 	printf("tcp_opened=%llu tcp_peak=%u tcp_open_at_end=%u closed_by_server=%llu connect_failed=%llu "
 	       "udp_sent=%llu udp_replies=%llu udp_replies_dhcp=%llu elapsed_s=%.1f\n",
 	       opened, peak, open_now, closed_srv, conn_fail, udp_sent, udp_replies, udp_replies_dhcp,
-	       (double)(now_ms() - t0) / 1000.0);
+	       (double)(tool_now_ms() - t0) / 1000.0);
 	fflush(stdout);
 	for (unsigned i = 0; i < n_conns; i++)
 		if (cs[i].fd >= 0)

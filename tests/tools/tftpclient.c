@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "tftpproto.h"
+#include "tool.h"
 
 #define MAX_OPTS 32
 #define MAX_RETRIES 5
@@ -70,28 +71,6 @@ static _Noreturn void usage(void)
 	exit(2);
 }
 
-static long long num(const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "tftpclient: \"%s\" is not a number from %lld to %lld\n", s, min, max);
-		exit(2);
-	}
-	return v;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 /* Print a string from the wire safely: printable ASCII, others as \xNN. */
 static void print_safe(const char *key, const uint8_t *s, size_t len)
 {
@@ -108,12 +87,12 @@ static void print_safe(const char *key, const uint8_t *s, size_t len)
 /* Wait for one datagram from the server's address; 0 = timeout. */
 static ssize_t recv_wait(struct client *c, uint8_t *buf, size_t cap, struct sockaddr_in *from, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = tool_now_ms() + (uint64_t)ms;
 
 	for (;;) {
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		socklen_t fl = sizeof(*from);
-		uint64_t n = now_ms();
+		uint64_t n = tool_now_ms();
 		ssize_t r;
 
 		if (n >= end)
@@ -215,7 +194,7 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 	uint8_t req[TFTP_REQUEST_MAX], *buf;
 	size_t cap = TFTP_HDR + TFTP_BLKSIZE_MAX + 1;
 	ssize_t rlen;
-	uint64_t expect = 1, bytes = 0, blocks = 0, dup = 0, t0 = now_ms();
+	uint64_t expect = 1, bytes = 0, blocks = 0, dup = 0, t0 = tool_now_ms();
 	unsigned in_window = 0, retries = 0;
 	bool started = false;
 	int rc = 0;
@@ -337,7 +316,7 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 			send_ack(c, p.block);
 			printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u windowsize=%u ms=%llu\n",
 			       (unsigned long long)bytes, (unsigned long long)blocks, (unsigned long long)dup,
-			       c->blksize, c->window, (unsigned long long)(now_ms() - t0));
+			       c->blksize, c->window, (unsigned long long)(tool_now_ms() - t0));
 			break;
 		}
 		if (++in_window >= c->window) {
@@ -464,13 +443,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-m"))
 			c.mode = v;
 		else if (!strcmp(a, "-b")) {
-			c.blksize = (uint32_t)num(v, 0, 1000000);
+			c.blksize = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
 			c.asked_blksize = true;
 			ADD_OPT("blksize", v);
 		} else if (!strcmp(a, "-T"))
 			ADD_OPT("timeout", v);
 		else if (!strcmp(a, "-w")) {
-			c.window = (uint32_t)num(v, 0, 1000000);
+			c.window = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
 			c.asked_window = true;
 			ADD_OPT("windowsize", v);
 		} else if (!strcmp(a, "-O")) {
@@ -482,11 +461,11 @@ int main(int argc, char **argv)
 			*eq = '\0';
 			ADD_OPT(optbuf[c.n_opts], eq + 1);
 		} else if (!strcmp(a, "--stall"))
-			c.stall_ms = (int)num(v, 0, 600000);
+			c.stall_ms = (int)tool_num("tftpclient", NULL, v, 0, 600000);
 		else if (!strcmp(a, "--lose"))
-			c.lose = num(v, 1, 1LL << 40);
+			c.lose = tool_num("tftpclient", NULL, v, 1, 1LL << 40);
 		else if (!strcmp(a, "--wait"))
-			c.wait_ms = (int)num(v, 1, 600000);
+			c.wait_ms = (int)tool_num("tftpclient", NULL, v, 1, 600000);
 		else if (!strcmp(a, "--raw"))
 			raw = v;
 		else
