@@ -48,16 +48,9 @@ if [ "$(id -u)" != 0 ] || [ ! -x "$CLIENT" ]; then
 	exit
 fi
 NS_S=cbdc-s-$$ NS_C=cbdc-c-$$ DNSMASQ_PID=
-cleanup_ns() {
-	[ -n "$DNSMASQ_PID" ] && kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null
-	ip netns delete "$NS_S" 2>/dev/null
-	ip netns delete "$NS_C" 2>/dev/null
-}
-at_exit cleanup_ns
-ip netns add "$NS_S" && ip netns add "$NS_C" &&
-	ip -n "$NS_S" link add veth0 type veth peer name veth1 netns "$NS_C" &&
-	ip -n "$NS_S" addr add 198.51.100.1/24 dev veth0 && ip -n "$NS_S" link set veth0 up &&
-	ip -n "$NS_C" link set veth1 up && ip -n "$NS_S" link set lo up || { notok "dhcp-config: namespaces"; exit 1; }
+ns_pair "$NS_S" "$NS_C" 198.51.100.1 "" veth0 veth1 || { notok "dhcp-config: namespaces"; exit 1; }
+# runs first: dnsmasq ends before its namespace goes
+at_exit '[ -n "$DNSMASQ_PID" ] && kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null'
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file="$T/boot.conf" --no-hosts --no-resolv --port=0 \
 	--bind-interfaces --interface=veth0 --dhcp-range=198.51.100.100,198.51.100.199,1h \
 	--dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" --user=root --group=root \

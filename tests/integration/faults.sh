@@ -41,22 +41,11 @@ SRV=198.51.100.1
 DPID=
 stop_daemon_quietly() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && sleep 0.5 && kill -KILL "$DPID" 2>/dev/null
-	ip netns delete "$NS_C" 2>/dev/null
-	ip netns delete "$NS_S" 2>/dev/null
 }
-at_exit stop_daemon_quietly
-ip netns add "$NS_S" && ip netns add "$NS_C" || { notok "faults: create network namespaces"; exit 1; }
-for ns in "$NS_S" "$NS_C"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_S" link add cbs0 type veth peer name cbc0 netns "$NS_C"
-ip -n "$NS_S" addr add $SRV/24 dev cbs0
-ip -n "$NS_C" addr add 198.51.100.2/24 dev cbc0
+ns_pair "$NS_S" "$NS_C" $SRV 198.51.100.2 || { notok "faults: create network namespaces"; exit 1; }
+at_exit stop_daemon_quietly # runs first: the daemon ends before its namespace goes
 # one address per simulated machine of the storms (chainbootd caps TFTP per address)
 for i in $(seq 10 209); do echo "address add 198.51.100.$i/24 dev cbc0"; done | ip -n "$NS_C" -batch -
-ip -n "$NS_S" link set cbs0 up
-ip -n "$NS_C" link set cbc0 up
 in_c() { ip netns exec "$NS_C" "$@"; }
 
 # ---- what the daemon serves (it runs as nobody: everything world-readable)
@@ -114,25 +103,11 @@ start_daemon() {
 	CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR nsenter --net="/run/netns/$NS_S" -- "$DAEMON" --listen $SRV \
 		--interface cbs0 --boot-root "$R" --inventory "$INV" --http-port 8080 --user nobody "$@" >"$LOG" 2>&1 &
 	DPID=$!
-	for _ in $(seq 1 100); do
-		grep -q 'event=start' "$LOG" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	wait_started "$LOG" "$DPID" 10
 }
 stop_daemon() { # DESC: SIGTERM, exit 0, no sanitizer report
-	local rc=
-	kill -TERM "$DPID"
-	for _ in $(seq 1 50); do
-		if ! kill -0 "$DPID" 2>/dev/null; then wait "$DPID"; rc=$?; break; fi
-		sleep 0.1
-	done
+	stop_clean "faults: $1" "$DPID" "$LOG"
 	DPID=
-	if [ "$rc" = 0 ] && ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$LOG"; then ok "faults: $1: clean exit on SIGTERM"; else
-		notok "faults: $1: clean exit on SIGTERM (status ${rc:-still running})"
-		grep -E -A8 'Sanitizer|runtime error' "$LOG" | head -30 | sed 's/^/#   /'
-	fi
 }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }

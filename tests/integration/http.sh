@@ -25,10 +25,7 @@ for tool in ip nsenter python3 cmp; do
 done
 [ -x "$CLIENT" ] || { notok "http: $CLIENT not built"; exit 1; }
 
-NS=cbhttp-$$-$RANDOM
-ip netns add "$NS" || { notok "http: create network namespace"; exit 1; }
-at_exit 'ip netns delete "$NS" 2>/dev/null'
-ip -n "$NS" link set lo up
+ns_lo http || { notok "http: create network namespace"; exit 1; }
 in_ns() { ip netns exec "$NS" "$@"; }
 # Background clients run as `nsenter ... &` written out (not through a function, which
 # would run in a subshell): nsenter execs the client, so $! is the client's own PID.
@@ -367,15 +364,6 @@ if grep -E 'event=http client=.*(secret|outside\.txt status=200)' "$LOG" >/dev/n
 else
 	ok "http: nothing outside the root was served"
 fi
-kill -TERM "$DPID"
-wait "$DPID"
-rc=$?
+stop_clean http "$DPID" "$LOG"
 DPID=
-check "http: stops cleanly (status $rc)" test "$rc" = 0
-if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$LOG"; then
-	notok "http: no sanitizer report"
-	grep -E -A5 'Sanitizer|runtime error' "$LOG" | head -30 | sed 's/^/#   /'
-else
-	ok "http: no sanitizer report"
-fi
 finish

@@ -44,3 +44,61 @@ check_match() {
 }
 
 finish() { [ "$FAILS" -eq 0 ]; }
+
+# ---- chainbootd tests: network namespaces and the daemon's life -----------------
+
+# ns_lo NAME: one network namespace of this test, loopback only (deleted on exit); its
+# name in $NS. Non-zero if it could not be made.
+ns_lo() {
+	NS=cb$1-$$-$RANDOM
+	ip netns add "$NS" || return 1
+	at_exit "ip netns delete $NS 2>/dev/null"
+	ip -n "$NS" link set lo up
+}
+
+# ns_pair S C SADDR CADDR [SIF CIF]: two network namespaces of this test (deleted on
+# exit), joined by a veth pair: SIF in S with SADDR/24, CIF in C with CADDR/24 (none if
+# CADDR is empty); loopback up and IPv6 off in both. Non-zero if a step failed.
+ns_pair() {
+	local s=$1 c=$2 sa=$3 ca=$4 si=${5:-cbs0} ci=${6:-cbc0} ns
+	at_exit "ip netns delete $c 2>/dev/null; ip netns delete $s 2>/dev/null"
+	ip netns add "$s" && ip netns add "$c" || return 1
+	for ns in "$s" "$c"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 && ip -n "$ns" link set lo up || return 1
+	done
+	ip -n "$s" link add "$si" type veth peer name "$ci" netns "$c" &&
+		ip -n "$s" addr add "$sa/24" dev "$si" &&
+		{ [ -z "$ca" ] || ip -n "$c" addr add "$ca/24" dev "$ci"; } &&
+		ip -n "$s" link set "$si" up && ip -n "$c" link set "$ci" up
+}
+
+# wait_started LOG PID SECONDS: until chainbootd has logged event=start in LOG. Non-zero
+# if PID ended or the time ran out first.
+wait_started() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q 'event=start' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'event=start' "$1"
+}
+
+# stop_clean DESC PID LOG: SIGTERM; the daemon must exit with status 0 within 5 s and
+# its log hold no sanitizer report. One ok/not ok line.
+stop_clean() {
+	local desc=$1 pid=$2 log=$3 rc= i
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; rc=$?; break; fi
+		sleep 0.1
+	done
+	if [ "$rc" = 0 ] && ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$log"; then
+		ok "$desc: clean exit on SIGTERM, no sanitizer report"
+	else
+		notok "$desc: clean exit on SIGTERM, no sanitizer report (status ${rc:-still running})"
+		grep -E -A8 'Sanitizer|runtime error' "$log" | head -30 | sed 's/^/#   /'
+		tail -5 "$log" | sed 's/^/#   /'
+	fi
+}

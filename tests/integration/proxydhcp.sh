@@ -58,12 +58,7 @@ start_daemon() { # extra args
 	CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" --listen 198.51.100.2 --http-port 8080 \
 		--interface veth0 --user nobody --boot-root "$T/none" "$@" >"$LOG" 2>&1 &
 	DPID=$!
-	for _ in $(seq 1 120); do
-		grep -q 'event=start' "$LOG" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.25
-	done
-	return 1
+	wait_started "$LOG" "$DPID" 30
 }
 
 start_daemon

@@ -23,10 +23,7 @@ for tool in ip nsenter python3 cmp; do
 done
 [ -x "$CLIENT" ] || { notok "tftp: $CLIENT not built"; exit 1; }
 
-NS=cbtftp-$$-$RANDOM
-ip netns add "$NS" || { notok "tftp: create network namespace"; exit 1; }
-at_exit 'ip netns delete "$NS" 2>/dev/null'
-ip -n "$NS" link set lo up
+ns_lo tftp || { notok "tftp: create network namespace"; exit 1; }
 in_ns() { ip netns exec "$NS" "$@"; }
 tc() { in_ns "$CLIENT" "$@"; }
 
@@ -234,14 +231,5 @@ check_match "tftp: escapes are logged as not-found" 'file=\.\./outside\.txt stat
 check_match "tftp: lost block retransmitted by the server" 'file=f1468 status=ok .*blksize=512 .*retransmits=[1-9]' "$(cat "$LOG")"
 
 # ---- shutdown: SIGTERM ends the daemon cleanly (sanitizer builds: no leak report)
-kill -TERM "$DPID"
-rc=
-for _ in $(seq 1 50); do
-	if ! kill -0 "$DPID" 2>/dev/null; then wait "$DPID"; rc=$?; break; fi
-	sleep 0.1
-done
-if [ "$rc" = 0 ]; then ok "tftp: clean exit on SIGTERM"; else
-	notok "tftp: clean exit on SIGTERM (status ${rc:-still running})"
-	tail -20 "$LOG" | sed 's/^/#   /'
-fi
+stop_clean tftp "$DPID" "$LOG"
 finish

@@ -34,22 +34,8 @@ done
 NS_S=cbvg-s-$$ NS_C=cbvg-c-$$
 SRV=198.51.100.1
 DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
-	ip netns delete "$NS_C" 2>/dev/null
-	ip netns delete "$NS_S" 2>/dev/null
-}
-at_exit cleanup
-ip netns add "$NS_S" && ip netns add "$NS_C" || { notok "valgrind: create network namespaces"; exit 1; }
-for ns in "$NS_S" "$NS_C"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_S" link add cbs0 type veth peer name cbc0 netns "$NS_C"
-ip -n "$NS_S" addr add $SRV/24 dev cbs0
-ip -n "$NS_C" addr add 198.51.100.2/24 dev cbc0
-ip -n "$NS_S" link set cbs0 up
-ip -n "$NS_C" link set cbc0 up
+ns_pair "$NS_S" "$NS_C" $SRV 198.51.100.2 || { notok "valgrind: create network namespaces"; exit 1; }
+at_exit '[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null' # before the namespaces go
 in_c() { ip netns exec "$NS_C" "$@"; }
 
 chmod 711 "$T"
@@ -74,12 +60,7 @@ CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR nsenter --net="/run/netns/$NS_S" -- valgrind
 	--track-fds=no --log-file="$VLOG" "$DAEMON" --listen $SRV --interface cbs0 --boot-root "$R" \
 	--inventory "$T/inventory.ini" --http-port 8080 --user nobody >"$LOG" 2>&1 &
 DPID=$!
-for _ in $(seq 1 600); do
-	grep -q 'event=start' "$LOG" && break
-	kill -0 "$DPID" 2>/dev/null || break
-	sleep 0.1
-done
-if ! grep -q 'event=start' "$LOG"; then
+if ! wait_started "$LOG" "$DPID" 60; then
 	notok "valgrind: chainbootd starts under valgrind"
 	tail -20 "$LOG" "$VLOG" | sed 's/^/#   /'
 	exit 1
