@@ -20,19 +20,9 @@ BUILD=${CHAINBOOT_BUILD:-$CHAINBOOT_SRCDIR/build}
 DAEMON=${CHAINBOOTD:-$BUILD/chainbootd}
 TOOLS=$BUILD/tests/tools
 STORM=$BUILD/bench/bootstorm
-if [ "$(id -u)" != 0 ]; then
-	echo "skip faults (not root: network namespaces, port 67 and mounts need root)"
-	exit 0
-fi
-if [ ! -x "$DAEMON" ]; then
-	echo "skip faults: $DAEMON not built"
-	exit 0
-fi
+need_root_daemon faults ip nsenter tc sha256sum cmp
 for f in "$TOOLS/tftpclient" "$TOOLS/httpclient" "$TOOLS/flood" "$STORM"; do
 	[ -x "$f" ] || { notok "faults: $f is built (make tests)"; exit 1; }
-done
-for tool in ip nsenter tc sha256sum cmp; do
-	command -v "$tool" >/dev/null || { echo "skip faults: $tool not installed"; exit 0; }
 done
 id nobody >/dev/null 2>&1 || { echo "skip faults (no user nobody to drop to)"; exit 0; }
 

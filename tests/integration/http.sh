@@ -12,17 +12,7 @@
 BUILD=${CHAINBOOT_BUILD:-build}
 DAEMON=${CHAINBOOTD:-$BUILD/chainbootd}
 CLIENT=$BUILD/tests/tools/httpclient
-if [ ! -x "$DAEMON" ]; then
-	echo "skip http: $DAEMON not built (server/main.c missing)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "skip http: not root (a network namespace needs root)"
-	exit 0
-fi
-for tool in ip nsenter python3 cmp; do
-	command -v "$tool" >/dev/null || { echo "skip http: $tool not installed"; exit 0; }
-done
+need_root_daemon http ip nsenter python3 cmp
 [ -x "$CLIENT" ] || { notok "http: $CLIENT not built"; exit 1; }
 
 ns_lo http || { notok "http: create network namespace"; exit 1; }

@@ -47,6 +47,24 @@ finish() { [ "$FAILS" -eq 0 ]; }
 
 # ---- chainbootd tests: network namespaces and the daemon's life -----------------
 
+# need_root_daemon NAME TOOL...: a skip line and exit 0 unless $DAEMON (chainbootd) is
+# built, this runs as root (network namespaces, ports below 1024) and each TOOL is found.
+need_root_daemon() {
+	local name=$1 tool
+	shift
+	if [ ! -x "$DAEMON" ]; then
+		echo "skip $name: $DAEMON not built (make)"
+		exit 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "skip $name: not root (network namespaces and ports below 1024 need root)"
+		exit 0
+	fi
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || { echo "skip $name: $tool not installed"; exit 0; }
+	done
+}
+
 # ns_lo NAME: one network namespace of this test, loopback only (deleted on exit); its
 # name in $NS. Non-zero if it could not be made.
 ns_lo() {

@@ -10,17 +10,7 @@
 BUILD=${CHAINBOOT_BUILD:-build}
 DAEMON=${CHAINBOOTD:-$BUILD/chainbootd}
 CLIENT=$BUILD/tests/tools/tftpclient
-if [ ! -x "$DAEMON" ]; then
-	echo "skip tftp: $DAEMON not built (server/main.c missing)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "skip tftp: not root (port 69 and a network namespace need root)"
-	exit 0
-fi
-for tool in ip nsenter python3 cmp; do
-	command -v "$tool" >/dev/null || { echo "skip tftp: $tool not installed"; exit 0; }
-done
+need_root_daemon tftp ip nsenter python3 cmp
 [ -x "$CLIENT" ] || { notok "tftp: $CLIENT not built"; exit 1; }
 
 ns_lo tftp || { notok "tftp: create network namespace"; exit 1; }
