@@ -51,12 +51,7 @@ kernel_boot() {
 		-kernel "$lkrn" -initrd "$E2E_TMP/script.ipxe"
 		-netdev tap,id=net0,ifname=tap0,script=no,downscript=no
 		-device "virtio-net-pci,netdev=net0,mac=$mac,romfile=")
-	printf '%q ' "${q[@]}" >"$QEMU_SERIAL.cmd"
-	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "${q[@]}" \
-		</dev/null >"$QEMU_SERIAL.qemu" 2>&1 &
-	QEMU_PID=$!
-	track "$QEMU_PID"
-	QEMU_START=$SECONDS
+	qemu_launch "${q[@]}"
 	boot_wait "$mac"
 }
 
@@ -75,12 +70,7 @@ esp_boot() {
 		-device qemu-xhci,id=xhci -device "usb-storage,bus=xhci.0,drive=stick,bootindex=0"
 		-netdev tap,id=net0,ifname=tap0,script=no,downscript=no
 		-device "virtio-net-pci,netdev=net0,mac=$mac,romfile=,bootindex=10")
-	printf '%q ' "${q[@]}" >"$QEMU_SERIAL.cmd"
-	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "${q[@]}" \
-		</dev/null >"$QEMU_SERIAL.qemu" 2>&1 &
-	QEMU_PID=$!
-	track "$QEMU_PID"
-	QEMU_START=$SECONDS
+	qemu_launch "${q[@]}"
 	boot_wait "$mac"
 }
 

@@ -427,8 +427,16 @@ qemu_start() {
 		[ "$fw" = arm64 ] && q[${#q[@]} - 1]+=",romfile="
 	done
 	q+=("$@")
-	printf '%q ' "${q[@]}" >"$QEMU_SERIAL.cmd"
-	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "${q[@]}" \
+	qemu_launch "${q[@]}"
+}
+
+# qemu_launch QEMU-ARGV...: start the VM in the test's namespace (its command line kept
+# beside the serial log as $QEMU_SERIAL.cmd), ended by timeout after BOOT_TIMEOUT + 30 s
+# whatever happens; sets QEMU_PID (tracked) and QEMU_START. Not in a subshell: $! is
+# the VM's own timeout wrapper.
+qemu_launch() {
+	printf '%q ' "$@" >"$QEMU_SERIAL.cmd"
+	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "$@" \
 		</dev/null >"$QEMU_SERIAL.qemu" 2>&1 &
 	QEMU_PID=$!
 	track "$QEMU_PID"
@@ -630,12 +638,7 @@ qemu_net_start() {
 		-serial "file:$QEMU_SERIAL" -monitor "unix:$QEMU_MON,server=on,wait=off"
 		-netdev tap,id=net0,ifname=tap0,script=no,downscript=no
 		-device "virtio-net-pci,netdev=net0,mac=$mac,bootindex=1$romopt" "$@")
-	printf '%q ' "${q[@]}" >"$QEMU_SERIAL.cmd"
-	ip netns exec "$E2E_NS" timeout -k 5 "$((BOOT_TIMEOUT + 30))" "${q[@]}" \
-		</dev/null >"$QEMU_SERIAL.qemu" 2>&1 &
-	QEMU_PID=$!
-	track "$QEMU_PID"
-	QEMU_START=$SECONDS
+	qemu_launch "${q[@]}"
 }
 
 # site_dhcp_start_with ARGS...: the site DHCP as dhcp_start starts it, plus ARGS (for a
