@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "dhcpopt.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static struct dhcp_msg m, m2;
 static uint8_t out[DHCP_MAX_LEN * 2];

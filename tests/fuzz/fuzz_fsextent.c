@@ -5,9 +5,8 @@
 #include <stdlib.h>
 
 #include "fsextent.h"
+#include "fuzz.h"
 #include "rebrand.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct ctx {
 	const uint8_t *img;

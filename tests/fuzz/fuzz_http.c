@@ -10,15 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "httpparse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                \
-	do {                    \
-		if (!(c))       \
-			abort(); \
-	} while (0)
 
 static void span_inside(struct http_span s, const char *buf, size_t len)
 {

@@ -7,17 +7,8 @@
  * out: inspect reads those with mtools (a child process per file), not in-process.
  * The input is an image, written to a memfd and read through its fd as inspect does.
  * Checks: no crash, leak or over-read; the report has no control byte but newlines. */
-#include <sys/mman.h>
-
 #include "../../builder/inspect.c"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                \
-	do {                    \
-		if (!(c))       \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 static void fuzz_iso(struct img *im, struct iso *iso, json_t *root, json_t *jiso, bool hybrid)
 {
@@ -69,17 +60,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d = { { 0 } };
 	json_t *root = json_object(), *jiso = json_object(), *tables = json_array();
 	struct iso iso;
-	char fstype[64], *text = NULL;
+	char fstype[64], memfd_path[64], *text = NULL;
 	size_t textlen = 0;
 	FILE *out;
 	int rc;
 
 	if (!root || !jiso || !tables)
 		abort();
-	im.fd = memfd_create("image", MFD_CLOEXEC);
+	im.fd = fuzz_memfile("image", data, size, memfd_path, sizeof(memfd_path));
 	if (im.fd < 0)
-		abort();
-	if (size && write(im.fd, data, size) != (ssize_t)size)
 		abort();
 	im.size = size;
 	jset(root, "path", jstr(im.path));

@@ -14,16 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "siteconf.h"
-#include "memfile.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                \
-	do {                    \
-		if (!(c))       \
-			abort(); \
-	} while (0)
 
 static void check_config(const struct site_config *c)
 {

@@ -8,15 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "tftpproto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                \
-	do {                    \
-		if (!(c))       \
-			abort(); \
-	} while (0)
 
 static void check_negotiation(const struct tftp_options *o, const uint8_t *data, size_t size)
 {
