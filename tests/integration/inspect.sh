@@ -79,5 +79,34 @@ PY
 check_match "directory cut inside a record: reported as damaged, no over-read" \
 	'ISO 9660 directory at sector [0-9]+: bad record at byte [0-9]+: damaged image' \
 	"$("$CHAINBOOT" inspect "$T/shortdir.iso" 2>&1)"
+# Directories that point back at the root (a damaged image): 300 of them before the
+# directory holding the El Torito image. Naming the image walks the tree breadth-first
+# with a bounded queue; a directory already queued must not take another place, or
+# these 300 fill it and the image goes unnamed (as it did before 8d61da4).
+mkdir -p "$T/loop/zz"
+for i in $(seq -w 0 299); do mkdir "$T/loop/a$i"; done
+head -c 4096 /dev/urandom >"$T/loop/zz/boot.img"
+xorriso -as mkisofs -quiet -R -o "$T/loop.iso" -b zz/boot.img -no-emul-boot "$T/loop" 2>/dev/null
+python3 - "$T/loop.iso" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+pvd = 16 * 2048
+rlba = struct.unpack_from("<I", b, pvd + 156 + 2)[0]
+p = rlba * 2048
+end = p + struct.unpack_from("<I", b, pvd + 156 + 10)[0]
+n = 0
+while p < end:
+    if b[p] == 0:  # padding to the end of the sector
+        p = (p // 2048 + 1) * 2048
+        continue
+    if b[p + 25] & 2 and b[p + 32] > 1 and b[p + 33] == ord("A"):
+        struct.pack_into("<I", b, p + 2, rlba); struct.pack_into(">I", b, p + 6, rlba); n += 1
+    p += b[p]
+if n != 300:
+    sys.exit("loop.iso: %d directories pointed at the root, wanted 300" % n)
+open(sys.argv[1], "wb").write(b)
+PY
+check_match "directories that point back at the root: the El Torito image is still named" \
+	'no emulation, .*load RBA [0-9]+ \(/zz/boot\.img\)' "$("$CHAINBOOT" inspect "$T/loop.iso" 2>&1)"
 check_fails "no argument" 'give one image' "$CHAINBOOT" inspect
 finish
