@@ -5,7 +5,8 @@
 #   make asan         the same binaries with AddressSanitizer + UBSan in build/asan
 #   make fuzz FUZZ_TIME=60   libFuzzer harnesses (clang) in build/fuzz, each run FUZZ_TIME seconds
 #   make install PREFIX=/usr/local
-#   make lint        clang-tidy (.clang-tidy) and cppcheck over lib/ builder/ server/
+#   make lint        format check, clang-tidy (.clang-tidy) and cppcheck over lib/ builder/ server/
+#   make format      clang-format (.clang-format) every C file
 #   make compile_commands.json   (bear)
 
 PREFIX    ?= /usr/local
@@ -27,8 +28,19 @@ SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) \
-             -iquote lib -iquote builder -iquote server -iquote tests/unit -iquote tests/tools $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+# Each directory sees only its own headers and lib's (docs/architecture.md): a builder/
+# file that includes a server/ header, or the reverse, fails to compile.
+INC_lib      := -iquote lib
+INC_builder  := -iquote builder -iquote lib
+INC_server   := -iquote server -iquote lib
+INC_tests    := -iquote tests/unit -iquote builder -iquote server -iquote lib
+INC_tools    := -iquote tests/common -iquote lib
+dir_inc = $(strip $(if $(filter lib/%,$1),$(INC_lib),\
+	$(if $(filter builder/%,$1),$(INC_builder),\
+	$(if $(filter server/%,$1),$(INC_server),\
+	$(if $(filter tests/unit/%,$1),$(INC_tests),\
+	$(if $(filter tests/tools/% bench/tools/%,$1),$(INC_tools),$(error no include rule for $1)))))))
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 ifeq ($(V),1)
@@ -52,39 +64,50 @@ SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 DAEMON      := $(if $(wildcard server/main.c),$(BUILD)/chainbootd)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build bench bench-smoke bench-tools lint
+.PHONY: all image check asan install deps tests clean compile_commands.json fuzz fuzz-build bench bench-smoke bench-tools lint format format-check
 all: $(BUILD)/chainboot $(DAEMON)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(call dir_inc,$<) -c -o $@ $<
 
-$(BUILD)/libcb.a: $(LIB_OBJ) $(BUILDER_OBJ) $(SERVER_OBJ)
+# Three archives: the core, and each face's own modules. A binary links its face and
+# the core only, so chainbootd carries no image planner and chainboot no daemon.
+$(BUILD)/libcore.a: $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libcb.a
+$(BUILD)/libbuilder.a: $(BUILDER_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libserver.a: $(SERVER_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libbuilder.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libcb.a
+$(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Test clients (DHCP, TFTP, HTTP) that speak to the daemon in integration tests.
-$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcb.a
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Load generators for make bench (and the fault tests).
-$(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/tools/%.o $(BUILD)/libcb.a
+$(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/tools/%.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcb.a
+# Unit tests reach into both faces (their modules are what they test).
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libbuilder.a $(BUILD)/libserver.a $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -138,14 +161,14 @@ FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
-              server/tftpproto.c lib/dhcpopt.c \
-              server/httpparse.c server/template.c server/inventory.c lib/chainscript.c \
+              lib/tftpproto.c lib/dhcpopt.c \
+              lib/httpparse.c lib/template.c lib/inventory.c lib/chainscript.c \
               lib/siteconf.c lib/spawn.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
-              -fno-sanitize-recover=undefined -iquote lib -iquote server $(PKG_CFLAGS)
+              -fno-sanitize-recover=undefined -iquote lib $(PKG_CFLAGS)
 FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h server/*.h)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
@@ -186,14 +209,25 @@ CLANG_TIDY ?= clang-tidy
 CPPCHECK   ?= cppcheck
 LINT_SRC   := $(wildcard lib/*.c builder/*.c server/*.c)
 LINT_FLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) -Wno-unknown-warning-option \
-              -iquote lib -iquote builder -iquote server $(PKG_CFLAGS)
+              $(PKG_CFLAGS)
 
 $(BUILD)/lint/%.tidy: %.c .clang-tidy $(wildcard lib/*.h builder/*.h server/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TIDY    $<")
-	$(Q)$(CLANG_TIDY) --quiet $< -- $(LINT_FLAGS) 2>/dev/null && touch $@
+	$(Q)$(CLANG_TIDY) --quiet $< -- $(LINT_FLAGS) $(call dir_inc,$<) 2>/dev/null && touch $@
 
-lint: $(LINT_SRC:%.c=$(BUILD)/lint/%.tidy)
+# Every C file under version control, formatted by .clang-format (lines <= 100).
+FORMAT_SRC  = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+CLANG_FORMAT ?= clang-format
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRC)
+
+format-check:
+	$(Q)bad=$$(for f in $(FORMAT_SRC); do $(CLANG_FORMAT) "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "lint: not formatted (run make format):"; echo "$$bad" | sed 's/^/  /'; exit 1; fi
+
+lint: format-check $(LINT_SRC:%.c=$(BUILD)/lint/%.tidy)
 	@mkdir -p $(BUILD)/lint/cppcheck
 	@$(if $(Q),echo "  CPPCHECK lib builder server")
 	$(Q)$(CPPCHECK) -q --std=c11 --enable=warning,performance,portability --error-exitcode=1 \

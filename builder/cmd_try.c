@@ -13,26 +13,34 @@
 #include "try.h"
 
 enum {
-	EXIT_OK = 0,       /* the VM ran as asked: stopped by itself, by --timeout, or --until text seen */
-	EXIT_ERROR = 1,    /* QEMU or firmware missing, QEMU failed */
+	EXIT_OK =
+		0, /* the VM ran as asked: stopped by itself, by --timeout, or --until text seen */
+	EXIT_ERROR = 1, /* QEMU or firmware missing, QEMU failed */
 	EXIT_USAGE = 2,
-	EXIT_UNSEEN = 3,   /* --until: the text did not appear before the VM stopped or the timeout */
+	EXIT_UNSEEN = 3, /* --until: the text did not appear before the VM stopped or the timeout */
 	EXIT_INTR = 130,
 };
 
 const char cmd_try_usage[] =
-	"usage: chainboot try IMAGE [--firmware bios|uefi|arm64] [--as cd|usb] [--net user|tap:IF]\n"
-	"                           [--timeout S] [--until TEXT] [--screenshot FILE] [--accel auto|tcg|kvm]\n"
+	"usage: chainboot try IMAGE [--firmware bios|uefi|arm64] [--as cd|usb] [--net "
+	"user|tap:IF]\n"
+	"                           [--timeout S] [--until TEXT] [--screenshot FILE] [--accel "
+	"auto|tcg|kvm]\n"
 	"\n"
-	"Boot IMAGE in QEMU before burning it: the VM's serial console is shown here (type into it;\n"
-	"Ctrl-C ends it). The image file is never changed (a USB disk runs on a throw-away overlay).\n"
+	"Boot IMAGE in QEMU before burning it: the VM's serial console is shown here (type into "
+	"it;\n"
+	"Ctrl-C ends it). The image file is never changed (a USB disk runs on a throw-away "
+	"overlay).\n"
 	"\n"
 	"  --firmware bios|uefi|arm64  SeaBIOS, OVMF (x86_64) or AAVMF (arm64); default bios\n"
 	"  --as cd|usb                 attach the image as a CD-ROM (default) or a USB stick\n"
-	"  --net user|tap:IF           QEMU user-mode networking (default: NAT through this host),\n"
-	"                              or the existing tap interface IF (bridge it to your lab network)\n"
+	"  --net user|tap:IF           QEMU user-mode networking (default: NAT through this "
+	"host),\n"
+	"                              or the existing tap interface IF (bridge it to your lab "
+	"network)\n"
 	"  --timeout S                 stop the VM after S seconds (1-86400)\n"
-	"  --until TEXT                stop as soon as TEXT appears on the serial console (BIOS: also\n"
+	"  --until TEXT                stop as soon as TEXT appears on the serial console (BIOS: "
+	"also\n"
 	"                              on the VGA text screen, where SeaBIOS' iPXE writes)\n"
 	"  --screenshot FILE           when --timeout or --until stops the VM, save its screen:\n"
 	"                              FILE.png, FILE.ppm, or FILE.txt (BIOS text screen as text)\n"
@@ -61,8 +69,7 @@ static void on_signal(int sig)
 	try_interrupt();
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -82,8 +89,8 @@ static bool ifname_ok(const char *s)
 	if (n == 0 || n > 15)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_' || *s == '.'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
 			return false;
 	return true;
 }
@@ -113,7 +120,8 @@ int cmd_try_main(int argc, char **argv)
 			else if (!strcmp(optarg, "arm64"))
 				o.fw = TRY_FW_ARM64;
 			else
-				return usage_error("--firmware \"%s\": bios, uefi or arm64", optarg);
+				return usage_error("--firmware \"%s\": bios, uefi or arm64",
+						   optarg);
 			break;
 		case OPT_AS:
 			if (!strcmp(optarg, "cd"))
@@ -129,8 +137,10 @@ int cmd_try_main(int argc, char **argv)
 			else if (!strncmp(optarg, "tap:", 4) && ifname_ok(optarg + 4))
 				o.tap = optarg + 4;
 			else
-				return usage_error("--net \"%s\": user, or tap:IF with IF an existing tap interface "
-						   "(1-15 of A-Z a-z 0-9 - _ .)", optarg);
+				return usage_error("--net \"%s\": user, or tap:IF with IF an "
+						   "existing tap interface "
+						   "(1-15 of A-Z a-z 0-9 - _ .)",
+						   optarg);
 			break;
 		case OPT_TIMEOUT: {
 			char *end;
@@ -149,8 +159,11 @@ int cmd_try_main(int argc, char **argv)
 			o.until = optarg;
 			break;
 		case OPT_SCREENSHOT:
-			if (!ends_with(optarg, ".png") && !ends_with(optarg, ".ppm") && !ends_with(optarg, ".txt"))
-				return usage_error("--screenshot \"%s\": a file name ending in .png, .ppm or .txt", optarg);
+			if (!ends_with(optarg, ".png") && !ends_with(optarg, ".ppm") &&
+			    !ends_with(optarg, ".txt"))
+				return usage_error("--screenshot \"%s\": a file name ending in "
+						   ".png, .ppm or .txt",
+						   optarg);
 			o.screenshot = optarg;
 			break;
 		case OPT_ACCEL:
@@ -172,15 +185,19 @@ int cmd_try_main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "chainboot try: give one image: chainboot try IMAGE [options] (chainboot try --help)\n");
+		fprintf(stderr, "chainboot try: give one image: chainboot try IMAGE [options] "
+				"(chainboot try --help)\n");
 		return EXIT_USAGE;
 	}
 	o.image = argv[optind];
 	if (o.screenshot && ends_with(o.screenshot, ".txt") && o.fw != TRY_FW_BIOS)
-		return usage_error("--screenshot \"%s\": a text screen exists only with --firmware bios (UEFI draws "
-				   "graphics): use .png", o.screenshot);
+		return usage_error("--screenshot \"%s\": a text screen exists only with --firmware "
+				   "bios (UEFI draws "
+				   "graphics): use .png",
+				   o.screenshot);
 	if (o.screenshot && !o.timeout && !o.until)
-		return usage_error("--screenshot \"%s\" needs --timeout or --until (it is taken when they stop the VM)",
+		return usage_error("--screenshot \"%s\" needs --timeout or --until (it is taken "
+				   "when they stop the VM)",
 				   o.screenshot);
 
 	/* No SA_RESTART: Ctrl-C must end the wait at once; SIGPIPE ignored so a closed
@@ -199,8 +216,9 @@ int cmd_try_main(int argc, char **argv)
 	}
 	switch (r.end) {
 	case TRY_END_UNTIL:
-		fprintf(stderr, "chainboot try: \"%s\" appeared on the %s after %.1f s; VM stopped\n", o.until, r.seen_on,
-			r.secs);
+		fprintf(stderr,
+			"chainboot try: \"%s\" appeared on the %s after %.1f s; VM stopped\n",
+			o.until, r.seen_on, r.secs);
 		break;
 	case TRY_END_TIMEOUT:
 		fprintf(stderr, "chainboot try: %u s passed (--timeout); VM stopped\n", o.timeout);
@@ -218,7 +236,8 @@ int cmd_try_main(int argc, char **argv)
 		return EXIT_INTR;
 	if (o.until && r.end != TRY_END_UNTIL) {
 		fprintf(stderr, "chainboot try: \"%s\" did not appear%s\n", o.until,
-			o.fw == TRY_FW_BIOS ? " on the serial console or the VGA text screen" : " on the serial console");
+			o.fw == TRY_FW_BIOS ? " on the serial console or the VGA text screen"
+					    : " on the serial console");
 		return EXIT_UNSEEN;
 	}
 	return EXIT_OK;

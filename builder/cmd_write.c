@@ -22,11 +22,11 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_ERROR = 1,    /* I/O error, cannot open, the device changed: see the message */
+	EXIT_ERROR = 1, /* I/O error, cannot open, the device changed: see the message */
 	EXIT_USAGE = 2,
-	EXIT_REFUSED = 3,  /* safety policy or no confirmation: nothing was written */
-	EXIT_VERIFY = 4,   /* written, but the read-back differs: the stick is bad */
-	EXIT_INTR = 130,   /* Ctrl-C / SIGTERM: see the message for the state of the device */
+	EXIT_REFUSED = 3, /* safety policy or no confirmation: nothing was written */
+	EXIT_VERIFY = 4,  /* written, but the read-back differs: the stick is bad */
+	EXIT_INTR = 130,  /* Ctrl-C / SIGTERM: see the message for the state of the device */
 };
 
 const char cmd_write_usage[] =
@@ -63,8 +63,8 @@ static const struct option write_opts[] = {
 
 struct ui {
 	bool json;
-	bool tty;          /* stdout is a terminal: a redrawn progress bar */
-	double last_line;  /* plain mode: elapsed time of the last progress line */
+	bool tty;	  /* stdout is a terminal: a redrawn progress bar */
+	double last_line; /* plain mode: elapsed time of the last progress line */
 	int last_phase;
 };
 
@@ -115,13 +115,16 @@ static void on_progress(const struct write_progress *p, void *ctx)
 
 	if (u->json) {
 		if (p->final)
-			emit(json_pack("{s:s, s:s, s:I, s:f}", "event", "phase_done", "phase", phase_name(p->phase),
-				       "bytes", (json_int_t)p->done, "seconds", p->elapsed));
-		else if (p->phase != WRITE_PHASE_FLUSH && (p->elapsed - u->last_line >= 1.0 || p->done == 0)) {
+			emit(json_pack("{s:s, s:s, s:I, s:f}", "event", "phase_done", "phase",
+				       phase_name(p->phase), "bytes", (json_int_t)p->done,
+				       "seconds", p->elapsed));
+		else if (p->phase != WRITE_PHASE_FLUSH &&
+			 (p->elapsed - u->last_line >= 1.0 || p->done == 0)) {
 			u->last_line = p->elapsed;
-			emit(json_pack("{s:s, s:s, s:I, s:I, s:f, s:f}", "event", "progress", "phase",
-				       phase_name(p->phase), "bytes", (json_int_t)p->done, "total", (json_int_t)p->total,
-				       "bytes_per_second", rate, "eta_seconds", eta));
+			emit(json_pack("{s:s, s:s, s:I, s:I, s:f, s:f}", "event", "progress",
+				       "phase", phase_name(p->phase), "bytes", (json_int_t)p->done,
+				       "total", (json_int_t)p->total, "bytes_per_second", rate,
+				       "eta_seconds", eta));
 		}
 		return;
 	}
@@ -131,7 +134,8 @@ static void on_progress(const struct write_progress *p, void *ctx)
 	}
 	if (p->phase == WRITE_PHASE_FLUSH) {
 		if (!p->final) {
-			printf("flushing: waiting for the device to store everything (fsync, BLKFLSBUF)...%s",
+			printf("flushing: waiting for the device to store everything (fsync, "
+			       "BLKFLSBUF)...%s",
 			       u->tty ? "" : "\n");
 			fflush(stdout);
 		} else {
@@ -143,28 +147,32 @@ static void on_progress(const struct write_progress *p, void *ctx)
 	fmt_eta(eta, e, sizeof(e));
 	if (p->final) {
 		printf("%s%s %.1f MiB in %.1f s (%.1f MB/s)%s\n", u->tty ? "\r\033[K" : "",
-		       p->phase == WRITE_PHASE_WRITE ? "written:" : "read back:", (double)p->done / mib, p->elapsed,
-		       rate / 1e6, p->phase == WRITE_PHASE_WRITE ? "" : " from the device");
+		       p->phase == WRITE_PHASE_WRITE ? "written:" : "read back:",
+		       (double)p->done / mib, p->elapsed, rate / 1e6,
+		       p->phase == WRITE_PHASE_WRITE ? "" : " from the device");
 	} else if (u->tty) {
 		char bar[33];
-		unsigned fill = p->total ? (unsigned)((double)p->done / (double)p->total * 30.0) : 0;
+		unsigned fill = p->total ? (unsigned)((double)p->done / (double)p->total * 30.0)
+					 : 0;
 
 		for (unsigned i = 0; i < 30; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[30] = '\0';
 		printf("\r\033[K%-9s [%s] %3.0f%%  %.1f/%.1f MiB  %.1f MB/s  ETA %s",
 		       p->phase == WRITE_PHASE_WRITE ? "writing" : "verifying", bar,
-		       p->total ? 100.0 * (double)p->done / (double)p->total : 0.0, (double)p->done / mib,
-		       (double)p->total / mib, rate / 1e6, e);
+		       p->total ? 100.0 * (double)p->done / (double)p->total : 0.0,
+		       (double)p->done / mib, (double)p->total / mib, rate / 1e6, e);
 	} else if (p->done == 0) {
 		/* Logs and pipes: one line when the phase starts, then one every 5 s. */
-		printf("%s %.1f MiB...\n", p->phase == WRITE_PHASE_WRITE ? "writing" : "verifying: reading back",
+		printf("%s %.1f MiB...\n",
+		       p->phase == WRITE_PHASE_WRITE ? "writing" : "verifying: reading back",
 		       (double)p->total / mib);
 	} else if (p->elapsed - u->last_line >= 5.0) {
 		u->last_line = p->elapsed;
 		printf("%s: %.1f of %.1f MiB (%.0f%%), %.1f MB/s, ETA %s\n",
-		       p->phase == WRITE_PHASE_WRITE ? "writing" : "verifying", (double)p->done / mib,
-		       (double)p->total / mib, p->total ? 100.0 * (double)p->done / (double)p->total : 0.0, rate / 1e6, e);
+		       p->phase == WRITE_PHASE_WRITE ? "writing" : "verifying",
+		       (double)p->done / mib, (double)p->total / mib,
+		       p->total ? 100.0 * (double)p->done / (double)p->total : 0.0, rate / 1e6, e);
 	}
 	fflush(stdout);
 }
@@ -193,10 +201,11 @@ static void print_summary(const struct disk_facts *f, const char *image, uint64_
 		bool paren = !same || a[0] || b[0];
 
 		/* "/dev/sdb (SanDisk Cruzer Blade)", "/dev/disk/by-id/… (sdb: …)", "/dev/loop0" */
-		printf("target: %s%s%s%s%s%s%s%s, %s, transport %s, %s%s\n", f->path, paren ? " (" : "",
-		       same ? "" : f->dev[0].name, !same && (a[0] || b[0]) ? ": " : "", a, a[0] && b[0] ? " " : "", b,
-		       paren ? ")" : "", sz, diskpolicy_transport(f), f->removable ? "removable" : "not removable",
-		       f->ro ? ", read-only" : "");
+		printf("target: %s%s%s%s%s%s%s%s, %s, transport %s, %s%s\n", f->path,
+		       paren ? " (" : "", same ? "" : f->dev[0].name,
+		       !same && (a[0] || b[0]) ? ": " : "", a, a[0] && b[0] ? " " : "", b,
+		       paren ? ")" : "", sz, diskpolicy_transport(f),
+		       f->removable ? "removable" : "not removable", f->ro ? ", read-only" : "");
 	}
 	if (f->backing_file[0]) {
 		clean(f->backing_file, a, sizeof(a));
@@ -204,7 +213,8 @@ static void print_summary(const struct disk_facts *f, const char *image, uint64_
 	}
 	if (f->pttype[0] || f->dev[0].fstype[0]) {
 		clean(f->dev[0].label, a, sizeof(a));
-		printf("        holds: %s%s%s%s%s%s%s\n", f->pttype[0] ? f->pttype : "", f->pttype[0] ? " partition table" : "",
+		printf("        holds: %s%s%s%s%s%s%s\n", f->pttype[0] ? f->pttype : "",
+		       f->pttype[0] ? " partition table" : "",
 		       f->pttype[0] && f->dev[0].fstype[0] ? ", " : "", f->dev[0].fstype,
 		       a[0] ? " \"" : "", a, a[0] ? "\"" : "");
 	}
@@ -214,8 +224,10 @@ static void print_summary(const struct disk_facts *f, const char *image, uint64_
 		diskpolicy_size_str(dv->size, sz, sizeof(sz));
 		clean(dv->label, a, sizeof(a));
 		clean(dv->dm_name, b, sizeof(b));
-		printf("        %s%-10s %-22s %s%s%s%s%s\n", dv->role == DISK_ROLE_HOLDER ? "  -> " : "", dv->name, sz,
-		       dv->fstype[0] ? dv->fstype : (dv->role == DISK_ROLE_PART ? "(no file system found)" : ""),
+		printf("        %s%-10s %-22s %s%s%s%s%s\n",
+		       dv->role == DISK_ROLE_HOLDER ? "  -> " : "", dv->name, sz,
+		       dv->fstype[0] ? dv->fstype
+				     : (dv->role == DISK_ROLE_PART ? "(no file system found)" : ""),
 		       a[0] ? " \"" : "", a, a[0] ? "\"" : "", b[0] ? b : "");
 	}
 	if (f->probe_error[0])
@@ -226,8 +238,8 @@ static void print_summary(const struct disk_facts *f, const char *image, uint64_
 
 static json_t *summary_json(const struct disk_facts *f, const char *image, uint64_t image_size)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "event", "target", "image", image, "image_size",
-			      (json_int_t)image_size, "device", f->path);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "event", "target", "image", image,
+			      "image_size", (json_int_t)image_size, "device", f->path);
 	json_t *parts = json_array();
 
 	if (!o || !parts) {
@@ -235,8 +247,11 @@ static json_t *summary_json(const struct disk_facts *f, const char *image, uint6
 		json_decref(parts);
 		return NULL;
 	}
-	json_object_set_new(o, "kind", json_string(f->kind == DISK_BLOCK ? "block" : f->kind == DISK_REGULAR ? "regular" :
-						     f->kind == DISK_MISSING ? "missing" : "other"));
+	json_object_set_new(o, "kind",
+			    json_string(f->kind == DISK_BLOCK	  ? "block"
+					: f->kind == DISK_REGULAR ? "regular"
+					: f->kind == DISK_MISSING ? "missing"
+								  : "other"));
 	if (f->kind == DISK_BLOCK && f->n_dev) {
 		json_object_set_new(o, "name", json_string(f->dev[0].name));
 		json_object_set_new(o, "size", json_integer((json_int_t)f->dev[0].size));
@@ -249,9 +264,13 @@ static json_t *summary_json(const struct disk_facts *f, const char *image, uint6
 		for (unsigned i = 1; i < f->n_dev; i++) {
 			const struct disk_dev *dv = &f->dev[i];
 
-			json_array_append_new(parts, json_pack("{s:s, s:s, s:I, s:s, s:s}", "name", dv->name, "role",
-							       dv->role == DISK_ROLE_PART ? "partition" : "holder", "size",
-							       (json_int_t)dv->size, "fstype", dv->fstype, "label", dv->label));
+			json_array_append_new(parts,
+					      json_pack("{s:s, s:s, s:I, s:s, s:s}", "name",
+							dv->name, "role",
+							dv->role == DISK_ROLE_PART ? "partition"
+										   : "holder",
+							"size", (json_int_t)dv->size, "fstype",
+							dv->fstype, "label", dv->label));
 		}
 	} else if (f->kind == DISK_REGULAR) {
 		json_object_set_new(o, "size", json_integer((json_int_t)f->file_size));
@@ -273,8 +292,8 @@ static int finish(const struct ui *u, int code, const char *msg)
 	if (msg && msg[0])
 		fprintf(stderr, "chainboot write: %s\n", msg);
 	if (u->json)
-		emit(json_pack("{s:s, s:i, s:s}", "event", code ? "error" : "done", "exit", code, "message",
-			       msg ? msg : ""));
+		emit(json_pack("{s:s, s:i, s:s}", "event", code ? "error" : "done", "exit", code,
+			       "message", msg ? msg : ""));
 	return code;
 }
 
@@ -283,8 +302,8 @@ static bool confirm(const struct disk_facts *f)
 	char line[64], m[200];
 
 	clean(f->model, m, sizeof(m));
-	fprintf(stderr, "Everything on %s%s%s%s will be destroyed. Type yes to write: ", f->path, m[0] ? " (" : "",
-		m, m[0] ? ")" : "");
+	fprintf(stderr, "Everything on %s%s%s%s will be destroyed. Type yes to write: ", f->path,
+		m[0] ? " (" : "", m, m[0] ? ")" : "");
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -309,17 +328,33 @@ int cmd_write_main(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "yfh", write_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'y': yes = true; break;
-		case 'f': force = true; break;
-		case OPT_NO_VERIFY: verify = false; break;
-		case OPT_JSON: u.json = true; break;
-		case OPT_PAUSE: pause = optarg; break;
-		case 'h': fputs(cmd_write_usage, stdout); return EXIT_OK;
-		default: fputs(cmd_write_usage, stderr); return EXIT_USAGE;
+		case 'y':
+			yes = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case OPT_NO_VERIFY:
+			verify = false;
+			break;
+		case OPT_JSON:
+			u.json = true;
+			break;
+		case OPT_PAUSE:
+			pause = optarg;
+			break;
+		case 'h':
+			fputs(cmd_write_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(cmd_write_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "chainboot write: give the image and the device: chainboot write IMAGE DEVICE "
+		fprintf(stderr,
+			"chainboot write: give the image and the device: chainboot write IMAGE "
+			"DEVICE "
 			"(e.g. chainboot write chainboot.iso /dev/sdb; lsblk lists the disks)\n");
 		return EXIT_USAGE;
 	}
@@ -333,8 +368,10 @@ int cmd_write_main(int argc, char **argv)
 		return finish(&u, EXIT_ERROR, d.msg);
 	}
 	if (fstat(ifd, &ist) || !S_ISREG(ist.st_mode) || ist.st_size <= 0) {
-		snprintf(d.msg, sizeof(d.msg), "%s: not a non-empty regular file (give the image made by chainboot build)",
-			 image);
+		snprintf(
+			d.msg, sizeof(d.msg),
+			"%s: not a non-empty regular file (give the image made by chainboot build)",
+			image);
 		close(ifd);
 		return finish(&u, EXIT_USAGE, d.msg);
 	}
@@ -347,14 +384,18 @@ int cmd_write_main(int argc, char **argv)
 		return finish(&u, EXIT_ERROR, d.msg);
 	}
 	if (rc && !force) {
-		snprintf(d.msg, sizeof(d.msg), "refused: %s is not an ISO 9660 or disk image: %s; give the image "
-			 "chainboot build made (--force writes it anyway); nothing was written", image, notimg);
+		snprintf(d.msg, sizeof(d.msg),
+			 "refused: %s is not an ISO 9660 or disk image: %s; give the image "
+			 "chainboot build made (--force writes it anyway); nothing was written",
+			 image, notimg);
 		close(ifd);
 		return finish(&u, EXIT_REFUSED, d.msg);
 	}
 	if (rc)
-		fprintf(stderr, "warning: %s is not an ISO 9660 or disk image: %s; writing anyway (--force)\n", image,
-			notimg);
+		fprintf(stderr,
+			"warning: %s is not an ISO 9660 or disk image: %s; writing anyway "
+			"(--force)\n",
+			image, notimg);
 
 	rc = diskfacts_gather(target, &f, &d);
 	if (rc) {
@@ -387,22 +428,29 @@ int cmd_write_main(int argc, char **argv)
 				continue;
 			fprintf(stderr, "chainboot write: refused: %s\n", v.r[i].text);
 			if (arr)
-				json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "code",
-								     diskpolicy_code_name(v.r[i].code), "forceable",
-								     v.r[i].forceable, "message", v.r[i].text));
+				json_array_append_new(arr,
+						      json_pack("{s:s, s:b, s:s}", "code",
+								diskpolicy_code_name(v.r[i].code),
+								"forceable", v.r[i].forceable,
+								"message", v.r[i].text));
 		}
 		if (u.json)
-			emit(json_pack("{s:s, s:o, s:i}", "event", "refused", "reasons", arr, "exit", EXIT_REFUSED));
+			emit(json_pack("{s:s, s:o, s:i}", "event", "refused", "reasons", arr,
+				       "exit", EXIT_REFUSED));
 		fprintf(stderr, "chainboot write: nothing was written\n");
 		close(ifd);
 		return EXIT_REFUSED;
 	}
 	if (!yes) {
-		const char *why = u.json ? "--json needs --yes (a program cannot answer the question)" :
-			!isatty(STDIN_FILENO) ? "no terminal to confirm on: check the target above, then give --yes" : NULL;
+		const char *why =
+			u.json ? "--json needs --yes (a program cannot answer the question)"
+			: !isatty(STDIN_FILENO) ? "no terminal to confirm on: check the target "
+						  "above, then give --yes"
+						: NULL;
 
 		if (why || !confirm(&f)) {
-			snprintf(d.msg, sizeof(d.msg), "refused: %s; nothing was written", why ? why : "not confirmed");
+			snprintf(d.msg, sizeof(d.msg), "refused: %s; nothing was written",
+				 why ? why : "not confirmed");
 			close(ifd);
 			return finish(&u, EXIT_REFUSED, d.msg);
 		}
@@ -442,23 +490,31 @@ int cmd_write_main(int argc, char **argv)
 		if (rq.block && res.reread_rc == 0)
 			printf("partition table re-read by the kernel\n");
 		else if (rq.block && res.reread_rc == -EINVAL)
-			printf("partition table not re-read: the kernel does not scan partitions on this device\n");
+			printf("partition table not re-read: the kernel does not scan partitions "
+			       "on this device\n");
 		else if (rq.block)
-			printf("partition table not re-read (%s): unplug and replug the stick to see the new "
-			       "partitions\n", strerror(-res.reread_rc));
+			printf("partition table not re-read (%s): unplug and replug the stick to "
+			       "see the new "
+			       "partitions\n",
+			       strerror(-res.reread_rc));
 		if (verify)
-			printf("chainboot: %s now holds %s (CRC-64 %016llx, read back and equal)%s\n", target, image,
-			       (unsigned long long)res.crc_device,
-			       rq.block && (f.removable || !strcmp(diskpolicy_transport(&f), "usb")) ?
-			       "; you can unplug it" : "");
+			printf("chainboot: %s now holds %s (CRC-64 %016llx, read back and "
+			       "equal)%s\n",
+			       target, image, (unsigned long long)res.crc_device,
+			       rq.block && (f.removable || !strcmp(diskpolicy_transport(&f), "usb"))
+				       ? "; you can unplug it"
+				       : "");
 		else
-			printf("chainboot: wrote %s to %s (not verified: --no-verify)\n", image, target);
+			printf("chainboot: wrote %s to %s (not verified: --no-verify)\n", image,
+			       target);
 		return EXIT_OK;
 	}
 	char crc[20];
 
-	snprintf(crc, sizeof(crc), "%016llx", (unsigned long long)(verify ? res.crc_device : res.crc_image));
-	emit(json_pack("{s:s, s:i, s:b, s:s, s:I, s:b}", "event", "done", "exit", EXIT_OK, "verified", res.verified,
-		       "crc64", crc, "bytes", (json_int_t)res.written, "partitions_reread", rq.block && !res.reread_rc));
+	snprintf(crc, sizeof(crc), "%016llx",
+		 (unsigned long long)(verify ? res.crc_device : res.crc_image));
+	emit(json_pack("{s:s, s:i, s:b, s:s, s:I, s:b}", "event", "done", "exit", EXIT_OK,
+		       "verified", res.verified, "crc64", crc, "bytes", (json_int_t)res.written,
+		       "partitions_reread", rq.block && !res.reread_rc));
 	return EXIT_OK;
 }

@@ -27,9 +27,9 @@ int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 }
 
 struct vals {
-	const char *L;    /* next-server */
+	const char *L;	  /* next-server */
 	char script[300]; /* the script URL with iPXE's ${...} facts */
-	char base[64];    /* http://L[:port] */
+	char base[64];	  /* http://L[:port] */
 	const char *efi;  /* snponly.efi or ipxe-amd64.efi */
 	const char *cls;  /* our user-class */
 	const char *src;  /* where the configuration came from */
@@ -49,7 +49,8 @@ static void dnsmasq(FILE *f, const struct vals *v)
 {
 	fprintf(f,
 		"# chainboot: network boot options for dnsmasq, from %s\n"
-		"# (user-class %s, boot server %s). Add to the dnsmasq configuration that hands out\n"
+		"# (user-class %s, boot server %s). Add to the dnsmasq configuration that hands "
+		"out\n"
 		"# your addresses, and run chainbootd --no-proxydhcp there (TFTP and HTTP only).\n"
 		"# dnsmasq matches user-classes as substrings; tags start with cb-.\n"
 		"dhcp-userclass=set:cb-ours,%s\n"
@@ -63,11 +64,14 @@ static void dnsmasq(FILE *f, const struct vals *v)
 		"dhcp-match=set:cb-http-x64,option:client-arch,16\n"
 		"dhcp-match=set:cb-http-arm64,option:client-arch,19\n"
 		"\n"
-		"# Our iPXE (user-class %s): the inventory script. iPXE fills in the ${...} facts.\n"
+		"# Our iPXE (user-class %s): the inventory script. iPXE fills in the ${...} "
+		"facts.\n"
 		"dhcp-boot=tag:cb-ours,%s\n"
 		"\n"
-		"# Vendor iPXE ROMs (user-class iPXE: VirtualBox, QEMU, many NICs) lack commands such as\n"
-		"# console: they get our full iPXE, rebranded to %s (BIOS: ipxe.pxe, not undionly.kpxe).\n"
+		"# Vendor iPXE ROMs (user-class iPXE: VirtualBox, QEMU, many NICs) lack commands "
+		"such as\n"
+		"# console: they get our full iPXE, rebranded to %s (BIOS: ipxe.pxe, not "
+		"undionly.kpxe).\n"
 		"dhcp-boot=tag:cb-ipxe,tag:!cb-ours,tag:cb-bios,ipxe.pxe,,%s\n"
 		"dhcp-boot=tag:cb-ipxe,tag:!cb-ours,tag:cb-x64,%s,,%s\n"
 		"dhcp-boot=tag:cb-ipxe,tag:!cb-ours,tag:cb-arm64,ipxe-arm64.efi,,%s\n"
@@ -77,20 +81,23 @@ static void dnsmasq(FILE *f, const struct vals *v)
 		"dhcp-boot=tag:cb-pxe,tag:!cb-ipxe,tag:!cb-ours,tag:cb-x64,%s,,%s\n"
 		"dhcp-boot=tag:cb-pxe,tag:!cb-ipxe,tag:!cb-ours,tag:cb-arm64,ipxe-arm64.efi,,%s\n"
 		"\n"
-		"# UEFI HTTP boot: the EFI binary by URL; the firmware wants option 60 HTTPClient back.\n"
+		"# UEFI HTTP boot: the EFI binary by URL; the firmware wants option 60 HTTPClient "
+		"back.\n"
 		"dhcp-boot=tag:cb-http,tag:!cb-ours,tag:cb-http-x64,%s/%s\n"
 		"dhcp-boot=tag:cb-http,tag:!cb-ours,tag:cb-http-arm64,%s/ipxe-arm64.efi\n"
 		"dhcp-option-force=tag:cb-http,tag:!cb-ours,option:vendor-class,HTTPClient\n",
-		v->src, v->cls, v->L, v->cls, v->cls, v->script, v->cls, v->L, v->efi, v->L, v->L, v->L, v->efi, v->L,
-		v->L, v->base, v->efi, v->base);
+		v->src, v->cls, v->L, v->cls, v->cls, v->script, v->cls, v->L, v->efi, v->L, v->L,
+		v->L, v->efi, v->L, v->L, v->base, v->efi, v->base);
 }
 
 static void isc(FILE *f, const struct vals *v)
 {
 	fprintf(f,
 		"# chainboot: network boot options for ISC dhcpd, from %s\n"
-		"# (user-class %s, boot server %s). Put the option line at the top of dhcpd.conf and\n"
-		"# the if-block inside the subnet (or pool) your machines boot from; run chainbootd\n"
+		"# (user-class %s, boot server %s). Put the option line at the top of dhcpd.conf "
+		"and\n"
+		"# the if-block inside the subnet (or pool) your machines boot from; run "
+		"chainbootd\n"
 		"# --no-proxydhcp (TFTP and HTTP only).\n"
 		"option cb-client-arch code 93 = unsigned integer 16;\n"
 		"\n"
@@ -101,7 +108,8 @@ static void isc(FILE *f, const struct vals *v)
 		"  # Vendor iPXE ROMs (VirtualBox, QEMU, many NICs): our full, rebranded iPXE.\n"
 		"  next-server %s;\n"
 		"  if option cb-client-arch = 00:00 { filename \"ipxe.pxe\"; }\n"
-		"  elsif option cb-client-arch = 00:07 or option cb-client-arch = 00:09 { filename \"%s\"; }\n"
+		"  elsif option cb-client-arch = 00:07 or option cb-client-arch = 00:09 { filename "
+		"\"%s\"; }\n"
 		"  elsif option cb-client-arch = 00:0b { filename \"ipxe-arm64.efi\"; }\n"
 		"} elsif substring (option vendor-class-identifier, 0, 10) = \"HTTPClient\" {\n"
 		"  # UEFI HTTP boot: the EFI binary by URL, and option 60 HTTPClient back.\n"
@@ -112,10 +120,12 @@ static void isc(FILE *f, const struct vals *v)
 		"  # PXE ROMs (firmware): by architecture, over TFTP from chainbootd.\n"
 		"  next-server %s;\n"
 		"  if option cb-client-arch = 00:00 { filename \"undionly.kpxe\"; }\n"
-		"  elsif option cb-client-arch = 00:07 or option cb-client-arch = 00:09 { filename \"%s\"; }\n"
+		"  elsif option cb-client-arch = 00:07 or option cb-client-arch = 00:09 { filename "
+		"\"%s\"; }\n"
 		"  elsif option cb-client-arch = 00:0b { filename \"ipxe-arm64.efi\"; }\n"
 		"}\n",
-		v->src, v->cls, v->L, v->cls, v->script, v->L, v->efi, v->base, v->efi, v->base, v->L, v->efi);
+		v->src, v->cls, v->L, v->cls, v->script, v->L, v->efi, v->base, v->efi, v->base,
+		v->L, v->efi);
 }
 
 static void kea(FILE *f, const struct vals *v)
@@ -124,61 +134,89 @@ static void kea(FILE *f, const struct vals *v)
 	 * so member('cb-ours') can exclude our iPXE from the later ones. */
 	fprintf(f,
 		"// chainboot: network boot classes for Kea DHCPv4, from %s\n"
-		"// (user-class %s, boot server %s). Merge \"client-classes\" into your \"Dhcp4\" map;\n"
+		"// (user-class %s, boot server %s). Merge \"client-classes\" into your \"Dhcp4\" "
+		"map;\n"
 		"// run chainbootd --no-proxydhcp (TFTP and HTTP only).\n"
 		"{\n"
 		"  \"Dhcp4\": {\n"
 		"    \"client-classes\": [\n"
 		"      { \"name\": \"cb-ours\", \"test\": \"option[77].hex == '%s'\",\n"
-		"        \"option-data\": [ { \"name\": \"boot-file-name\", \"always-send\": true,\n"
+		"        \"option-data\": [ { \"name\": \"boot-file-name\", \"always-send\": "
+		"true,\n"
 		"                           \"data\": \"%s\" } ] },\n"
-		"      { \"name\": \"cb-ipxe-bios\", \"test\": \"not member('cb-ours') and option[77].hex == 'iPXE' and option[93].hex == 0x0000\",\n"
+		"      { \"name\": \"cb-ipxe-bios\", \"test\": \"not member('cb-ours') and "
+		"option[77].hex == 'iPXE' and option[93].hex == 0x0000\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"ipxe.pxe\" },\n"
-		"      { \"name\": \"cb-ipxe-x64\", \"test\": \"not member('cb-ours') and option[77].hex == 'iPXE' and (option[93].hex == 0x0007 or option[93].hex == 0x0009)\",\n"
+		"      { \"name\": \"cb-ipxe-x64\", \"test\": \"not member('cb-ours') and "
+		"option[77].hex == 'iPXE' and (option[93].hex == 0x0007 or option[93].hex == "
+		"0x0009)\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"%s\" },\n"
-		"      { \"name\": \"cb-ipxe-arm64\", \"test\": \"not member('cb-ours') and option[77].hex == 'iPXE' and option[93].hex == 0x000b\",\n"
+		"      { \"name\": \"cb-ipxe-arm64\", \"test\": \"not member('cb-ours') and "
+		"option[77].hex == 'iPXE' and option[93].hex == 0x000b\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"ipxe-arm64.efi\" },\n"
-		"      { \"name\": \"cb-http-x64\", \"test\": \"substring(option[60].hex,0,10) == 'HTTPClient' and option[93].hex == 0x0010\",\n"
+		"      { \"name\": \"cb-http-x64\", \"test\": \"substring(option[60].hex,0,10) == "
+		"'HTTPClient' and option[93].hex == 0x0010\",\n"
 		"        \"boot-file-name\": \"%s/%s\",\n"
-		"        \"option-data\": [ { \"name\": \"vendor-class-identifier\", \"always-send\": true, \"data\": \"HTTPClient\" } ] },\n"
-		"      { \"name\": \"cb-http-arm64\", \"test\": \"substring(option[60].hex,0,10) == 'HTTPClient' and option[93].hex == 0x0013\",\n"
+		"        \"option-data\": [ { \"name\": \"vendor-class-identifier\", "
+		"\"always-send\": true, \"data\": \"HTTPClient\" } ] },\n"
+		"      { \"name\": \"cb-http-arm64\", \"test\": \"substring(option[60].hex,0,10) "
+		"== 'HTTPClient' and option[93].hex == 0x0013\",\n"
 		"        \"boot-file-name\": \"%s/ipxe-arm64.efi\",\n"
-		"        \"option-data\": [ { \"name\": \"vendor-class-identifier\", \"always-send\": true, \"data\": \"HTTPClient\" } ] },\n"
-		"      { \"name\": \"cb-pxe-bios\", \"test\": \"not member('cb-ours') and not member('cb-ipxe-bios') and substring(option[60].hex,0,9) == 'PXEClient' and option[93].hex == 0x0000\",\n"
+		"        \"option-data\": [ { \"name\": \"vendor-class-identifier\", "
+		"\"always-send\": true, \"data\": \"HTTPClient\" } ] },\n"
+		"      { \"name\": \"cb-pxe-bios\", \"test\": \"not member('cb-ours') and not "
+		"member('cb-ipxe-bios') and substring(option[60].hex,0,9) == 'PXEClient' and "
+		"option[93].hex == 0x0000\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"undionly.kpxe\" },\n"
-		"      { \"name\": \"cb-pxe-x64\", \"test\": \"not member('cb-ours') and not member('cb-ipxe-x64') and substring(option[60].hex,0,9) == 'PXEClient' and (option[93].hex == 0x0007 or option[93].hex == 0x0009)\",\n"
+		"      { \"name\": \"cb-pxe-x64\", \"test\": \"not member('cb-ours') and not "
+		"member('cb-ipxe-x64') and substring(option[60].hex,0,9) == 'PXEClient' and "
+		"(option[93].hex == 0x0007 or option[93].hex == 0x0009)\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"%s\" },\n"
-		"      { \"name\": \"cb-pxe-arm64\", \"test\": \"not member('cb-ours') and not member('cb-ipxe-arm64') and substring(option[60].hex,0,9) == 'PXEClient' and option[93].hex == 0x000b\",\n"
+		"      { \"name\": \"cb-pxe-arm64\", \"test\": \"not member('cb-ours') and not "
+		"member('cb-ipxe-arm64') and substring(option[60].hex,0,9) == 'PXEClient' and "
+		"option[93].hex == 0x000b\",\n"
 		"        \"next-server\": \"%s\", \"boot-file-name\": \"ipxe-arm64.efi\" }\n"
 		"    ]\n"
 		"  }\n"
 		"}\n",
-		v->src, v->cls, v->L, v->cls, v->script, v->L, v->L, v->efi, v->L, v->base, v->efi, v->base, v->L, v->L,
-		v->efi, v->L);
+		v->src, v->cls, v->L, v->cls, v->script, v->L, v->L, v->efi, v->L, v->base, v->efi,
+		v->base, v->L, v->L, v->efi, v->L);
 }
 
 int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char **out, size_t *len,
 		      struct diag *d)
 {
-	struct vals v = { .L = c->listen, .cls = c->user_class, .src = c->source[0] ? c->source : "the command line" };
+	struct vals v = { .L = c->listen,
+			  .cls = c->user_class,
+			  .src = c->source[0] ? c->source : "the command line" };
 	FILE *f;
 	int n;
 
 	if (!c->listen[0])
-		return diag_set(d, -EINVAL, "dhcp-config needs the boot server's address: set [server] listen or "
-				"give --listen ADDR");
+		return diag_set(
+			d, -EINVAL,
+			"dhcp-config needs the boot server's address: set [server] listen or "
+			"give --listen ADDR");
 	if (!plain_class(c->user_class))
-		return diag_set(d, -EINVAL, "user-class \"%s\" has a quote, backslash, comma or '#', which DHCP "
-				"server configurations cannot carry as written: choose a plain class", c->user_class);
+		return diag_set(
+			d, -EINVAL,
+			"user-class \"%s\" has a quote, backslash, comma or '#', which DHCP "
+			"server configurations cannot carry as written: choose a plain class",
+			c->user_class);
 	/* dnsmasq matches classes as substrings: ours inside "iPXE" would hand the script
 	 * to every vendor ROM, the very failure chainboot exists to avoid. */
 	if (fmt == DHCPCONFIG_DNSMASQ && strstr("iPXE", c->user_class))
-		return diag_set(d, -EINVAL, "user-class \"%s\" is part of \"iPXE\": dnsmasq matches classes as "
-				"substrings and would treat vendor iPXE ROMs as ours; choose another class", c->user_class);
+		return diag_set(
+			d, -EINVAL,
+			"user-class \"%s\" is part of \"iPXE\": dnsmasq matches classes as "
+			"substrings and would treat vendor iPXE ROMs as ours; choose another class",
+			c->user_class);
 	if (decide_script_url(c, v.script, sizeof(v.script)))
-		return diag_set(d, -EINVAL, "the script URL for %s does not fit one DHCP option", c->listen);
-	n = c->http_port == 80 ? snprintf(v.base, sizeof(v.base), "http://%s", c->listen)
-			       : snprintf(v.base, sizeof(v.base), "http://%s:%u", c->listen, c->http_port);
+		return diag_set(d, -EINVAL, "the script URL for %s does not fit one DHCP option",
+				c->listen);
+	n = c->http_port == 80
+		    ? snprintf(v.base, sizeof(v.base), "http://%s", c->listen)
+		    : snprintf(v.base, sizeof(v.base), "http://%s:%u", c->listen, c->http_port);
 	if (n < 0 || (size_t)n >= sizeof(v.base))
 		return diag_set(d, -EINVAL, "listen address too long");
 	v.efi = strcmp(c->efi_binary, "ipxe") ? "snponly.efi" : "ipxe-amd64.efi";
@@ -189,9 +227,15 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 	if (!f)
 		return diag_set(d, -ENOMEM, "out of memory");
 	switch (fmt) {
-	case DHCPCONFIG_DNSMASQ: dnsmasq(f, &v); break;
-	case DHCPCONFIG_ISC: isc(f, &v); break;
-	case DHCPCONFIG_KEA: kea(f, &v); break;
+	case DHCPCONFIG_DNSMASQ:
+		dnsmasq(f, &v);
+		break;
+	case DHCPCONFIG_ISC:
+		isc(f, &v);
+		break;
+	case DHCPCONFIG_KEA:
+		kea(f, &v);
+		break;
 	}
 	if (fclose(f)) {
 		free(*out);
@@ -207,15 +251,22 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 int dhcpconfig_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "site", required_argument, NULL, 's' },	  { "listen", required_argument, NULL, 'L' },
-		{ "http-port", required_argument, NULL, 'p' },	  { "user-class", required_argument, NULL, 'c' },
-		{ "efi-binary", required_argument, NULL, 'e' },	  { "help", no_argument, NULL, 'h' },
+		{ "site", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "http-port", required_argument, NULL, 'p' },
+		{ "user-class", required_argument, NULL, 'c' },
+		{ "efi-binary", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* The overrides, by option: the last one given wins, as in the site file. */
-	static const struct { const char *section, *key, *flag; } keys[] = {
-		{ "server", "listen", "--listen" },	      { "server", "http_port", "--http-port" },
-		{ "site", "user_class", "--user-class" },    { "server", "efi_binary", "--efi-binary" },
+	static const struct {
+		const char *section, *key, *flag;
+	} keys[] = {
+		{ "server", "listen", "--listen" },
+		{ "server", "http_port", "--http-port" },
+		{ "site", "user_class", "--user-class" },
+		{ "server", "efi_binary", "--efi-binary" },
 	};
 	static struct site_config c;
 	struct diag d = { { 0 } };
@@ -228,19 +279,33 @@ int dhcpconfig_main(int argc, char **argv)
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 's': site = optarg; break;
-		case 'L': val[0] = optarg; break;
-		case 'p': val[1] = optarg; break;
-		case 'c': val[2] = optarg; break;
-		case 'e': val[3] = optarg; break;
+		case 's':
+			site = optarg;
+			break;
+		case 'L':
+			val[0] = optarg;
+			break;
+		case 'p':
+			val[1] = optarg;
+			break;
+		case 'c':
+			val[2] = optarg;
+			break;
+		case 'e':
+			val[3] = optarg;
+			break;
 		case 'h':
-			printf("usage: chainboot dhcp-config dnsmasq|isc|kea [--site FILE] [--listen ADDR] [--http-port N]\n"
-			       "                            [--user-class CLASS] [--efi-binary snponly|ipxe]\n"
-			       "prints the DHCP server configuration that boots like chainbootd's proxyDHCP;\n"
+			printf("usage: chainboot dhcp-config dnsmasq|isc|kea [--site FILE] "
+			       "[--listen ADDR] [--http-port N]\n"
+			       "                            [--user-class CLASS] [--efi-binary "
+			       "snponly|ipxe]\n"
+			       "prints the DHCP server configuration that boots like chainbootd's "
+			       "proxyDHCP;\n"
 			       "then run chainbootd --no-proxydhcp for TFTP and HTTP.\n");
 			return 0;
 		default:
-			fprintf(stderr, "chainboot dhcp-config: see chainboot dhcp-config --help\n");
+			fprintf(stderr,
+				"chainboot dhcp-config: see chainboot dhcp-config --help\n");
 			return 2;
 		}
 	}

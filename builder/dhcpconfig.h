@@ -18,7 +18,7 @@ enum dhcpconfig_fmt {
 int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out);
 
 /* Render the snippet for c (needs [server] listen; the boot file names and the script
- * URL are the ones chainbootd's proxy would offer: server/decide.h). *out is malloc'd,
+ * URL are the ones chainbootd's proxy would offer: lib/decide.h). *out is malloc'd,
  * NUL-terminated. Returns 0 or -EINVAL (d says which setting is missing or unusable). */
 int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char **out, size_t *len,
 		      struct diag *d);

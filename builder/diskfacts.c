@@ -18,14 +18,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define TEXT_MAX (4u << 20)   /* mountinfo with thousands of container mounts stays below this */
-#define ATTR_MAX 4096u        /* one sysfs attribute */
+#define TEXT_MAX (4u << 20) /* mountinfo with thousands of container mounts stays below this */
+#define ATTR_MAX 4096u	    /* one sysfs attribute */
 
 struct src {
-	const char *root;        /* "" = this machine */
+	const char *root;	 /* "" = this machine */
 	char rootreal[PATH_MAX]; /* realpath(root), "" for this machine */
 	bool snapshot;
-	const char *blkid_text;  /* snapshot: `blkid -o export` output */
+	const char *blkid_text; /* snapshot: `blkid -o export` output */
 };
 
 /* ---- small file helpers ---------------------------------------------------- */
@@ -94,14 +94,16 @@ static int read_text(const char *path, size_t max, char **out)
 
 /* One sysfs attribute below root: trimmed of the padding and newline sysfs adds
  * (SCSI vendor/model strings are space-padded to 8/16 characters). */
-static int read_attr(const struct src *s, const char *dir, const char *attr, char *out, size_t outsz)
+static int read_attr(const struct src *s, const char *dir, const char *attr, char *out,
+		     size_t outsz)
 {
 	char p[PATH_MAX], q[PATH_MAX], *t;
 	size_t n, start = 0;
 	int rc;
 
 	out[0] = '\0';
-	if (snprintf(q, sizeof(q), "%s/%s", dir, attr) >= (int)sizeof(q) || join(p, sizeof(p), s->root, q))
+	if (snprintf(q, sizeof(q), "%s/%s", dir, attr) >= (int)sizeof(q) ||
+	    join(p, sizeof(p), s->root, q))
 		return -ENAMETOOLONG;
 	rc = read_text(p, ATTR_MAX, &t);
 	if (rc)
@@ -128,7 +130,8 @@ static bool has_attr(const struct src *s, const char *dir, const char *attr)
 	char p[PATH_MAX], q[PATH_MAX];
 	struct stat st;
 
-	if (snprintf(q, sizeof(q), "%s/%s", dir, attr) >= (int)sizeof(q) || join(p, sizeof(p), s->root, q))
+	if (snprintf(q, sizeof(q), "%s/%s", dir, attr) >= (int)sizeof(q) ||
+	    join(p, sizeof(p), s->root, q))
 		return false;
 	return stat(p, &st) == 0;
 }
@@ -204,7 +207,8 @@ static void unescape_octal(char *s)
 	char *w = s;
 
 	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
 			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
 			r += 4;
 		} else {
@@ -265,8 +269,11 @@ int diskfacts_parse_mountinfo(const char *text, struct disk_facts *f, struct dia
 		if (major == 0 && src[0] != '/')
 			goto next;
 		if (f->n_mounts >= DISK_MOUNTS_MAX)
-			return diag_set(d, -E2BIG, "more than %u block-device mounts: cannot check them all, so "
-					"refusing to write", DISK_MOUNTS_MAX);
+			return diag_set(
+				d, -E2BIG,
+				"more than %u block-device mounts: cannot check them all, so "
+				"refusing to write",
+				DISK_MOUNTS_MAX);
 		unescape_octal(fl[4]);
 		unescape_octal(src);
 		struct disk_mount *m = &f->mounts[f->n_mounts++];
@@ -275,7 +282,7 @@ int diskfacts_parse_mountinfo(const char *text, struct disk_facts *f, struct dia
 		copy_str(m->mountpoint, sizeof(m->mountpoint), fl[4]);
 		copy_str(m->fstype, sizeof(m->fstype), fs);
 		copy_str(m->source, sizeof(m->source), src);
-next:
+	next:
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -306,13 +313,15 @@ int diskfacts_parse_swaps(const char *text, struct disk_facts *f, struct diag *d
 		if (!path || !type)
 			goto next;
 		if (f->n_swaps >= DISK_SWAPS_MAX)
-			return diag_set(d, -E2BIG, "more than %u swap areas: cannot check them all, so refusing to write",
+			return diag_set(d, -E2BIG,
+					"more than %u swap areas: cannot check them all, so "
+					"refusing to write",
 					DISK_SWAPS_MAX);
 		unescape_octal(path);
 		struct disk_swap *s = &f->swaps[f->n_swaps++];
 		copy_str(s->path, sizeof(s->path), path);
 		s->is_file = strcmp(type, "file") == 0;
-next:
+	next:
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -341,7 +350,8 @@ static void read_dev(const struct src *s, const char *sys, struct disk_dev *dv)
 	read_attr(s, sys, "md/level", dv->md_level, sizeof(dv->md_level));
 }
 
-static int add_dev(struct disk_facts *f, char (*paths)[PATH_MAX], const char *sys, enum disk_role role, int parent)
+static int add_dev(struct disk_facts *f, char (*paths)[PATH_MAX], const char *sys,
+		   enum disk_role role, int parent)
 {
 	if (f->n_dev >= DISK_DEVS_MAX)
 		return -E2BIG;
@@ -435,9 +445,11 @@ static void walk_holders(const struct src *s, struct disk_facts *f, char (*paths
 				f->stack_truncated = true;
 				continue;
 			}
-			if (snprintf(hl, sizeof(hl), "/sys/class/block/%s", de->d_name) >= (int)sizeof(hl) ||
+			if (snprintf(hl, sizeof(hl), "/sys/class/block/%s", de->d_name) >=
+				    (int)sizeof(hl) ||
 			    resolve(s, hl, hsys, sizeof(hsys))) {
-				f->stack_truncated = true; /* a holder we cannot see: do not guess */
+				f->stack_truncated =
+					true; /* a holder we cannot see: do not guess */
 				continue;
 			}
 			k = add_dev(f, paths, hsys, DISK_ROLE_HOLDER, (int)i);
@@ -464,7 +476,8 @@ static void resolve_swaps(const struct src *s, struct disk_facts *f)
 		if (sw->is_file)
 			continue;
 		if (!s->snapshot) {
-			if (!join(p, sizeof(p), s->root, sw->path) && !stat(p, &st) && S_ISBLK(st.st_mode)) {
+			if (!join(p, sizeof(p), s->root, sw->path) && !stat(p, &st) &&
+			    S_ISBLK(st.st_mode)) {
 				sw->major = major(st.st_rdev);
 				sw->minor = minor(st.st_rdev);
 			}
@@ -518,8 +531,10 @@ static int probe_live(struct disk_facts *f, struct diag *d)
 		 * refusal explains more than "cannot open"; the write's own open reports
 		 * the error if it comes to that. */
 		if ((e == EACCES || e == EPERM) && geteuid() != 0)
-			snprintf(f->probe_error, sizeof(f->probe_error), "%s (writing a disk needs root: run chainboot "
-				 "write with sudo)", strerror(e));
+			snprintf(f->probe_error, sizeof(f->probe_error),
+				 "%s (writing a disk needs root: run chainboot "
+				 "write with sudo)",
+				 strerror(e));
 		else if (e != ENOMEDIUM)
 			snprintf(f->probe_error, sizeof(f->probe_error), "%s", strerror(e));
 		(void)d;
@@ -549,7 +564,8 @@ static int probe_live(struct disk_facts *f, struct diag *d)
 				if (start > f->dev[0].size || size > f->dev[0].size - start)
 					continue;
 				for (unsigned k = 1; k < f->n_dev; k++)
-					if (f->dev[k].role == DISK_ROLE_PART && f->dev[k].partno == (unsigned)no)
+					if (f->dev[k].role == DISK_ROLE_PART &&
+					    f->dev[k].partno == (unsigned)no)
 						probe_fs(fd, start, size, &f->dev[k]);
 			}
 		}
@@ -611,7 +627,7 @@ static void apply_blkid_export(const char *text, struct disk_facts *f)
 		} else if (cur_target && !strcmp(buf, "PTTYPE")) {
 			copy_str(f->pttype, sizeof(f->pttype), eq);
 		}
-next:
+	next:
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -631,7 +647,8 @@ static int gather_block(const struct src *s, struct disk_facts *f, struct diag *
 	if (rc == -ENOENT)
 		return 0; /* no sysfs entry: n_dev stays 0 and the policy refuses to guess */
 	if (rc)
-		return diag_set(d, rc, "%s: cannot resolve %s%s: %s", f->path, s->root, link, strerror(-rc));
+		return diag_set(d, rc, "%s: cannot resolve %s%s: %s", f->path, s->root, link,
+				strerror(-rc));
 	paths = calloc(DISK_DEVS_MAX, PATH_MAX);
 	if (!paths)
 		return diag_set(d, -ENOMEM, "out of memory");
@@ -662,7 +679,8 @@ static int gather_block(const struct src *s, struct disk_facts *f, struct diag *
 		rc = walk_partitions(s, f, paths);
 		if (rc && rc != -ENOENT) {
 			free(paths);
-			return diag_set(d, rc, "%s: cannot list %s%s: %s", f->path, s->root, f->syspath, strerror(-rc));
+			return diag_set(d, rc, "%s: cannot list %s%s: %s", f->path, s->root,
+					f->syspath, strerror(-rc));
 		}
 	}
 	walk_holders(s, f, paths);
@@ -679,7 +697,8 @@ static int read_proc(const struct src *s, struct disk_facts *f, struct diag *d)
 		return diag_set(d, -ENAMETOOLONG, "%s: path too long", s->root);
 	rc = read_text(p, TEXT_MAX, &t);
 	if (rc)
-		return diag_set(d, rc, "%s: %s: cannot check what is mounted, so refusing to write", p, strerror(-rc));
+		return diag_set(d, rc, "%s: %s: cannot check what is mounted, so refusing to write",
+				p, strerror(-rc));
 	rc = diskfacts_parse_mountinfo(t, f, d);
 	free(t);
 	if (rc)
@@ -689,7 +708,8 @@ static int read_proc(const struct src *s, struct disk_facts *f, struct diag *d)
 	if (rc == -ENOENT)
 		return 0; /* a kernel without swap support has no /proc/swaps */
 	if (rc)
-		return diag_set(d, rc, "%s: %s: cannot check swap, so refusing to write", p, strerror(-rc));
+		return diag_set(d, rc, "%s: %s: cannot check swap, so refusing to write", p,
+				strerror(-rc));
 	rc = diskfacts_parse_swaps(t, f, d);
 	free(t);
 	if (!rc)
@@ -782,22 +802,28 @@ static int parse_target(const char *file, const char *text, struct disk_facts *f
 			else if (!strcmp(eq, "other"))
 				f->kind = DISK_OTHER;
 			else
-				return diag_set(d, -EINVAL, "%s:%u: kind \"%s\": block, regular, missing or other", file,
-						lineno, eq);
+				return diag_set(
+					d, -EINVAL,
+					"%s:%u: kind \"%s\": block, regular, missing or other",
+					file, lineno, eq);
 		} else if (!strcmp(buf, "rdev")) {
 			if (parse_majmin(eq, &f->rdev_major, &f->rdev_minor))
-				return diag_set(d, -EINVAL, "%s:%u: rdev \"%s\": MAJOR:MINOR", file, lineno, eq);
+				return diag_set(d, -EINVAL, "%s:%u: rdev \"%s\": MAJOR:MINOR", file,
+						lineno, eq);
 		} else if (!strcmp(buf, "size")) {
 			char *end;
 
 			errno = 0;
 			f->file_size = strtoull(eq, &end, 10);
 			if (errno || end == eq || *end)
-				return diag_set(d, -EINVAL, "%s:%u: size \"%s\": a number of bytes", file, lineno, eq);
+				return diag_set(d, -EINVAL, "%s:%u: size \"%s\": a number of bytes",
+						file, lineno, eq);
 		} else {
-			return diag_set(d, -EINVAL, "%s:%u: unknown key \"%s\" (path, kind, rdev, size)", file, lineno, buf);
+			return diag_set(d, -EINVAL,
+					"%s:%u: unknown key \"%s\" (path, kind, rdev, size)", file,
+					lineno, buf);
 		}
-next:
+	next:
 		if (!nl)
 			break;
 		line = nl + 1;

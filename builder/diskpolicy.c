@@ -10,19 +10,32 @@
 const char *diskpolicy_code_name(enum dp_code c)
 {
 	switch (c) {
-	case DP_MISSING: return "missing";
-	case DP_NOT_DEVICE: return "not-a-device";
-	case DP_REGULAR_FILE: return "regular-file";
-	case DP_PARTITION: return "partition";
-	case DP_READ_ONLY: return "read-only";
-	case DP_NO_MEDIUM: return "no-medium";
-	case DP_TOO_SMALL: return "too-small";
-	case DP_RUNNING_SYSTEM: return "running-system";
-	case DP_MOUNTED: return "mounted";
-	case DP_SWAP: return "swap";
-	case DP_HOLDER: return "holder";
-	case DP_NOT_USB: return "not-usb";
-	case DP_UNKNOWABLE: return "unknowable";
+	case DP_MISSING:
+		return "missing";
+	case DP_NOT_DEVICE:
+		return "not-a-device";
+	case DP_REGULAR_FILE:
+		return "regular-file";
+	case DP_PARTITION:
+		return "partition";
+	case DP_READ_ONLY:
+		return "read-only";
+	case DP_NO_MEDIUM:
+		return "no-medium";
+	case DP_TOO_SMALL:
+		return "too-small";
+	case DP_RUNNING_SYSTEM:
+		return "running-system";
+	case DP_MOUNTED:
+		return "mounted";
+	case DP_SWAP:
+		return "swap";
+	case DP_HOLDER:
+		return "holder";
+	case DP_NOT_USB:
+		return "not-usb";
+	case DP_UNKNOWABLE:
+		return "unknowable";
 	}
 	return "unknown";
 }
@@ -31,9 +44,11 @@ void diskpolicy_size_str(uint64_t bytes, char *out, unsigned outsz)
 {
 	/* Decimal first: that is the number printed on the stick and its box. */
 	if (bytes >= 1000000000ull)
-		snprintf(out, outsz, "%.1f GB (%.1f GiB)", (double)bytes / 1e9, (double)bytes / (1024.0 * 1024 * 1024));
+		snprintf(out, outsz, "%.1f GB (%.1f GiB)", (double)bytes / 1e9,
+			 (double)bytes / (1024.0 * 1024 * 1024));
 	else if (bytes >= 1000000ull)
-		snprintf(out, outsz, "%.1f MB (%.1f MiB)", (double)bytes / 1e6, (double)bytes / (1024.0 * 1024));
+		snprintf(out, outsz, "%.1f MB (%.1f MiB)", (double)bytes / 1e6,
+			 (double)bytes / (1024.0 * 1024));
 	else
 		snprintf(out, outsz, "%llu bytes", (unsigned long long)bytes);
 }
@@ -79,8 +94,8 @@ const char *diskpolicy_transport(const struct disk_facts *f)
 	return "unknown";
 }
 
-__attribute__((format(printf, 4, 5)))
-static void add(struct dp_verdict *v, enum dp_code code, bool forceable, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void add(struct dp_verdict *v, enum dp_code code,
+						      bool forceable, const char *fmt, ...)
 {
 	va_list ap;
 	struct dp_reason *r;
@@ -90,7 +105,8 @@ static void add(struct dp_verdict *v, enum dp_code code, bool forceable, const c
 		r = &v->r[DP_REASONS_MAX - 1];
 		r->code = DP_UNKNOWABLE;
 		r->forceable = false;
-		snprintf(r->text, sizeof(r->text), "more reasons than can be listed: this disk is busy; pick another one");
+		snprintf(r->text, sizeof(r->text),
+			 "more reasons than can be listed: this disk is busy; pick another one");
 		return;
 	}
 	r = &v->r[v->n++];
@@ -137,7 +153,8 @@ static void dev_desc(const struct disk_facts *f, int i, char *out, size_t outsz)
 	if (dv->role != DISK_ROLE_HOLDER || base < 0)
 		snprintf(out, outsz, "/dev/%s", dv->name);
 	else if (dv->dm_name[0])
-		snprintf(out, outsz, "/dev/mapper/%s (%s, on %s)", dv->dm_name, dv->name, f->dev[base].name);
+		snprintf(out, outsz, "/dev/mapper/%s (%s, on %s)", dv->dm_name, dv->name,
+			 f->dev[base].name);
 	else
 		snprintf(out, outsz, "/dev/%s (on %s)", dv->name, f->dev[base].name);
 }
@@ -150,23 +167,27 @@ static void holder_kind(const struct disk_dev *h, const char **kind, char *todo,
 		snprintf(todo, todosz, "deactivate the volume group first (vgchange -an)");
 	} else if (starts(h->dm_uuid, "CRYPT-")) {
 		*kind = "dm-crypt/LUKS";
-		snprintf(todo, todosz, "close it first (cryptsetup close %s)", h->dm_name[0] ? h->dm_name : h->name);
+		snprintf(todo, todosz, "close it first (cryptsetup close %s)",
+			 h->dm_name[0] ? h->dm_name : h->name);
 	} else if (starts(h->dm_uuid, "mpath-")) {
 		*kind = "multipath";
-		snprintf(todo, todosz, "remove the multipath map first (multipath -f %s)", h->dm_name[0] ? h->dm_name : h->name);
+		snprintf(todo, todosz, "remove the multipath map first (multipath -f %s)",
+			 h->dm_name[0] ? h->dm_name : h->name);
 	} else if (h->md_level[0] || starts(h->name, "md")) {
 		*kind = "md RAID";
 		snprintf(todo, todosz, "stop the array first (mdadm --stop /dev/%s)", h->name);
 	} else if (starts(h->name, "dm-")) {
 		*kind = "device-mapper";
-		snprintf(todo, todosz, "remove the mapping first (dmsetup remove %s)", h->dm_name[0] ? h->dm_name : h->name);
+		snprintf(todo, todosz, "remove the mapping first (dmsetup remove %s)",
+			 h->dm_name[0] ? h->dm_name : h->name);
 	} else {
 		*kind = "another device";
 		snprintf(todo, todosz, "release it first");
 	}
 }
 
-unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool force, struct dp_verdict *v)
+unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool force,
+			  struct dp_verdict *v)
 {
 	char isz[48], dsz[48], desc[400];
 	const struct disk_dev *t;
@@ -177,52 +198,70 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 	memset(v, 0, sizeof(*v));
 	switch (f->kind) {
 	case DISK_MISSING:
-		add(v, DP_MISSING, false, "%s does not exist: plug the stick in and find its name with lsblk "
-		    "(e.g. /dev/sdb)", f->path);
+		add(v, DP_MISSING, false,
+		    "%s does not exist: plug the stick in and find its name with lsblk "
+		    "(e.g. /dev/sdb)",
+		    f->path);
 		goto done;
 	case DISK_OTHER:
-		add(v, DP_NOT_DEVICE, false, "%s is neither a block device nor a regular file: give the stick's "
-		    "whole-disk device (lsblk shows it, e.g. /dev/sdb)", f->path);
+		add(v, DP_NOT_DEVICE, false,
+		    "%s is neither a block device nor a regular file: give the stick's "
+		    "whole-disk device (lsblk shows it, e.g. /dev/sdb)",
+		    f->path);
 		goto done;
 	case DISK_REGULAR:
 		add(v, DP_REGULAR_FILE, true, "%s is a regular file, not a disk%s", f->path,
-		    force ? "; writing into it anyway (--force)" :
-		    ": give --force to write the image into this file (or copy it with cp)");
+		    force ? "; writing into it anyway (--force)"
+			  : ": give --force to write the image into this file (or copy it with "
+			    "cp)");
 		goto done;
 	case DISK_BLOCK:
 		break;
 	}
 	if (!f->n_dev) {
-		add(v, DP_UNKNOWABLE, false, "%s: nothing is known about this device (no sysfs entry): refusing "
-		    "to guess", f->path);
+		add(v, DP_UNKNOWABLE, false,
+		    "%s: nothing is known about this device (no sysfs entry): refusing "
+		    "to guess",
+		    f->path);
 		goto done;
 	}
 	t = &f->dev[0];
 	if (f->is_partition)
-		add(v, DP_PARTITION, false, "%s is partition %u of %s, not a whole disk: a boot image needs the "
-		    "whole disk; give /dev/%s (every partition on it will be destroyed)", f->path, t->partno,
-		    f->parent_disk[0] ? f->parent_disk : "its disk", f->parent_disk[0] ? f->parent_disk : "…");
+		add(v, DP_PARTITION, false,
+		    "%s is partition %u of %s, not a whole disk: a boot image needs the "
+		    "whole disk; give /dev/%s (every partition on it will be destroyed)",
+		    f->path, t->partno, f->parent_disk[0] ? f->parent_disk : "its disk",
+		    f->parent_disk[0] ? f->parent_disk : "…");
 	if (f->ro)
-		add(v, DP_READ_ONLY, false, "%s is read-only: slide the stick's or card's write-protect switch "
-		    "off, or pick another stick", f->path);
+		add(v, DP_READ_ONLY, false,
+		    "%s is read-only: slide the stick's or card's write-protect switch "
+		    "off, or pick another stick",
+		    f->path);
 	diskpolicy_size_str(image_size, isz, sizeof(isz));
 	diskpolicy_size_str(t->size, dsz, sizeof(dsz));
 	if (t->size == 0)
-		add(v, DP_NO_MEDIUM, false, "%s has no medium (size 0): put a card in the reader, or pick the "
-		    "right device", f->path);
+		add(v, DP_NO_MEDIUM, false,
+		    "%s has no medium (size 0): put a card in the reader, or pick the "
+		    "right device",
+		    f->path);
 	else if (image_size > t->size)
-		add(v, DP_TOO_SMALL, false, "%s is too small: the image is %s, the device %s; use a stick of at "
-		    "least %s", f->path, isz, dsz, isz);
+		add(v, DP_TOO_SMALL, false,
+		    "%s is too small: the image is %s, the device %s; use a stick of at "
+		    "least %s",
+		    f->path, isz, dsz, isz);
 
 	/* The running system: "/" as this process sees it (the last "/" line wins: it is
 	 * the one stacked on top). */
 	for (i = 0; i < f->n_mounts; i++)
 		if (!strcmp(f->mounts[i].mountpoint, "/"))
-			root_dev = dev_by_id(f, f->mounts[i].major, f->mounts[i].minor, f->mounts[i].source);
+			root_dev = dev_by_id(f, f->mounts[i].major, f->mounts[i].minor,
+					     f->mounts[i].source);
 	if (root_dev >= 0) {
 		dev_desc(f, root_dev, desc, sizeof(desc));
-		add(v, DP_RUNNING_SYSTEM, false, "%s holds the running system (/ is mounted from %s): this is the "
-		    "computer's own disk; pick the USB stick instead (lsblk lists the disks)", f->path, desc);
+		add(v, DP_RUNNING_SYSTEM, false,
+		    "%s holds the running system (/ is mounted from %s): this is the "
+		    "computer's own disk; pick the USB stick instead (lsblk lists the disks)",
+		    f->path, desc);
 	}
 
 	/* Mounts, one reason per device (bind mounts and containers mount one device many
@@ -247,12 +286,17 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 			continue;
 		dev_desc(f, (int)i, desc, sizeof(desc));
 		if (more)
-			add(v, DP_MOUNTED, false, "%s is mounted on %s and %u more place%s: unmount all of them first "
-			    "(findmnt -S /dev/%s lists them)", desc, first, more, more == 1 ? "" : "s", f->dev[i].name);
+			add(v, DP_MOUNTED, false,
+			    "%s is mounted on %s and %u more place%s: unmount all of them first "
+			    "(findmnt -S /dev/%s lists them)",
+			    desc, first, more, more == 1 ? "" : "s", f->dev[i].name);
 		else
-			add(v, DP_MOUNTED, false, "%s is mounted on %s: unmount it first (umount %s%s)", desc, first,
-			    first, starts(first, "/media/") || starts(first, "/run/media/") ?
-			    ", or eject it in the file manager" : "");
+			add(v, DP_MOUNTED, false,
+			    "%s is mounted on %s: unmount it first (umount %s%s)", desc, first,
+			    first,
+			    starts(first, "/media/") || starts(first, "/run/media/")
+				    ? ", or eject it in the file manager"
+				    : "");
 	}
 
 	for (i = 0; i < f->n_swaps; i++) {
@@ -265,7 +309,8 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		if (k < 0)
 			continue;
 		dev_desc(f, k, desc, sizeof(desc));
-		add(v, DP_SWAP, false, "%s is in use as swap: turn it off first (swapoff %s)", desc, s->path);
+		add(v, DP_SWAP, false, "%s is in use as swap: turn it off first (swapoff %s)", desc,
+		    s->path);
 	}
 
 	/* Stacked devices directly on the disk or one of its partitions: LVM physical
@@ -275,25 +320,35 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		const char *kind;
 		char todo[200];
 
-		if (h->role != DISK_ROLE_HOLDER || h->parent < 0 || f->dev[h->parent].role == DISK_ROLE_HOLDER)
+		if (h->role != DISK_ROLE_HOLDER || h->parent < 0 ||
+		    f->dev[h->parent].role == DISK_ROLE_HOLDER)
 			continue;
 		holder_kind(h, &kind, todo, sizeof(todo));
 		if (h->dm_name[0])
-			add(v, DP_HOLDER, false, "/dev/%s is in use by %s (%s, /dev/mapper/%s): %s, or pick another "
-			    "disk", f->dev[h->parent].name, kind, h->name, h->dm_name, todo);
+			add(v, DP_HOLDER, false,
+			    "/dev/%s is in use by %s (%s, /dev/mapper/%s): %s, or pick another "
+			    "disk",
+			    f->dev[h->parent].name, kind, h->name, h->dm_name, todo);
 		else
-			add(v, DP_HOLDER, false, "/dev/%s is in use by %s (/dev/%s%s%s): %s, or pick another disk",
-			    f->dev[h->parent].name, kind, h->name, h->md_level[0] ? ", " : "", h->md_level, todo);
+			add(v, DP_HOLDER, false,
+			    "/dev/%s is in use by %s (/dev/%s%s%s): %s, or pick another disk",
+			    f->dev[h->parent].name, kind, h->name, h->md_level[0] ? ", " : "",
+			    h->md_level, todo);
 	}
 	if (f->stack_truncated)
-		add(v, DP_UNKNOWABLE, false, "%s has more stacked devices (dm/md) than chainboot follows: refusing "
-		    "to guess; release them first", f->path);
+		add(v, DP_UNKNOWABLE, false,
+		    "%s has more stacked devices (dm/md) than chainboot follows: refusing "
+		    "to guess; release them first",
+		    f->path);
 
 	tr = diskpolicy_transport(f);
 	if (strcmp(tr, "usb") != 0 && !f->removable)
-		add(v, DP_NOT_USB, true, "%s is not a USB stick or removable disk (transport %s, not removable)%s",
-		    f->path, tr, force ? "; writing anyway (--force)" :
-		    ": check it is the disk you mean (lsblk -o NAME,TRAN,RM,SIZE,MODEL), then give --force");
+		add(v, DP_NOT_USB, true,
+		    "%s is not a USB stick or removable disk (transport %s, not removable)%s",
+		    f->path, tr,
+		    force ? "; writing anyway (--force)"
+			  : ": check it is the disk you mean (lsblk -o NAME,TRAN,RM,SIZE,MODEL), "
+			    "then give --force");
 done:
 	for (i = 0; i < v->n; i++)
 		if (!v->r[i].forceable || !force)

@@ -2,6 +2,7 @@
  * makes FAT file systems with mtools, the ISO with xorriso, the MBR itself; every
  * external tool runs from an argv array. The result appears atomically or not at all. */
 #include "image.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,10 +199,11 @@ static int cmp_str(const void *a, const void *b)
 
 /* Make a FAT file system at img@@offset of `bytes` and copy the area's files into it.
  * hidden: sectors before the file system on its disk (BPB field; syslinux needs it). */
-static int fat_make(struct build *b, const char *img, unsigned long long offset, unsigned long long bytes,
-		    enum layout_area area, unsigned long long hidden)
+static int fat_make(struct build *b, const char *img, unsigned long long offset,
+		    unsigned long long bytes, enum layout_area area, unsigned long long hidden)
 {
-	char dev[PATH_MAX + 32], total[32], hid[32], serial[16], staged[PATH_MAX], dest[LAYOUT_PATH_MAX + 4];
+	char dev[PATH_MAX + 32], total[32], hid[32], serial[16], staged[PATH_MAX],
+		dest[LAYOUT_PATH_MAX + 4];
 	char *dirs[LAYOUT_MAX_ENTRIES * 4];
 	unsigned ndirs = 0;
 	int rc;
@@ -211,8 +213,10 @@ static int fat_make(struct build *b, const char *img, unsigned long long offset,
 	snprintf(hid, sizeof(hid), "%llu", hidden);
 	snprintf(serial, sizeof(serial), "%08x", b->p->serial);
 	/* 64 heads x 32 sectors: the geometry mtools and syslinux agree on for USB media. */
-	char *mformat[] = { "mformat", "-i", dev, "-T", total, "-h", "64", "-s", "32", "-H", hid,
-			    "-N", serial, "-v", (char *)b->p->cfg->label, "::", NULL };
+	char *mformat[] = { "mformat", "-i", dev,    "-T", total,
+			    "-h",      "64", "-s",   "32", "-H",
+			    hid,       "-N", serial, "-v", (char *)b->p->cfg->label,
+			    "::",      NULL };
 	rc = run(b, mformat);
 	if (rc)
 		return rc;
@@ -249,13 +253,14 @@ static int fat_make(struct build *b, const char *img, unsigned long long offset,
 		const struct plan_file *f = &b->p->files[i];
 		if (f->area != area)
 			continue;
-		snprintf(staged, sizeof(staged), "%s/%s/%s", b->stage, area == LAYOUT_AREA_ESP ? "esp" : "tree",
-			 f->dest);
+		snprintf(staged, sizeof(staged), "%s/%s/%s", b->stage,
+			 area == LAYOUT_AREA_ESP ? "esp" : "tree", f->dest);
 		snprintf(dest, sizeof(dest), "::/%s", f->dest);
 		char *mcopy[] = { "mcopy", "-i", dev, "-m", "-D", "o", staged, dest, NULL };
 		rc = run(b, mcopy);
 		if (rc) {
-			diag_prefix(b->d, rc, "copying %s into the FAT image (%llu KiB)", f->dest, bytes / 1024);
+			diag_prefix(b->d, rc, "copying %s into the FAT image (%llu KiB)", f->dest,
+				    bytes / 1024);
 			goto out;
 		}
 	}
@@ -266,8 +271,8 @@ out:
 }
 
 /* Room for the area's files, their directories, the FATs and some slack. */
-static unsigned long long fat_size(const struct plan *p, enum layout_area area, unsigned long long slack,
-				   unsigned long long align)
+static unsigned long long fat_size(const struct plan *p, enum layout_area area,
+				   unsigned long long slack, unsigned long long align)
 {
 	unsigned long long sum = 128 * 1024 + slack;
 	for (unsigned i = 0; i < p->n_files; i++)
@@ -325,7 +330,8 @@ static int build_iso(struct build *b, const char *out)
 	argv[n++] = (char *)out;
 	argv[n++] = "-V";
 	argv[n++] = (char *)b->p->cfg->label;
-	argv[n++] = "-r"; /* Rock Ridge with uid/gid 0 and sane modes: no builder's identity leaks */
+	argv[n++] =
+		"-r"; /* Rock Ridge with uid/gid 0 and sane modes: no builder's identity leaks */
 	argv[n++] = "-iso-level";
 	argv[n++] = "3";
 	if (b->p->bios || b->p->esp) {
@@ -361,7 +367,8 @@ static int build_iso(struct build *b, const char *out)
 	argv[n++] = tree;
 	argv[n] = NULL;
 	if (l->hybrid && b->p->bios && access("/usr/lib/ISOLINUX/isohdpfx.bin", R_OK))
-		return diag_set(b->d, -ENOENT, "/usr/lib/ISOLINUX/isohdpfx.bin missing: apt-get install isolinux");
+		return diag_set(b->d, -ENOENT,
+				"/usr/lib/ISOLINUX/isohdpfx.bin missing: apt-get install isolinux");
 	return run(b, argv);
 }
 
@@ -400,11 +407,12 @@ static int build_disk(struct build *b, const char *out)
 		char offset[32], dir[LAYOUT_PATH_MAX + 2];
 		snprintf(offset, sizeof(offset), "%llu", part_off);
 		snprintf(dir, sizeof(dir), "/%s", l->bios_dir);
-		char *sysl[] = { "syslinux", "--offset", offset, "--directory", dir, "--install", (char *)out, NULL };
+		char *sysl[] = { "syslinux", "--offset",  offset,      "--directory",
+				 dir,	     "--install", (char *)out, NULL };
 		rc = run(b, sysl);
 		if (rc)
 			goto out;
-		rc = plan_read_file("/usr/lib/syslinux/mbr/mbr.bin", 440, &code, &code_len, b->d);
+		rc = fileio_read_text("/usr/lib/syslinux/mbr/mbr.bin", 440, &code, &code_len, b->d);
 		if (rc) {
 			diag_prefix(b->d, rc, "the syslinux MBR (apt-get install syslinux-common)");
 			goto out;
@@ -416,7 +424,9 @@ static int build_disk(struct build *b, const char *out)
 		rc = diag_set(b->d, -EIO, "%s: cannot read back the FAT boot sector", out);
 		goto out;
 	}
-	unsigned char type = !memcmp(fstype, "FAT12", 5) ? 0x01 : !memcmp(fstype, "FAT16", 5) ? 0x0e : 0x0c;
+	unsigned char type = !memcmp(fstype, "FAT12", 5)   ? 0x01
+			     : !memcmp(fstype, "FAT16", 5) ? 0x0e
+							   : 0x0c;
 	unsigned long long count = part / 512;
 	unsigned char *e = mbr + 446;
 	mbr[440] = (unsigned char)b->p->serial;
@@ -451,13 +461,20 @@ static int check_output(const char *output, struct diag *d)
 		return diag_set(d, -EINVAL, "no output file: give -o FILE");
 	if (stat(output, &st) == 0) {
 		if (S_ISBLK(st.st_mode))
-			return diag_set(d, -EPERM, "%s is a block device: build to a file, then use "
-					"`chainboot write IMAGE %s` to put it on the stick safely", output, output);
-		if (S_ISDIR(st.st_mode))
-			return diag_set(d, -EISDIR, "%s is a directory: give a file name, e.g. %s/chainboot.iso",
+			return diag_set(d, -EPERM,
+					"%s is a block device: build to a file, then use "
+					"`chainboot write IMAGE %s` to put it on the stick safely",
 					output, output);
+		if (S_ISDIR(st.st_mode))
+			return diag_set(
+				d, -EISDIR,
+				"%s is a directory: give a file name, e.g. %s/chainboot.iso",
+				output, output);
 		if (!S_ISREG(st.st_mode))
-			return diag_set(d, -EPERM, "%s exists and is not a regular file; refusing to replace it", output);
+			return diag_set(
+				d, -EPERM,
+				"%s exists and is not a regular file; refusing to replace it",
+				output);
 	}
 	return 0;
 }
@@ -478,7 +495,8 @@ static int install_output(const char *built, const char *output, struct diag *d)
 		return diag_set(d, -ENAMETOOLONG, "%s: path too long", output);
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return diag_set(d, -errno, "cannot create the image in %s: %s", dir, strerror(errno));
+		return diag_set(d, -errno, "cannot create the image in %s: %s", dir,
+				strerror(errno));
 	rc = copy_to_fd(built, fd, d, output);
 	if (!rc && fchmod(fd, 0644))
 		rc = diag_set(d, -errno, "%s: %s", tmp, strerror(errno));
@@ -489,7 +507,8 @@ static int install_output(const char *built, const char *output, struct diag *d)
 	if (!rc && interrupted)
 		rc = diag_set(d, -EINTR, "interrupted; nothing was written");
 	if (!rc && rename(tmp, output))
-		rc = diag_set(d, -errno, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
+		rc = diag_set(d, -errno, "cannot rename %s to %s: %s", tmp, output,
+			      strerror(errno));
 	if (rc) {
 		unlink(tmp);
 		return rc;
@@ -512,7 +531,8 @@ int image_build(const struct plan *p, const char *output, struct diag *d)
 	rc = check_output(output, d);
 	if (rc)
 		return rc;
-	snprintf(b.stage, sizeof(b.stage), "%s/chainboot.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	snprintf(b.stage, sizeof(b.stage), "%s/chainboot.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(b.stage))
 		return diag_set(d, -errno, "cannot make a staging directory in %s: %s",
 				tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
@@ -526,7 +546,7 @@ int image_build(const struct plan *p, const char *output, struct diag *d)
 	}
 	snprintf(b.env_sde, sizeof(b.env_sde), "SOURCE_DATE_EPOCH=%lld", (long long)p->epoch);
 	b.env[0] = b.env_sde;
-	b.env[1] = "MTOOLSRC=/dev/null";    /* no user mtools config changes our images */
+	b.env[1] = "MTOOLSRC=/dev/null"; /* no user mtools config changes our images */
 	b.env[2] = "MTOOLS_SKIP_CHECK=1";
 	b.env[3] = NULL;
 

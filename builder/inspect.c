@@ -23,26 +23,26 @@
 #include "zbin.h"
 
 /* Caps on what we read from an image: bounded memory whatever it claims. */
-#define INSPECT_BIN_MAX (32u << 20)   /* an iPXE binary (~1 MiB in practice) */
-#define INSPECT_SCRIPT_MAX (1u << 20) /* a chain script */
-#define INSPECT_CFG_MAX (64u << 10)   /* isolinux.cfg / syslinux.cfg */
-#define INSPECT_LINE_MAX 4096
-#define INSPECT_ITEMS_MAX 64          /* candidates per volume, partitions per table */
-#define INSPECT_VOLS_MAX 16           /* file systems examined per image */
+#define INSPECT_BIN_MAX	   (32u << 20) /* an iPXE binary (~1 MiB in practice) */
+#define INSPECT_SCRIPT_MAX (1u << 20)  /* a chain script */
+#define INSPECT_CFG_MAX	   (64u << 10) /* isolinux.cfg / syslinux.cfg */
+#define INSPECT_LINE_MAX   4096
+#define INSPECT_ITEMS_MAX  64 /* candidates per volume, partitions per table */
+#define INSPECT_VOLS_MAX   16 /* file systems examined per image */
 
-#define ISO_SECTOR 2048u
-#define ISO_VD_FIRST 16u
-#define ISO_VD_MAX 64u          /* volume descriptors we look at */
-#define ISO_DIR_MAX (4u << 20)  /* one directory extent */
-#define ISO_NAME_MAX 255u
-#define ISO_DEPTH_MAX 16u
-#define ISO_WALK_MAX 20000u     /* entries visited to name El Torito images */
-#define ISO_WALK_QUEUE_MAX 256u /* directories queued in that walk */
-#define ISO_CE_MAX 4u           /* Rock Ridge continuation areas per record */
-#define ELTORITO_SECTORS 4u     /* catalog sectors read (each holds 64 entries) */
-#define ELTORITO_MAX 64u
+#define ISO_SECTOR	   2048u
+#define ISO_VD_FIRST	   16u
+#define ISO_VD_MAX	   64u	      /* volume descriptors we look at */
+#define ISO_DIR_MAX	   (4u << 20) /* one directory extent */
+#define ISO_NAME_MAX	   255u
+#define ISO_DEPTH_MAX	   16u
+#define ISO_WALK_MAX	   20000u /* entries visited to name El Torito images */
+#define ISO_WALK_QUEUE_MAX 256u	  /* directories queued in that walk */
+#define ISO_CE_MAX	   4u	  /* Rock Ridge continuation areas per record */
+#define ELTORITO_SECTORS   4u	  /* catalog sectors read (each holds 64 entries) */
+#define ELTORITO_MAX	   64u
 
-#define FAT_LIST_MAX (4u << 20) /* mdir output */
+#define FAT_LIST_MAX  (4u << 20) /* mdir output */
 #define FAT_FILES_MAX 65536u
 
 /* ---- image access -------------------------------------------------------- */
@@ -203,20 +203,24 @@ static void iso_susp(const struct iso *iso, const uint8_t *sua, size_t len, stru
 	}
 }
 
-static int iso_readdir(const struct iso *iso, uint32_t lba, uint32_t size, iso_dir_cb cb,
-		       void *ctx, struct diag *d)
+static int iso_readdir(const struct iso *iso, uint32_t lba, uint32_t size, iso_dir_cb cb, void *ctx,
+		       struct diag *d)
 {
 	uint8_t *buf;
 	size_t p = 0;
 	int rc;
 
 	if (size > ISO_DIR_MAX)
-		return diag_set(d, -EFBIG, "ISO 9660 directory at sector %u claims %u bytes "
-				"(limit %u): damaged image", lba, size, ISO_DIR_MAX);
+		return diag_set(d, -EFBIG,
+				"ISO 9660 directory at sector %u claims %u bytes "
+				"(limit %u): damaged image",
+				lba, size, ISO_DIR_MAX);
 	rc = img_read_alloc(iso->im, (uint64_t)lba * ISO_SECTOR, size, &buf);
 	if (rc < 0)
-		return diag_set(d, rc, "ISO 9660 directory at sector %u (%u bytes) lies outside "
-				"the image: truncated or damaged", lba, size);
+		return diag_set(d, rc,
+				"ISO 9660 directory at sector %u (%u bytes) lies outside "
+				"the image: truncated or damaged",
+				lba, size);
 	while (p < size) {
 		size_t rl = buf[p], nl, sua_off, nlen = 0;
 		struct iso_ent e;
@@ -229,8 +233,10 @@ static int iso_readdir(const struct iso *iso, uint32_t lba, uint32_t size, iso_d
 		/* The name length byte is inside the record only if the record fits. */
 		nl = rl >= 33 && rl <= size - p ? buf[p + 32] : 0;
 		if (rl < 34 || rl > size - p || nl > rl - 33) {
-			rc = diag_set(d, -EBADMSG, "ISO 9660 directory at sector %u: bad record "
-				      "at byte %zu: damaged image", lba, p);
+			rc = diag_set(d, -EBADMSG,
+				      "ISO 9660 directory at sector %u: bad record "
+				      "at byte %zu: damaged image",
+				      lba, p);
 			goto out;
 		}
 		memset(&e, 0, sizeof(e));
@@ -300,8 +306,7 @@ static int iso_find_cb(const struct iso_ent *e, void *vctx)
 }
 
 /* Look up an absolute path ("/isolinux/isolinux.cfg"). -ENOENT if absent. */
-static int iso_lookup(const struct iso *iso, const char *path, struct iso_ent *out,
-		      struct diag *d)
+static int iso_lookup(const struct iso *iso, const char *path, struct iso_ent *out, struct diag *d)
 {
 	uint32_t lba = iso->root_lba, size = iso->root_size;
 	const char *p = path;
@@ -447,7 +452,8 @@ static int iso_open(const struct img *im, struct iso *iso, json_t *jiso, struct 
 			/* Logical block size (both-endian at 128): El Torito and our
 			 * reader assume 2048, as every CD/DVD image has. */
 			if (le16(vd + 128) != ISO_SECTOR)
-				return diag_set(d, -ENOTSUP, "ISO 9660 logical block size "
+				return diag_set(d, -ENOTSUP,
+						"ISO 9660 logical block size "
 						"%u is not supported (only 2048)",
 						le16(vd + 128));
 			while (n && (vd[40 + n - 1] == ' ' || vd[40 + n - 1] == 0))
@@ -466,7 +472,8 @@ static int iso_open(const struct img *im, struct iso *iso, json_t *jiso, struct 
 	if (i == 0)
 		return -ENOENT;
 	if (!have_pvd)
-		return diag_set(d, -EBADMSG, "ISO 9660 image without a primary volume "
+		return diag_set(d, -EBADMSG,
+				"ISO 9660 image without a primary volume "
 				"descriptor: damaged image");
 	return 0;
 }
@@ -525,8 +532,10 @@ static int et_read(const struct iso *iso, struct et_entry *ents, size_t *n, stru
 
 	*n = 0;
 	if (off > iso->im->size || iso->im->size - off < 64)
-		return diag_set(d, -EBADMSG, "El Torito catalog at sector %u lies outside the "
-				"image", iso->catalog_lba);
+		return diag_set(d, -EBADMSG,
+				"El Torito catalog at sector %u lies outside the "
+				"image",
+				iso->catalog_lba);
 	if (len > iso->im->size - off)
 		len = (size_t)(iso->im->size - off);
 	if (img_pread(iso->im, off, cat, len) < 0)
@@ -536,8 +545,10 @@ static int et_read(const struct iso *iso, struct et_entry *ents, size_t *n, stru
 	for (i = 0; i < 32; i += 2)
 		sum += le16(cat + i);
 	if (cat[0] != 1 || cat[30] != 0x55 || cat[31] != 0xaa || (sum & 0xffff) != 0)
-		return diag_set(d, -EBADMSG, "El Torito catalog at sector %u: bad validation "
-				"entry", iso->catalog_lba);
+		return diag_set(d, -EBADMSG,
+				"El Torito catalog at sector %u: bad validation "
+				"entry",
+				iso->catalog_lba);
 	et_parse_entry(cat + 32, cat[1], &ents[(*n)++]);
 	/* Section headers (0x90 more follow, 0x91 last), each with its entries;
 	 * 0x44 marks an extension record of the previous entry. */
@@ -671,12 +682,13 @@ static int vol_read(struct vol *v, const char *path, uint8_t **buf, size_t *len,
 			return diag_set(d, -ENOTSUP, "%s is a multi-extent file (not supported)",
 					path);
 		if (e.size > max)
-			return diag_set(d, -EFBIG, "%s is %u bytes (limit %zu)", path, e.size,
-					max);
+			return diag_set(d, -EFBIG, "%s is %u bytes (limit %zu)", path, e.size, max);
 		rc = img_read_alloc(v->im, (uint64_t)e.lba * ISO_SECTOR, e.size, buf);
 		if (rc < 0)
-			return diag_set(d, rc, "%s: extent at sector %u (%u bytes) lies outside "
-					"the image: truncated or damaged", path, e.lba, e.size);
+			return diag_set(d, rc,
+					"%s: extent at sector %u (%u bytes) lies outside "
+					"the image: truncated or damaged",
+					path, e.lba, e.size);
 		*len = e.size;
 		return 0;
 	} else {
@@ -762,8 +774,8 @@ static void name_list_free(struct name_list *l)
 
 /* Split buf into lines and call fn on each as a NUL-terminated copy (lines longer
  * than INSPECT_LINE_MAX are cut: no config or script line we care about is). */
-static void for_each_line(const uint8_t *buf, size_t len,
-			  void (*fn)(char *line, void *ctx), void *ctx)
+static void for_each_line(const uint8_t *buf, size_t len, void (*fn)(char *line, void *ctx),
+			  void *ctx)
 {
 	char line[INSPECT_LINE_MAX];
 	size_t p = 0;
@@ -901,8 +913,8 @@ static void script_line(char *line, void *vctx)
 	if (!strcmp(name, "user-class")) {
 		if (!json_object_get(c->js, "user_class"))
 			jset(c->js, "user_class", jstr(s));
-	} else if (!strncmp(name, "cb-url", 6) && strspn(name + 6, "0123456789") ==
-							 strlen(name + 6)) {
+	} else if (!strncmp(name, "cb-url", 6) &&
+		   strspn(name + 6, "0123456789") == strlen(name + 6)) {
 		json_t *u = json_object();
 
 		if (!u || json_array_size(c->urls) >= INSPECT_ITEMS_MAX) {
@@ -1035,13 +1047,15 @@ static void examine_volume(struct vol *v, json_t *jv)
 		if (!json_array_size(c.kernels) && c.default_label[0])
 			json_array_append_new(c.kernels, jstr(c.default_label));
 		jset(jc, "path", jstr(cfgs[i]));
-		json_array_foreach(c.kernels, k, it) {
+		json_array_foreach(c.kernels, k, it)
+		{
 			char p[INSPECT_LINE_MAX];
 
 			cfg_resolve(cfgs[i], json_string_value(it), p, sizeof(p));
 			cand_add(bins, &nb, p, true);
 		}
-		json_array_foreach(c.initrds, k, it) {
+		json_array_foreach(c.initrds, k, it)
+		{
 			char p[INSPECT_LINE_MAX];
 
 			cfg_resolve(cfgs[i], json_string_value(it), p, sizeof(p));
@@ -1129,8 +1143,8 @@ out:
 /* ---- libblkid ------------------------------------------------------------- */
 
 /* File system type and label at [off, off+size) (size 0: to the end). */
-static void probe_fs(const struct img *im, uint64_t off, uint64_t size, char *type,
-		     size_t typesz, json_t *where)
+static void probe_fs(const struct img *im, uint64_t off, uint64_t size, char *type, size_t typesz,
+		     json_t *where)
 {
 	blkid_probe pr = blkid_new_probe();
 	const char *val;
@@ -1241,8 +1255,8 @@ static void probe_parts(const struct img *im, bool force_gpt, json_t *tables)
 		if (s && *s)
 			jset(jp, "name", jstr(s));
 		if (start < im->size && size)
-			probe_fs(im, start, size <= im->size - start ? size : im->size - start,
-				 fs, sizeof(fs), jp);
+			probe_fs(im, start, size <= im->size - start ? size : im->size - start, fs,
+				 sizeof(fs), jp);
 		json_array_append_new(jparts, jp);
 	}
 	jset(jt, "partitions", jparts);
@@ -1274,7 +1288,8 @@ static void print_volume(FILE *out, const json_t *jv)
 			fprintf(out, " initrd %s", json_string_value(it));
 		fprintf(out, "\n");
 	}
-	json_array_foreach(json_object_get(jv, "ipxe_binaries"), i, it) {
+	json_array_foreach(json_object_get(jv, "ipxe_binaries"), i, it)
+	{
 		fprintf(out, "    iPXE %s: ", jget_str(it, "path"));
 		if (jget_str(it, "kind"))
 			fprintf(out, "%s, ", jget_str(it, "kind"));
@@ -1283,7 +1298,8 @@ static void print_volume(FILE *out, const json_t *jv)
 		else
 			fprintf(out, "%s\n", jget_str(it, "error") ? jget_str(it, "error") : "?");
 	}
-	json_array_foreach(json_object_get(jv, "scripts"), i, it) {
+	json_array_foreach(json_object_get(jv, "scripts"), i, it)
+	{
 		fprintf(out, "    script %s: ", jget_str(it, "path"));
 		if (jget_str(it, "error")) {
 			fprintf(out, "%s\n", jget_str(it, "error"));
@@ -1327,9 +1343,11 @@ static void print_text(FILE *out, const json_t *root)
 			jget_str(root, "label") ? " \"" : "",
 			jget_str(root, "label") ? jget_str(root, "label") : "",
 			jget_str(root, "label") ? "\"" : "");
-	json_array_foreach(json_object_get(root, "partition_tables"), i, t) {
+	json_array_foreach(json_object_get(root, "partition_tables"), i, t)
+	{
 		fprintf(out, "  partition table: %s\n", jget_str(t, "type"));
-		json_array_foreach(json_object_get(t, "partitions"), k, p) {
+		json_array_foreach(json_object_get(t, "partitions"), k, p)
+		{
 			fprintf(out, "    %lld: start %lld, %lld bytes, type %s",
 				(long long)json_integer_value(json_object_get(p, "number")),
 				(long long)json_integer_value(json_object_get(p, "start")),
@@ -1359,11 +1377,14 @@ static void print_text(FILE *out, const json_t *root)
 					json_object_get(et, "catalog_sector")));
 		else
 			fprintf(out, "  El Torito: none (not bootable as a CD)\n");
-		json_array_foreach(et ? json_object_get(et, "entries") : NULL, i, it) {
+		json_array_foreach(et ? json_object_get(et, "entries") : NULL, i, it)
+		{
 			const json_t *esp = json_object_get(it, "esp");
 
-			fprintf(out, "    %zu: %s, %s, %s, load segment 0x%04llx, %lld sectors, "
-				"load RBA %lld", i + 1, jget_str(it, "platform"),
+			fprintf(out,
+				"    %zu: %s, %s, %s, load segment 0x%04llx, %lld sectors, "
+				"load RBA %lld",
+				i + 1, jget_str(it, "platform"),
 				json_is_true(json_object_get(it, "bootable")) ? "bootable"
 									      : "not bootable",
 				jget_str(it, "emulation"),
@@ -1381,8 +1402,7 @@ static void print_text(FILE *out, const json_t *root)
 			fprintf(out, "\n");
 		}
 	}
-	json_array_foreach(json_object_get(root, "volumes"), i, it)
-		print_volume(out, it);
+	json_array_foreach(json_object_get(root, "volumes"), i, it) print_volume(out, it);
 }
 
 /* ---- the whole image -------------------------------------------------------- */
@@ -1481,8 +1501,8 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 		if (ipxebin_kind(buf, (size_t)im.size) == IPXEBIN_UNKNOWN && im.size >= 0x206 &&
 		    !memcmp(buf + 0x202, "HdrS", 4)) {
 			free(buf);
-			rc = diag_set(d, -EINVAL, "%s: a Linux kernel, not a whole iPXE .lkrn: %s", path,
-				      zd.msg[0] ? zd.msg : "no packed iPXE blocks");
+			rc = diag_set(d, -EINVAL, "%s: a Linux kernel, not a whole iPXE .lkrn: %s",
+				      path, zd.msg[0] ? zd.msg : "no packed iPXE blocks");
 			goto err;
 		}
 		if (ipxebin_kind(buf, (size_t)im.size) != IPXEBIN_UNKNOWN) {
@@ -1500,8 +1520,7 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 
 	probe_fs(&im, 0, 0, fstype, sizeof(fstype), root);
 	probe_parts(&im, false, tables);
-	if (json_array_size(tables) &&
-	    !strcmp(jget_str(json_array_get(tables, 0), "type"), "dos"))
+	if (json_array_size(tables) && !strcmp(jget_str(json_array_get(tables, 0), "type"), "dos"))
 		probe_parts(&im, true, tables);
 
 	if (is_iso) {
@@ -1509,9 +1528,9 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 		size_t n = 0;
 
 		jset(root, "kind", jstr("iso9660"));
-		jset(root, "kind_name", jstr(json_array_size(tables)
-						     ? "ISO 9660 image (hybrid: also a disk image)"
-						     : "ISO 9660 image"));
+		jset(root, "kind_name",
+		     jstr(json_array_size(tables) ? "ISO 9660 image (hybrid: also a disk image)"
+						  : "ISO 9660 image"));
 		memset(&vols[nv], 0, sizeof(vols[nv]));
 		vols[nv].type = VOL_ISO;
 		vols[nv].offset = 0;
@@ -1591,7 +1610,8 @@ int inspect_image(const char *path, bool json, FILE *out, struct diag *d)
 		const json_t *t = json_array_get(tables, i), *p;
 		size_t k;
 
-		json_array_foreach(json_object_get(t, "partitions"), k, p) {
+		json_array_foreach(json_object_get(t, "partitions"), k, p)
+		{
 			const char *fs = jget_str(p, "filesystem");
 			char name[128];
 
@@ -1640,8 +1660,14 @@ err_fd:
 
 int inspect_sniff_image(int fd, char *why, size_t whysz)
 {
-	static const struct { const char *magic; size_t len; const char *what; } packed[] = {
-		{ "\xfd" "7zXZ\0", 6, "xz-compressed: decompress it first (unxz)" },
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *what;
+	} packed[] = {
+		{ "\xfd"
+		  "7zXZ\0",
+		  6, "xz-compressed: decompress it first (unxz)" },
 		{ "\x1f\x8b", 2, "gzip-compressed: decompress it first (gunzip)" },
 		{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed: decompress it first (unzstd)" },
 		{ "BZh", 3, "bzip2-compressed: decompress it first (bunzip2)" },
@@ -1673,5 +1699,7 @@ int inspect_sniff_image(int fd, char *why, size_t whysz)
 		return 0;
 	if (!n)
 		return snprintf(why, whysz, "it is empty"), -EINVAL;
-	return snprintf(why, whysz, "no ISO 9660 volume descriptor and no boot sector (55 aa at byte 510)"), -EINVAL;
+	return snprintf(why, whysz,
+			"no ISO 9660 volume descriptor and no boot sector (55 aa at byte 510)"),
+	       -EINVAL;
 }

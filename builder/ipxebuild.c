@@ -25,7 +25,7 @@
 /* Cap on the size of dhcp.c we are willing to edit (it is ~50 KB). */
 #define DHCP_C_MAX (4u * 1024 * 1024)
 /* Cap on a built binary we read back (ipxe.efi is ~1 MB). */
-#define BUILT_MAX (64u * 1024 * 1024)
+#define BUILT_MAX   (64u * 1024 * 1024)
 #define CROSS_ARM64 "aarch64-linux-gnu-"
 
 static volatile sig_atomic_t interrupted;
@@ -61,7 +61,9 @@ static bool in_path(const char *tool)
 	while (*path) {
 		size_t n = strcspn(path, ":");
 
-		if (n && (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) < sizeof(buf) &&
+		if (n &&
+		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) <
+			    sizeof(buf) &&
 		    access(buf, X_OK) == 0)
 			return true;
 		path += n;
@@ -76,16 +78,17 @@ int ipxebuild_check_tools(unsigned arch, struct diag *d)
 	static const struct {
 		const char *tool, *package;
 	} need[] = {
-		{ "make", "make" },   { "gcc", "gcc" },	       { "ld", "binutils" },
-		{ "perl", "perl" },   { "mformat", "mtools" },
+		{ "make", "make" }, { "gcc", "gcc" },	     { "ld", "binutils" },
+		{ "perl", "perl" }, { "mformat", "mtools" },
 	};
 	char missing[512] = "";
 	size_t used = 0, i;
 
-#define ADD(pkg)                                                                        \
-	do {                                                                            \
-		if (!strstr(missing, " " pkg) && used < sizeof(missing))                \
-			used += (size_t)snprintf(missing + used, sizeof(missing) - used, " %s", pkg); \
+#define ADD(pkg)                                                                                \
+	do {                                                                                    \
+		if (!strstr(missing, " " pkg) && used < sizeof(missing))                        \
+			used += (size_t)snprintf(missing + used, sizeof(missing) - used, " %s", \
+						 pkg);                                          \
 	} while (0)
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!in_path(need[i].tool) && used < sizeof(missing))
@@ -98,10 +101,13 @@ int ipxebuild_check_tools(unsigned arch, struct diag *d)
 		ADD("gcc-aarch64-linux-gnu");
 #undef ADD
 	if (used)
-		return diag_set(d, -ENOENT,
-				"building iPXE needs packages that are missing: apt-get install%s%s",
-				missing, (arch & SITE_ARCH_ARM64) && strstr(missing, "aarch64") ?
-						 " (or build for --arch x86_64 only)" : "");
+		return diag_set(
+			d, -ENOENT,
+			"building iPXE needs packages that are missing: apt-get install%s%s",
+			missing,
+			(arch & SITE_ARCH_ARM64) && strstr(missing, "aarch64")
+				? " (or build for --arch x86_64 only)"
+				: "");
 	return 0;
 }
 
@@ -116,7 +122,8 @@ static void char_lit(char c, char out[5])
 
 static bool ident_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 static size_t skip_ws(const char *t, size_t len, size_t i)
@@ -146,8 +153,8 @@ static size_t close_paren(const char *t, size_t len, size_t i)
 	return 0;
 }
 
-int ipxebuild_patch_dhcp(const char *text, size_t len, const char *cls, char **out,
-			 size_t *outlen, struct diag *d)
+int ipxebuild_patch_dhcp(const char *text, size_t len, const char *cls, char **out, size_t *outlen,
+			 struct diag *d)
 {
 	static const char key[] = "DHCP_USER_CLASS_ID", mac[] = "DHCP_STRING";
 	size_t i, found = 0, arg_open = 0, arg_close = 0, ncls = strlen(cls), cap, w;
@@ -174,11 +181,12 @@ int ipxebuild_patch_dhcp(const char *text, size_t len, const char *cls, char **o
 		}
 	}
 	if (found != 1)
-		return diag_set(d, found ? -EEXIST : -ENOENT,
-				"net/udp/dhcp.c has %zu `DHCP_USER_CLASS_ID, DHCP_STRING ( ... )` "
-				"entries, expected exactly 1: an iPXE version chainboot does not know; "
-				"patch the user-class by hand",
-				found);
+		return diag_set(
+			d, found ? -EEXIST : -ENOENT,
+			"net/udp/dhcp.c has %zu `DHCP_USER_CLASS_ID, DHCP_STRING ( ... )` "
+			"entries, expected exactly 1: an iPXE version chainboot does not know; "
+			"patch the user-class by hand",
+			found);
 	/* Each byte becomes "'x', " (at most 6 characters). */
 	cap = len + 6 * ncls + 8;
 	res = malloc(cap);
@@ -245,8 +253,8 @@ static int copy_tree(const char *src, const char *dst, struct diag *d)
 	if (!dir)
 		return diag_set(d, -errno, "%s: %s", src, strerror(errno));
 	while ((e = readdir(dir)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "bin") ||
-		    !strncmp(e->d_name, "bin-", 4))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, "bin") || !strncmp(e->d_name, "bin-", 4))
 			continue;
 		if (n + 5 >= cap) {
 			cap = cap ? cap * 2 : 64;
@@ -327,10 +335,13 @@ static int check_built(const char *path, const char *cls, uint8_t **buf, size_t 
 	if (rc)
 		return diag_prefix(d, rc, "make said it built %s, but", path);
 	rc = ipxebin_user_class(*buf, *len, got, sizeof(got), d);
-	if (!rc && ipxebin_format_class((const uint8_t *)cls, strlen(cls), want, sizeof(want)) == 0 &&
+	if (!rc &&
+	    ipxebin_format_class((const uint8_t *)cls, strlen(cls), want, sizeof(want)) == 0 &&
 	    strcmp(got, want) != 0)
-		rc = diag_set(d, -EIO, "%s sends user-class \"%s\", not \"%s\": the dhcp.c patch did not "
-			      "take effect", path, got, want);
+		rc = diag_set(d, -EIO,
+			      "%s sends user-class \"%s\", not \"%s\": the dhcp.c patch did not "
+			      "take effect",
+			      path, got, want);
 	if (rc) {
 		free(*buf);
 		*buf = NULL;
@@ -358,14 +369,16 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	}
-	snprintf(stage, sizeof(stage), "%s/chainboot-ipxe.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	snprintf(stage, sizeof(stage), "%s/chainboot-ipxe.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(stage))
 		return diag_set(d, -errno, "cannot create a temporary directory in %s: %s",
 				tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
 	snprintf(copy, sizeof(copy), "%s/src", stage);
 	snprintf(embed, sizeof(embed), "%s/chain.ipxe", stage);
 
-	fprintf(log, "chainboot build-ipxe: copying %s into %s (your tree is not changed)\n", srcdir, stage);
+	fprintf(log, "chainboot build-ipxe: copying %s into %s (your tree is not changed)\n",
+		srcdir, stage);
 	fflush(log);
 	rc = fileio_mkdirs(copy, 0755, d);
 	if (!rc)
@@ -411,8 +424,10 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 			snprintf(path, sizeof(path), "%s/%s", copy, targets[i].make);
 			rc = check_built(path, o->cls, &buf, &len, d);
 			if (!rc && pass == 1) {
-				if (snprintf(dst, sizeof(dst), "%s/%s", o->outdir, targets[i].name) >= (int)sizeof(dst))
-					rc = diag_set(d, -ENAMETOOLONG, "%s: path too long", o->outdir);
+				if (snprintf(dst, sizeof(dst), "%s/%s", o->outdir,
+					     targets[i].name) >= (int)sizeof(dst))
+					rc = diag_set(d, -ENAMETOOLONG, "%s: path too long",
+						      o->outdir);
 				else
 					rc = fileio_write_atomic(dst, buf, len, 0644, NULL, d);
 				written += !rc;
@@ -433,8 +448,9 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 		}
 	}
 	if (!rc)
-		fprintf(log, "chainboot build-ipxe: wrote %u binaries sending user-class %s to %s\n", written,
-			o->cls, o->outdir);
+		fprintf(log,
+			"chainboot build-ipxe: wrote %u binaries sending user-class %s to %s\n",
+			written, o->cls, o->outdir);
 out:
 	free(text);
 	free(patched);

@@ -13,8 +13,8 @@ struct ipxebuild_opts {
 	const char *cls;    /* user-class, 1-255 printable bytes */
 	const char *script; /* embedded with EMBED= (the chain script), script_len bytes */
 	size_t script_len;
-	unsigned arch;      /* SITE_ARCH_* bits: x86_64 = BIOS + EFI, arm64 = EFI (cross) */
-	unsigned jobs;      /* make -j; 0 = number of CPUs */
+	unsigned arch; /* SITE_ARCH_* bits: x86_64 = BIOS + EFI, arm64 = EFI (cross) */
+	unsigned jobs; /* make -j; 0 = number of CPUs */
 };
 
 /* Check that the tools the build needs are installed. Returns 0, or -ENOENT with d
@@ -40,7 +40,7 @@ void ipxebuild_interrupt(void);
  * `DHCP_USER_CLASS_ID, DHCP_STRING ( ... )` of the request template gets cls as
  * character literals. *out is malloc'd. Returns 0, or -ENOENT / -EEXIST (none or
  * several such lines: an iPXE version we do not know), -ENOMEM. */
-int ipxebuild_patch_dhcp(const char *text, size_t len, const char *cls, char **out,
-			 size_t *outlen, struct diag *d);
+int ipxebuild_patch_dhcp(const char *text, size_t len, const char *cls, char **out, size_t *outlen,
+			 struct diag *d);
 
 #endif

@@ -81,7 +81,8 @@ static int handle_layout_key(struct parse_ctx *x, const char *where, const char 
 		else if (!strcmp(v, "esp"))
 			l->container = LAYOUT_ESP;
 		else
-			return BAD("%s: container: \"%s\" is unknown (allowed: iso, disk, esp)", where, v);
+			return BAD("%s: container: \"%s\" is unknown (allowed: iso, disk, esp)",
+				   where, v);
 		return 1;
 	}
 	if (!strcmp(k, "bios")) {
@@ -92,7 +93,9 @@ static int handle_layout_key(struct parse_ctx *x, const char *where, const char 
 		else if (!strcmp(v, "syslinux"))
 			l->bios = LAYOUT_BIOS_SYSLINUX;
 		else
-			return BAD("%s: bios: \"%s\" is unknown (allowed: none, isolinux, syslinux)", where, v);
+			return BAD(
+				"%s: bios: \"%s\" is unknown (allowed: none, isolinux, syslinux)",
+				where, v);
 		return 1;
 	}
 	if (!strcmp(k, "hybrid")) {
@@ -114,7 +117,8 @@ static int handle_layout_key(struct parse_ctx *x, const char *where, const char 
 			else if (!strcmp(t, "arm64"))
 				a |= SITE_ARCH_ARM64;
 			else
-				return BAD("%s: arch: \"%s\" is unknown (allowed: x86_64, arm64)", where, t);
+				return BAD("%s: arch: \"%s\" is unknown (allowed: x86_64, arm64)",
+					   where, t);
 		}
 		if (!a)
 			return BAD("%s: arch: empty (allowed: x86_64, arm64)", where);
@@ -130,8 +134,10 @@ static int handle_layout_key(struct parse_ctx *x, const char *where, const char 
 	else if (!strcmp(k, "bios_dir"))
 		dst = l->bios_dir;
 	if (!dst)
-		return BAD("%s: [layout] %s: unknown key (allowed: description, container, bios, hybrid, "
-			   "arch, bios_boot, boot_catalog, esp_image, bios_dir)", where, k);
+		return BAD("%s: [layout] %s: unknown key (allowed: description, container, bios, "
+			   "hybrid, "
+			   "arch, bios_boot, boot_catalog, esp_image, bios_dir)",
+			   where, k);
 	const char *why = dest_problem(v);
 	if (why)
 		return BAD("%s: %s: \"%s\" %s", where, k, v, why);
@@ -139,8 +145,8 @@ static int handle_layout_key(struct parse_ctx *x, const char *where, const char 
 	return 1;
 }
 
-static int handle_entry(struct parse_ctx *x, const char *where, const char *section,
-			const char *k, const char *v)
+static int handle_entry(struct parse_ctx *x, const char *where, const char *section, const char *k,
+			const char *v)
 {
 	struct layout *l = x->l;
 	struct layout_entry *e;
@@ -160,14 +166,17 @@ static int handle_entry(struct parse_ctx *x, const char *where, const char *sect
 		else if (!strcmp(colon + 1, "arm64"))
 			e->arch = SITE_ARCH_ARM64;
 		else
-			return BAD("%s: [%s]: unknown architecture \"%s\" (allowed: x86_64, arm64)", where,
-				   section, colon + 1);
+			return BAD("%s: [%s]: unknown architecture \"%s\" (allowed: x86_64, arm64)",
+				   where, section, colon + 1);
 	}
 	if ((why = dest_problem(k)))
 		return BAD("%s: \"%s\" %s", where, k, why);
 	snprintf(e->dest, sizeof(e->dest), "%s", k);
 
-	static const struct { const char *prefix; enum layout_src src; } kinds[] = {
+	static const struct {
+		const char *prefix;
+		enum layout_src src;
+	} kinds[] = {
 		{ "ipxe:", LAYOUT_SRC_IPXE },
 		{ "syslinux:", LAYOUT_SRC_SYSLINUX },
 		{ "template:", LAYOUT_SRC_TEMPLATE },
@@ -183,15 +192,17 @@ static int handle_entry(struct parse_ctx *x, const char *where, const char *sect
 			const char *name = v + pl;
 			if (!*name || strchr(name, '/') || strlen(name) >= sizeof(e->name) ||
 			    !strcmp(name, ".") || !strcmp(name, ".."))
-				return BAD("%s: %s: \"%s\" needs a plain file name after \"%s\"", where, k, v,
-					   kinds[i].prefix);
+				return BAD("%s: %s: \"%s\" needs a plain file name after \"%s\"",
+					   where, k, v, kinds[i].prefix);
 			e->src = kinds[i].src;
 			snprintf(e->name, sizeof(e->name), "%s", name);
 			break;
 		}
 		if (i == sizeof(kinds) / sizeof(kinds[0]))
-			return BAD("%s: %s: source \"%s\" is unknown (allowed: ipxe:FILE, syslinux:FILE, "
-				   "template:NAME, script)", where, k, v);
+			return BAD("%s: %s: source \"%s\" is unknown (allowed: ipxe:FILE, "
+				   "syslinux:FILE, "
+				   "template:NAME, script)",
+				   where, k, v);
 	}
 	for (unsigned i = 0; i < l->n_entries; i++) {
 		const struct layout_entry *o = &l->entries[i];
@@ -214,7 +225,8 @@ static int parse_handler(void *user, const char *section, const char *k, const c
 	if (!strcmp(section, "tree") || !strncmp(section, "tree:", 5) || !strcmp(section, "esp") ||
 	    !strncmp(section, "esp:", 4))
 		return handle_entry(x, where, section, k, v);
-	return BAD("%s: [%s]: unknown section (allowed: [layout], [tree], [tree:ARCH], [esp], [esp:ARCH])",
+	return BAD("%s: [%s]: unknown section (allowed: [layout], [tree], [tree:ARCH], [esp], "
+		   "[esp:ARCH])",
 		   where, section);
 }
 
@@ -227,44 +239,57 @@ int layout_parse(const char *text, const char *origin, struct layout *l, struct 
 	snprintf(name, sizeof(name), "%s", l->name);
 	memset(l, 0, sizeof(*l));
 	snprintf(l->name, sizeof(l->name), "%s", name);
-	l->container = (enum layout_container)-1;
+	l->container = (enum layout_container) - 1;
 	l->arch_allowed = SITE_ARCH_X86_64 | SITE_ARCH_ARM64;
 	rc = ini_parse_stream(str_reader, &x, parse_handler, &x);
 	if (rc > 0)
-		return diag_add(d, -EINVAL, "%s:%d: not a \"key = value\" line or a [section] header (or too long)",
-				origin, rc);
+		return diag_add(
+			d, -EINVAL,
+			"%s:%d: not a \"key = value\" line or a [section] header (or too long)",
+			origin, rc);
 	if (rc < 0)
 		return diag_add(d, -ENOMEM, "%s: out of memory", origin);
 	if (x.rc)
 		return x.rc;
 
 	/* Consistency: what the builder needs to make this container. */
-	if (l->container == (enum layout_container)-1)
-		return diag_add(d, -EINVAL, "%s: [layout] container is missing (allowed: iso, disk, esp)", origin);
-	if (l->container == LAYOUT_ISO && l->bios == LAYOUT_BIOS_ISOLINUX && !l->bios_boot[0])
-		return diag_add(d, -EINVAL, "%s: bios = isolinux needs bios_boot = PATH of isolinux.bin in [tree]",
+	if (l->container == (enum layout_container) - 1)
+		return diag_add(d, -EINVAL,
+				"%s: [layout] container is missing (allowed: iso, disk, esp)",
 				origin);
+	if (l->container == LAYOUT_ISO && l->bios == LAYOUT_BIOS_ISOLINUX && !l->bios_boot[0])
+		return diag_add(
+			d, -EINVAL,
+			"%s: bios = isolinux needs bios_boot = PATH of isolinux.bin in [tree]",
+			origin);
 	if (l->container != LAYOUT_ISO && l->bios == LAYOUT_BIOS_ISOLINUX)
-		return diag_add(d, -EINVAL, "%s: bios = isolinux works only with container = iso", origin);
+		return diag_add(d, -EINVAL, "%s: bios = isolinux works only with container = iso",
+				origin);
 	if (l->container != LAYOUT_DISK && l->bios == LAYOUT_BIOS_SYSLINUX)
-		return diag_add(d, -EINVAL, "%s: bios = syslinux works only with container = disk", origin);
+		return diag_add(d, -EINVAL, "%s: bios = syslinux works only with container = disk",
+				origin);
 	if (l->container == LAYOUT_DISK && l->bios == LAYOUT_BIOS_SYSLINUX && !l->bios_dir[0])
 		return diag_add(d, -EINVAL, "%s: bios = syslinux needs bios_dir = DIR", origin);
 	if (l->hybrid && l->container != LAYOUT_ISO)
-		return diag_add(d, -EINVAL, "%s: hybrid = yes works only with container = iso", origin);
+		return diag_add(d, -EINVAL, "%s: hybrid = yes works only with container = iso",
+				origin);
 	bool has_esp = false;
 	for (unsigned i = 0; i < l->n_entries; i++)
 		has_esp |= l->entries[i].area == LAYOUT_AREA_ESP;
 	if (l->container == LAYOUT_ISO && has_esp && !l->esp_image[0])
-		return diag_add(d, -EINVAL, "%s: [esp] files in an iso need esp_image = PATH", origin);
+		return diag_add(d, -EINVAL, "%s: [esp] files in an iso need esp_image = PATH",
+				origin);
 	if (l->container != LAYOUT_ISO && l->container != LAYOUT_ESP && has_esp)
-		return diag_add(d, -EINVAL, "%s: [esp] sections need container = iso or esp (a disk's FAT partition is [tree])",
+		return diag_add(d, -EINVAL,
+				"%s: [esp] sections need container = iso or esp (a disk's FAT "
+				"partition is [tree])",
 				origin);
 	if (l->container == LAYOUT_ESP) {
 		for (unsigned i = 0; i < l->n_entries; i++)
 			if (l->entries[i].area != LAYOUT_AREA_ESP)
-				return diag_add(d, -EINVAL, "%s:%u: container = esp takes only [esp] sections", origin,
-						l->entries[i].line);
+				return diag_add(d, -EINVAL,
+						"%s:%u: container = esp takes only [esp] sections",
+						origin, l->entries[i].line);
 	}
 	if (l->n_entries == 0)
 		return diag_add(d, -EINVAL, "%s: the layout places no files", origin);
@@ -276,11 +301,14 @@ int layout_check_arch(const struct layout *l, unsigned arch, struct diag *d)
 	char want[32], can[32];
 
 	if (arch & ~l->arch_allowed)
-		return diag_set(d, -EINVAL, "layout %s boots only %s, not %s: choose --arch %s or another layout",
-				l->name, site_arch_str(l->arch_allowed, can, sizeof(can)),
-				site_arch_str(arch & ~l->arch_allowed, want, sizeof(want)),
-				site_arch_str(l->arch_allowed & arch ? l->arch_allowed & arch : l->arch_allowed, can,
-					      sizeof(can)));
+		return diag_set(
+			d, -EINVAL,
+			"layout %s boots only %s, not %s: choose --arch %s or another layout",
+			l->name, site_arch_str(l->arch_allowed, can, sizeof(can)),
+			site_arch_str(arch & ~l->arch_allowed, want, sizeof(want)),
+			site_arch_str(l->arch_allowed & arch ? l->arch_allowed & arch
+							     : l->arch_allowed,
+				      can, sizeof(can)));
 	return 0;
 }
 
@@ -298,7 +326,8 @@ static void list_layouts(const char *dir, char *buf, size_t sz)
 		size_t n = strlen(de->d_name);
 		if (n <= 7 || strcmp(de->d_name + n - 7, ".layout"))
 			continue;
-		int w = snprintf(buf + used, sz - used, "%s%.*s", used ? ", " : "", (int)(n - 7), de->d_name);
+		int w = snprintf(buf + used, sz - used, "%s%.*s", used ? ", " : "", (int)(n - 7),
+				 de->d_name);
 		if (w < 0 || (size_t)w >= sz - used)
 			break;
 		used += (size_t)w;
@@ -319,13 +348,14 @@ int layout_load(const char *dir, const char *name, struct layout *l, struct diag
 		rc = -errno;
 		list_layouts(dir, names, sizeof(names));
 		if (rc == -ENOENT)
-			return diag_set(d, rc, "layout \"%s\" is unknown (have: %s; files in %s)", name,
-					names[0] ? names : "none", dir);
+			return diag_set(d, rc, "layout \"%s\" is unknown (have: %s; files in %s)",
+					name, names[0] ? names : "none", dir);
 		return diag_set(d, rc, "%s: cannot read: %s", path, strerror(-rc));
 	}
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > 65536 || fseek(f, 0, SEEK_SET)) {
 		fclose(f);
-		return diag_set(d, -EFBIG, "%s: not a layout file (larger than 64 KiB or unreadable)", path);
+		return diag_set(d, -EFBIG,
+				"%s: not a layout file (larger than 64 KiB or unreadable)", path);
 	}
 	text = malloc((size_t)n + 1);
 	if (!text) {

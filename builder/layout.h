@@ -7,7 +7,7 @@
 #include "diag.h"
 
 #define LAYOUT_MAX_ENTRIES 64
-#define LAYOUT_PATH_MAX 128
+#define LAYOUT_PATH_MAX	   128
 
 enum layout_container {
 	LAYOUT_ISO,  /* ISO 9660 file (xorriso), optionally a hybrid disk too */
@@ -35,11 +35,11 @@ enum layout_src {
 
 struct layout_entry {
 	enum layout_area area;
-	unsigned arch;                 /* SITE_ARCH_* bits it is for; 0 = every arch */
-	char dest[LAYOUT_PATH_MAX];    /* path inside the area, no leading '/' */
+	unsigned arch;		    /* SITE_ARCH_* bits it is for; 0 = every arch */
+	char dest[LAYOUT_PATH_MAX]; /* path inside the area, no leading '/' */
 	enum layout_src src;
-	char name[LAYOUT_PATH_MAX];    /* NAME of ipxe:/syslinux:/template: */
-	unsigned line;                 /* in the layout file, for messages */
+	char name[LAYOUT_PATH_MAX]; /* NAME of ipxe:/syslinux:/template: */
+	unsigned line;		    /* in the layout file, for messages */
 };
 
 struct layout {
@@ -48,12 +48,12 @@ struct layout {
 	char description[256];
 	enum layout_container container;
 	enum layout_bios bios;
-	bool hybrid;                   /* iso: also a USB disk (MBR + GPT, isohybrid-gpt-basdat) */
+	bool hybrid; /* iso: also a USB disk (MBR + GPT, isohybrid-gpt-basdat) */
 	char bios_boot[LAYOUT_PATH_MAX];    /* iso: El Torito BIOS boot file in the tree */
 	char boot_catalog[LAYOUT_PATH_MAX]; /* iso: where the El Torito catalog goes */
 	char esp_image[LAYOUT_PATH_MAX];    /* iso: path of the ESP image in the tree */
-	char bios_dir[LAYOUT_PATH_MAX];     /* disk: directory syslinux installs into */
-	unsigned arch_allowed;              /* which arches the layout can carry */
+	char bios_dir[LAYOUT_PATH_MAX];	    /* disk: directory syslinux installs into */
+	unsigned arch_allowed;		    /* which arches the layout can carry */
 	struct layout_entry entries[LAYOUT_MAX_ENTRIES];
 	unsigned n_entries;
 };

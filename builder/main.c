@@ -38,47 +38,64 @@ static const char usage_text[] =
 	"usage: chainboot COMMAND [options]\n"
 	"\n"
 	"commands:\n"
-	"  build          make a boot image (default layout: hybrid ISO/USB, BIOS + UEFI x86_64 + UEFI arm64)\n"
-	"  inspect IMAGE  show partitions, boot entries, iPXE user-class, embedded script and URLs [--json]\n"
-	"  check-config   check the site file and options; prints \"configuration OK\" or every error\n"
+	"  build          make a boot image (default layout: hybrid ISO/USB, BIOS + UEFI x86_64 + "
+	"UEFI arm64)\n"
+	"  inspect IMAGE  show partitions, boot entries, iPXE user-class, embedded script and URLs "
+	"[--json]\n"
+	"  check-config   check the site file and options; prints \"configuration OK\" or every "
+	"error\n"
 	"  script         print the chain script an image would carry\n"
-	"  rebrand IN OUT give prebuilt iPXE binaries (or an image of them, e.g. ipxe.iso) our user-class:\n"
+	"  rebrand IN OUT give prebuilt iPXE binaries (or an image of them, e.g. ipxe.iso) our "
+	"user-class:\n"
 	"                 rebrand [-c CLASS] IN OUT | IN... DIR | --in-place FILE...\n"
 	"  build-ipxe     build iPXE from source with our user-class and chain script embedded:\n"
 	"                 build-ipxe --src IPXE_TREE [-o DIR] (then: build --ipxe-dir DIR)\n"
-	"  write IMG DEV  write an image to a USB stick safely: refuses the wrong disk, verifies (write --help)\n"
+	"  write IMG DEV  write an image to a USB stick safely: refuses the wrong disk, verifies "
+	"(write --help)\n"
 	"  try IMAGE      boot an image in QEMU, its serial console on this terminal (try --help)\n"
-	"  dhcp-config dnsmasq|isc|kea  print the DHCP server snippet that boots like chainbootd's proxy\n"
+	"  dhcp-config dnsmasq|isc|kea  print the DHCP server snippet that boots like chainbootd's "
+	"proxy\n"
 	"  help           this text\n"
 	"\n"
 	"options of build, check-config and script (each overrides the site file):\n"
 	"  -s, --site FILE          site file (INI; see examples/site.ini)\n"
-	"  -u, --url URL            inventory script URL; repeat for fallbacks (replaces the file's list)\n"
+	"  -u, --url URL            inventory script URL; repeat for fallbacks (replaces the "
+	"file's list)\n"
 	"  -c, --user-class CLASS   DHCP user-class our iPXE sends (default CSTM)\n"
-	"  -l, --layout NAME        hybrid, usb, efi, bios, or a file NAME.layout in the layouts directory\n"
+	"  -l, --layout NAME        hybrid, usb, efi, bios, or a file NAME.layout in the layouts "
+	"directory\n"
 	"  -a, --arch LIST          x86_64 and/or arm64 (default: both)\n"
 	"  -L, --label LABEL        volume label (A-Z 0-9 _, at most 11)\n"
-	"  -i, --ipxe-dir DIR       iPXE binaries to use (default: the cache scripts/deps.sh fills)\n"
+	"  -i, --ipxe-dir DIR       iPXE binaries to use (default: the cache scripts/deps.sh "
+	"fills)\n"
 	"      --rounds N           passes over every NIC and URL before the menu (1-100)\n"
 	"      --backoff S          seconds before the second pass, doubling (0-600)\n"
 	"      --dhcp-tries N       DHCP attempts per NIC per pass (1-20)\n"
 	"      --http-timeout S     seconds one URL may take (1-3600)\n"
 	"      --menu-timeout S     seconds before the menu retries by itself (0 = wait)\n"
 	"      --try-offered yes|no try an http(s)/.ipxe boot file offered by (proxy)DHCP first\n"
-	"  -o, --output FILE        image to write (build; default chainboot.iso, or chainboot.img for usb/efi)\n"
-	"      --rebrand yes|no|auto  put rebranded iPXE binaries in the image (default auto: when the class fits)\n"
-	"      --no-rebrand         the same as --rebrand no: stock binaries, the class is set by the script only\n"
+	"  -o, --output FILE        image to write (build; default chainboot.iso, or chainboot.img "
+	"for usb/efi)\n"
+	"      --rebrand yes|no|auto  put rebranded iPXE binaries in the image (default auto: when "
+	"the class fits)\n"
+	"      --no-rebrand         the same as --rebrand no: stock binaries, the class is set by "
+	"the script only\n"
 	"\n"
 	"options of rebrand:\n"
-	"  -c, --user-class CLASS   1 to 4 printable ASCII characters (default: the site file's, else CSTM)\n"
+	"  -c, --user-class CLASS   1 to 4 printable ASCII characters (default: the site file's, "
+	"else CSTM)\n"
 	"      --in-place           rewrite the given files themselves (atomically)\n"
 	"\n"
-	"options of build-ipxe (and the build options above, for the class and the embedded script):\n"
-	"      --src DIR            an iPXE source tree (git clone of ipxe/ipxe); it is copied, never changed\n"
-	"  -o, --output DIR         where the binaries go (default ipxe-build), usable as --ipxe-dir\n"
+	"options of build-ipxe (and the build options above, for the class and the embedded "
+	"script):\n"
+	"      --src DIR            an iPXE source tree (git clone of ipxe/ipxe); it is copied, "
+	"never changed\n"
+	"  -o, --output DIR         where the binaries go (default ipxe-build), usable as "
+	"--ipxe-dir\n"
 	"  -j, --jobs N             parallel make jobs (default: the number of CPUs)\n"
 	"\n"
-	"environment: SOURCE_DATE_EPOCH (reproducible timestamps), CHAINBOOT_DATADIR, CHAINBOOT_IPXE_DIR,\n"
+	"environment: SOURCE_DATE_EPOCH (reproducible timestamps), CHAINBOOT_DATADIR, "
+	"CHAINBOOT_IPXE_DIR,\n"
 	"             CHAINBOOT_CACHE (cache root; rebranded binaries go to its rebranded/)\n";
 
 enum {
@@ -133,15 +150,15 @@ struct cli {
 	bool output_given;
 	bool json;
 	bool in_place;
-	const char *src;  /* build-ipxe --src */
-	const char *jobs; /* build-ipxe -j */
+	const char *src;    /* build-ipxe --src */
+	const char *jobs;   /* build-ipxe -j */
 	const char *output; /* -o as given (build-ipxe: a directory) */
 	char *args[64];
 	unsigned n_args;
 };
 
-
-static int add_ov(struct cli *cl, const char *section, const char *key, const char *value, const char *flag)
+static int add_ov(struct cli *cl, const char *section, const char *key, const char *value,
+		  const char *flag)
 {
 	if (cl->n_ov >= sizeof(cl->ov) / sizeof(cl->ov[0]))
 		return -E2BIG;
@@ -157,27 +174,72 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 	while ((opt = getopt_long(argc, argv, "s:u:c:l:a:L:i:o:j:h", long_opts, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
-		case 's': cl->site = optarg; break;
-		case 'u': rc = add_ov(cl, "chain", "url", optarg, "--url"); cl->urls_given = true; break;
-		case 'c': rc = add_ov(cl, "site", "user_class", optarg, "--user-class"); break;
-		case 'L': rc = add_ov(cl, "site", "label", optarg, "--label"); break;
-		case 'l': rc = add_ov(cl, "image", "layout", optarg, "--layout"); break;
-		case 'a': rc = add_ov(cl, "image", "arch", optarg, "--arch"); break;
-		case 'i': rc = add_ov(cl, "image", "ipxe_dir", optarg, "--ipxe-dir"); break;
-		case 'o': rc = add_ov(cl, "image", "output", optarg, "--output"); cl->output_given = true; cl->output = optarg; break;
-		case OPT_ROUNDS: rc = add_ov(cl, "chain", "rounds", optarg, "--rounds"); break;
-		case OPT_BACKOFF: rc = add_ov(cl, "chain", "backoff", optarg, "--backoff"); break;
-		case OPT_DHCP_TRIES: rc = add_ov(cl, "chain", "dhcp_tries", optarg, "--dhcp-tries"); break;
-		case OPT_HTTP_TIMEOUT: rc = add_ov(cl, "chain", "http_timeout", optarg, "--http-timeout"); break;
-		case OPT_MENU_TIMEOUT: rc = add_ov(cl, "chain", "menu_timeout", optarg, "--menu-timeout"); break;
-		case OPT_TRY_OFFERED: rc = add_ov(cl, "chain", "try_offered", optarg, "--try-offered"); break;
-		case OPT_JSON: cl->json = true; break;
-		case OPT_IN_PLACE: cl->in_place = true; break;
-		case OPT_REBRAND: rc = add_ov(cl, "image", "rebrand", optarg, "--rebrand"); break;
-		case OPT_NO_REBRAND: rc = add_ov(cl, "image", "rebrand", "no", "--no-rebrand"); break;
-		case OPT_SRC: cl->src = optarg; break;
-		case 'j': cl->jobs = optarg; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 's':
+			cl->site = optarg;
+			break;
+		case 'u':
+			rc = add_ov(cl, "chain", "url", optarg, "--url");
+			cl->urls_given = true;
+			break;
+		case 'c':
+			rc = add_ov(cl, "site", "user_class", optarg, "--user-class");
+			break;
+		case 'L':
+			rc = add_ov(cl, "site", "label", optarg, "--label");
+			break;
+		case 'l':
+			rc = add_ov(cl, "image", "layout", optarg, "--layout");
+			break;
+		case 'a':
+			rc = add_ov(cl, "image", "arch", optarg, "--arch");
+			break;
+		case 'i':
+			rc = add_ov(cl, "image", "ipxe_dir", optarg, "--ipxe-dir");
+			break;
+		case 'o':
+			rc = add_ov(cl, "image", "output", optarg, "--output");
+			cl->output_given = true;
+			cl->output = optarg;
+			break;
+		case OPT_ROUNDS:
+			rc = add_ov(cl, "chain", "rounds", optarg, "--rounds");
+			break;
+		case OPT_BACKOFF:
+			rc = add_ov(cl, "chain", "backoff", optarg, "--backoff");
+			break;
+		case OPT_DHCP_TRIES:
+			rc = add_ov(cl, "chain", "dhcp_tries", optarg, "--dhcp-tries");
+			break;
+		case OPT_HTTP_TIMEOUT:
+			rc = add_ov(cl, "chain", "http_timeout", optarg, "--http-timeout");
+			break;
+		case OPT_MENU_TIMEOUT:
+			rc = add_ov(cl, "chain", "menu_timeout", optarg, "--menu-timeout");
+			break;
+		case OPT_TRY_OFFERED:
+			rc = add_ov(cl, "chain", "try_offered", optarg, "--try-offered");
+			break;
+		case OPT_JSON:
+			cl->json = true;
+			break;
+		case OPT_IN_PLACE:
+			cl->in_place = true;
+			break;
+		case OPT_REBRAND:
+			rc = add_ov(cl, "image", "rebrand", optarg, "--rebrand");
+			break;
+		case OPT_NO_REBRAND:
+			rc = add_ov(cl, "image", "rebrand", "no", "--no-rebrand");
+			break;
+		case OPT_SRC:
+			cl->src = optarg;
+			break;
+		case 'j':
+			cl->jobs = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
 		default:
 			return diag_set(d, -EINVAL, "see `chainboot help` for the options");
 		}
@@ -206,7 +268,8 @@ static int load_site(struct cli *cl, struct site_config *c, bool whole, struct d
 	if (whole && cl->urls_given)
 		site_clear_urls(c);
 	for (unsigned i = 0; i < cl->n_ov; i++)
-		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].flag, d))
+		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].flag,
+			     d))
 			rc = -EINVAL;
 	if (whole && (!rc || rc == -EINVAL))
 		if (site_validate(c, d))
@@ -228,7 +291,7 @@ static int render_script(const struct site_config *c, const char *datadir, char 
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = plan_read_file(path, 1 << 20, &tmpl, &tlen, d);
+	rc = fileio_read_text(path, 1 << 20, &tmpl, &tlen, d);
 	if (rc)
 		return rc;
 	rc = chainscript_render(c, tmpl, tlen, out, len, d);
@@ -308,8 +371,11 @@ static int cmd_build(struct cli *cl)
 	int rc;
 
 	if (cl->n_args)
-		return fprintf(stderr, "chainboot build: unexpected argument \"%s\" (the output is -o FILE)\n",
-			       cl->args[0]), 2;
+		return fprintf(stderr,
+			       "chainboot build: unexpected argument \"%s\" (the output is -o "
+			       "FILE)\n",
+			       cl->args[0]),
+		       2;
 	rc = load_site(cl, &c, true, &d);
 	if (rc)
 		return fail("build", &d, rc);
@@ -319,7 +385,8 @@ static int cmd_build(struct cli *cl)
 	if (rc)
 		return fail("build", &d, rc);
 	if (!c.output[0])
-		snprintf(c.output, sizeof(c.output), "%s", l.container == LAYOUT_ISO ? "chainboot.iso" : "chainboot.img");
+		snprintf(c.output, sizeof(c.output), "%s",
+			 l.container == LAYOUT_ISO ? "chainboot.iso" : "chainboot.img");
 	rc = plan_make(&c, &l, datadir, &p, &d);
 	if (rc)
 		return fail("build", &d, rc);
@@ -339,9 +406,11 @@ static int cmd_build(struct cli *cl)
 		return fail("build", &d, rc);
 	if (stat(c.output, &st))
 		st.st_size = 0;
-	printf("chainboot: wrote %s (%.1f MiB, layout %s, arch %s, user-class %s, %s iPXE, %u URL%s)\n", c.output,
-	       (double)st.st_size / (1024.0 * 1024.0), l.name, site_arch_str(c.arch, archs, sizeof(archs)),
-	       c.user_class, p.rebrand ? "rebranded" : "stock", c.n_urls, c.n_urls == 1 ? "" : "s");
+	printf("chainboot: wrote %s (%.1f MiB, layout %s, arch %s, user-class %s, %s iPXE, %u "
+	       "URL%s)\n",
+	       c.output, (double)st.st_size / (1024.0 * 1024.0), l.name,
+	       site_arch_str(c.arch, archs, sizeof(archs)), c.user_class,
+	       p.rebrand ? "rebranded" : "stock", c.n_urls, c.n_urls == 1 ? "" : "s");
 	return 0;
 }
 
@@ -351,7 +420,9 @@ static int cmd_inspect(struct cli *cl)
 	int rc;
 
 	if (cl->n_args != 1)
-		return fprintf(stderr, "chainboot inspect: give one image or iPXE binary: chainboot inspect FILE [--json]\n"), 2;
+		return fprintf(stderr, "chainboot inspect: give one image or iPXE binary: "
+				       "chainboot inspect FILE [--json]\n"),
+		       2;
 	rc = inspect_image(cl->args[0], cl->json, stdout, &d);
 	if (rc)
 		return fail("inspect", &d, rc);
@@ -418,11 +489,13 @@ static int rebrand_file(struct rebrand_job *j)
 		snprintf(detail, sizeof(detail), "; %u binaries inside", info->nbinaries);
 	if (!stat(j->out, &sout) && sout.st_ino == sin.st_ino && sout.st_dev == sin.st_dev)
 		shown = "it in place";
-	used = (size_t)snprintf(j->report, sizeof(j->report),
-				"chainboot: rebranded %s (%s%s) to user-class %s, wrote %s (%zu bytes, %.0f ms)\n",
-				j->in, info->kind == IPXEBIN_UNKNOWN ? "image" : ipxebin_kind_name(info->kind),
-				detail, j->cls, shown, len, ms_since(&t0));
-	for (unsigned i = 0; info->nbinaries > 1 && i < info->nbinaries && i < REBRAND_MAX_BINARIES; i++) {
+	used = (size_t)snprintf(
+		j->report, sizeof(j->report),
+		"chainboot: rebranded %s (%s%s) to user-class %s, wrote %s (%zu bytes, %.0f ms)\n",
+		j->in, info->kind == IPXEBIN_UNKNOWN ? "image" : ipxebin_kind_name(info->kind),
+		detail, j->cls, shown, len, ms_since(&t0));
+	for (unsigned i = 0; info->nbinaries > 1 && i < info->nbinaries && i < REBRAND_MAX_BINARIES;
+	     i++) {
 		if (used >= sizeof(j->report))
 			break;
 		used += (size_t)snprintf(j->report + used, sizeof(j->report) - used, "  %s: %s\n",
@@ -486,16 +559,24 @@ static int cmd_rebrand(struct cli *cl)
 		return fail("rebrand", &d, rc == -ENOSPC ? -EINVAL : rc);
 	if (cl->in_place) {
 		if (!cl->n_args)
-			return fprintf(stderr, "chainboot rebrand: --in-place needs the files to rewrite\n"), 2;
+			return fprintf(stderr, "chainboot rebrand: --in-place needs the files to "
+					       "rewrite\n"),
+			       2;
 		nin = cl->n_args;
 	} else {
 		if (cl->n_args < 2)
-			return fprintf(stderr, "chainboot rebrand: give IN OUT, IN... DIR, or --in-place FILE... "
-				       "(IN is never changed without --in-place)\n"), 2;
+			return fprintf(stderr, "chainboot rebrand: give IN OUT, IN... DIR, or "
+					       "--in-place FILE... "
+					       "(IN is never changed without --in-place)\n"),
+			       2;
 		nin = cl->n_args - 1;
 		if (nin > 1 && !is_dir(cl->args[nin]))
-			return fprintf(stderr, "chainboot rebrand: with several inputs the last argument must be a "
-				       "directory: %s is not\n", cl->args[nin]), 2;
+			return fprintf(stderr,
+				       "chainboot rebrand: with several inputs the last argument "
+				       "must be a "
+				       "directory: %s is not\n",
+				       cl->args[nin]),
+			       2;
 	}
 	pool.jobs = calloc(nin, sizeof(*pool.jobs));
 	if (!pool.jobs)
@@ -509,16 +590,20 @@ static int cmd_rebrand(struct cli *cl)
 		if (cl->in_place)
 			snprintf(j->out, sizeof(j->out), "%s", in);
 		else if (is_dir(cl->args[nin]) &&
-			 snprintf(j->out, sizeof(j->out), "%s/%s", cl->args[nin], base ? base + 1 : in) >=
-				 (int)sizeof(j->out)) {
-			fprintf(stderr, "chainboot rebrand: %s/%s: path too long\n", cl->args[nin], in);
+			 snprintf(j->out, sizeof(j->out), "%s/%s", cl->args[nin],
+				  base ? base + 1 : in) >= (int)sizeof(j->out)) {
+			fprintf(stderr, "chainboot rebrand: %s/%s: path too long\n", cl->args[nin],
+				in);
 			failed = 1;
 			continue;
 		} else if (!is_dir(cl->args[nin]))
 			snprintf(j->out, sizeof(j->out), "%s", cl->args[nin]);
 		if (!cl->in_place && same_file(in, j->out)) {
-			fprintf(stderr, "chainboot rebrand: %s: OUT is the input file itself; give --in-place to "
-				"rewrite it, or another OUT\n", in);
+			fprintf(stderr,
+				"chainboot rebrand: %s: OUT is the input file itself; give "
+				"--in-place to "
+				"rewrite it, or another OUT\n",
+				in);
 			failed = 1;
 			continue;
 		}
@@ -543,7 +628,8 @@ static int cmd_rebrand(struct cli *cl)
 	for (i = 0; i < pool.n; i++) {
 		if (pool.jobs[i].rc) {
 			fprintf(stderr, "chainboot rebrand: %s\n",
-				pool.jobs[i].d.msg[0] ? pool.jobs[i].d.msg : strerror(-pool.jobs[i].rc));
+				pool.jobs[i].d.msg[0] ? pool.jobs[i].d.msg
+						      : strerror(-pool.jobs[i].rc));
 			failed = 1;
 		} else {
 			fputs(pool.jobs[i].report, stdout);
@@ -569,18 +655,26 @@ static int cmd_build_ipxe(struct cli *cl)
 	int rc;
 
 	if (!cl->src)
-		return fprintf(stderr, "chainboot build-ipxe: give the iPXE source tree: --src DIR\n"), 2;
+		return fprintf(stderr,
+			       "chainboot build-ipxe: give the iPXE source tree: --src DIR\n"),
+		       2;
 	if (cl->n_args)
-		return fprintf(stderr, "chainboot build-ipxe: unexpected argument \"%s\" (the output is -o DIR)\n",
-			       cl->args[0]), 2;
+		return fprintf(stderr,
+			       "chainboot build-ipxe: unexpected argument \"%s\" (the output is -o "
+			       "DIR)\n",
+			       cl->args[0]),
+		       2;
 	if (cl->jobs) {
 		unsigned long j;
 
 		errno = 0;
 		j = strtoul(cl->jobs, &end, 10);
 		if (errno || end == cl->jobs || *end || j < 1 || j > 256)
-			return fprintf(stderr, "chainboot build-ipxe: --jobs \"%s\" is not a number from 1 to 256\n",
-				       cl->jobs), 2;
+			return fprintf(stderr,
+				       "chainboot build-ipxe: --jobs \"%s\" is not a number from 1 "
+				       "to 256\n",
+				       cl->jobs),
+			       2;
 		o.jobs = (unsigned)j;
 	}
 	/* The embedded script is the chain script: the same site file and flags as build. */
@@ -608,8 +702,10 @@ static int cmd_build_ipxe(struct cli *cl)
 		return fprintf(stderr, "chainboot build-ipxe: %s\n", d.msg), 130;
 	if (rc)
 		return fail("build-ipxe", &d, rc);
-	printf("chainboot: use them with: chainboot build --ipxe-dir %s (they already send %s: build uses them "
-	       "as they are)\n", o.outdir, c.user_class);
+	printf("chainboot: use them with: chainboot build --ipxe-dir %s (they already send %s: "
+	       "build uses them "
+	       "as they are)\n",
+	       o.outdir, c.user_class);
 	return 0;
 }
 
@@ -652,7 +748,9 @@ int main(int argc, char **argv)
 		return cmd_rebrand(&cl);
 	if (!strcmp(cmd, "build-ipxe"))
 		return cmd_build_ipxe(&cl);
-	fprintf(stderr, "chainboot: unknown command \"%s\" (commands: build, inspect, check-config, script, "
+	fprintf(stderr,
+		"chainboot: unknown command \"%s\" (commands: build, inspect, check-config, "
+		"script, "
 		"rebrand, build-ipxe, help)\n",
 		cmd);
 	return 2;

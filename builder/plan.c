@@ -12,97 +12,14 @@
 #include <unistd.h>
 
 #include "chainscript.h"
+#include "fileio.h"
 #include "ipxecache.h"
 #include "rebrand.h"
-
-int plan_read_file(const char *path, size_t max, char **out, size_t *len, struct diag *d)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*out = NULL; /* defined on every return */
-	*len = 0;
-	if (fd < 0)
-		return diag_set(d, -errno, "%s: cannot read: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		close(fd);
-		return diag_set(d, -EINVAL, "%s: not a regular file of at most %zu bytes", path, max);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r <= 0) {
-			int e = r < 0 ? errno : EIO;
-			free(buf);
-			close(fd);
-			return diag_set(d, -e, "%s: read error: %s", path, strerror(e));
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
-}
 
 static bool is_file(const char *path)
 {
 	struct stat st;
 	return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
-/* An iPXE directory is usable when it has the binaries every layout may ask for. */
-static bool ipxe_dir_ok(const char *dir)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/ipxe.lkrn", dir);
-	if (!is_file(p))
-		return false;
-	snprintf(p, sizeof(p), "%s/ipxe-arm64.efi", dir);
-	return is_file(p);
-}
-
-int plan_find_ipxe_dir(const struct site_config *c, char *out, size_t outsz, struct diag *d)
-{
-	const char *env = getenv("CHAINBOOT_IPXE_DIR"), *home = getenv("HOME");
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	char cand[4][PATH_MAX];
-	unsigned n = 0;
-
-	if (c->ipxe_dir[0]) {
-		struct stat st;
-		if (stat(c->ipxe_dir, &st) || !S_ISDIR(st.st_mode))
-			return diag_set(d, -ENOENT, "ipxe_dir \"%s\" is not a directory: give the directory holding "
-					"Debian's ipxe binaries (ipxe.lkrn, ipxe-amd64.efi, ipxe-arm64.efi)", c->ipxe_dir);
-		snprintf(out, outsz, "%s", c->ipxe_dir);
-		return 0;
-	}
-	if (env && *env) {
-		snprintf(out, outsz, "%s", env);
-		return 0;
-	}
-	snprintf(cand[n++], PATH_MAX, "/var/cache/chainboot/ipxe/usr/lib/ipxe");
-	if (xdg && *xdg)
-		snprintf(cand[n++], PATH_MAX, "%s/chainboot/ipxe/usr/lib/ipxe", xdg);
-	else if (home && *home)
-		snprintf(cand[n++], PATH_MAX, "%s/.cache/chainboot/ipxe/usr/lib/ipxe", home);
-	snprintf(cand[n++], PATH_MAX, "/usr/lib/ipxe"); /* Debian 13+'s own package */
-	for (unsigned i = 0; i < n; i++) {
-		if (ipxe_dir_ok(cand[i])) {
-			snprintf(out, outsz, "%s", cand[i]);
-			return 0;
-		}
-	}
-	return diag_set(d, -ENOENT, "no iPXE binaries found (looked in %s%s%s%s%s): run scripts/deps.sh to fetch "
-			"them, or give --ipxe-dir DIR (ipxe_dir =) with Debian's ipxe package binaries (trixie or newer)",
-			cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "", n > 2 ? cand[2] : "");
 }
 
 static int find_syslinux(const char *name, char *out, size_t outsz, struct diag *d)
@@ -115,8 +32,10 @@ static int find_syslinux(const char *name, char *out, size_t outsz, struct diag 
 		if (is_file(out))
 			return 0;
 	}
-	return diag_set(d, -ENOENT, "%s not found in /usr/lib/ISOLINUX or /usr/lib/syslinux: "
-			"apt-get install isolinux syslinux-common (or run scripts/deps.sh)", name);
+	return diag_set(d, -ENOENT,
+			"%s not found in /usr/lib/ISOLINUX or /usr/lib/syslinux: "
+			"apt-get install isolinux syslinux-common (or run scripts/deps.sh)",
+			name);
 }
 
 /* template:NAME -> scripts/NAME.in with @LABEL@ and @USER_CLASS@ filled in. */
@@ -128,7 +47,7 @@ static int render_template(const struct site_config *c, const char *datadir, con
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/scripts/%s.in", datadir, name);
-	rc = plan_read_file(path, 65536, &tmpl, &len, d);
+	rc = fileio_read_text(path, 65536, &tmpl, &len, d);
 	if (rc)
 		return rc;
 	cap = len + 64 * (strlen(c->label) + strlen(c->user_class)) + 1;
@@ -180,7 +99,9 @@ static int parse_sde(const char *s, time_t *out, struct diag *d)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < 315532800LL || v > 4102444800LL)
-		return diag_set(d, -EINVAL, "SOURCE_DATE_EPOCH=\"%s\" is not a Unix time between 1980 and 2100", s);
+		return diag_set(d, -EINVAL,
+				"SOURCE_DATE_EPOCH=\"%s\" is not a Unix time between 1980 and 2100",
+				s);
 	*out = (time_t)v;
 	return 0;
 }
@@ -201,7 +122,7 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	rc = layout_check_arch(l, c->arch, d);
 	if (rc)
 		return rc;
-	rc = plan_find_ipxe_dir(c, p->ipxe_dir, sizeof(p->ipxe_dir), d);
+	rc = ipxecache_find_dir(c, p->ipxe_dir, sizeof(p->ipxe_dir), d);
 	if (rc)
 		return rc;
 	/* Rebranded binaries send our class from their first DHCP request (also when a
@@ -210,20 +131,26 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	p->rebrand = c->rebrand != SITE_REBRAND_NO;
 	if (p->rebrand && strlen(c->user_class) > REBRAND_CLASS_MAX) {
 		if (c->rebrand == SITE_REBRAND_YES)
-			return diag_set(d, -EINVAL, "rebrand = yes, but user_class \"%s\" is longer than the %d "
-					"bytes a prebuilt iPXE binary holds", c->user_class, REBRAND_CLASS_MAX);
+			return diag_set(
+				d, -EINVAL,
+				"rebrand = yes, but user_class \"%s\" is longer than the %d "
+				"bytes a prebuilt iPXE binary holds",
+				c->user_class, REBRAND_CLASS_MAX);
 		p->rebrand = false;
 		snprintf(p->note, sizeof(p->note),
-			 "user-class \"%.64s%s\" is %zu bytes, longer than the %d a prebuilt iPXE binary holds: the "
-			 "image carries stock binaries, which ask DHCP as \"iPXE\" until the chain script's `set "
-			 "user-class` runs. For the class from the first request, use `chainboot build-ipxe` "
+			 "user-class \"%.64s%s\" is %zu bytes, longer than the %d a prebuilt iPXE "
+			 "binary holds: the "
+			 "image carries stock binaries, which ask DHCP as \"iPXE\" until the chain "
+			 "script's `set "
+			 "user-class` runs. For the class from the first request, use `chainboot "
+			 "build-ipxe` "
 			 "(then --ipxe-dir), or a class of 1-%d bytes",
-			 c->user_class, strlen(c->user_class) > 64 ? "…" : "", strlen(c->user_class),
-			 REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
+			 c->user_class, strlen(c->user_class) > 64 ? "…" : "",
+			 strlen(c->user_class), REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
 	}
 
 	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = plan_read_file(tmpl_path, 1 << 20, &tmpl, &tmpl_len, d);
+	rc = fileio_read_text(tmpl_path, 1 << 20, &tmpl, &tmpl_len, d);
 	if (rc)
 		return rc;
 	rc = chainscript_render(c, tmpl, tmpl_len, &p->script, &p->script_len, d);
@@ -246,18 +173,24 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 		case LAYOUT_SRC_IPXE:
 			snprintf(f->src, sizeof(f->src), "%s/%s", p->ipxe_dir, e->name);
 			if (stat(f->src, &st) || !S_ISREG(st.st_mode)) {
-				rc = diag_set(d, -ENOENT, "iPXE binary %s not found in %s (layout %s, line %u): run "
-					      "scripts/deps.sh, or give --ipxe-dir DIR with Debian's ipxe package binaries",
-					      e->name, p->ipxe_dir, l->name, e->line);
+				rc = diag_set(
+					d, -ENOENT,
+					"iPXE binary %s not found in %s (layout %s, line %u): run "
+					"scripts/deps.sh, or give --ipxe-dir DIR with Debian's "
+					"ipxe package binaries",
+					e->name, p->ipxe_dir, l->name, e->line);
 				goto err;
 			}
 			/* The ids hash the stock binary's path: where the cache lives must not
 			 * change the image (the class is in the hashed script anyway). */
 			snprintf(hashed, sizeof(hashed), "%s", f->src);
 			if (p->rebrand) {
-				rc = ipxecache_get(hashed, c->user_class, f->src, sizeof(f->src), NULL, d);
+				rc = ipxecache_get(hashed, c->user_class, f->src, sizeof(f->src),
+						   NULL, d);
 				if (rc) {
-					diag_add(d, rc, "(to put stock iPXE binaries into the image instead, give "
+					diag_add(d, rc,
+						 "(to put stock iPXE binaries into the image "
+						 "instead, give "
 						 "--no-rebrand or set [image] rebrand = no)");
 					goto err;
 				}
@@ -284,7 +217,8 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 			f->len = (size_t)st.st_size;
 			if (st.st_mtime > newest)
 				newest = st.st_mtime;
-			h = fnv1a(h, hashed[0] ? hashed : f->src, strlen(hashed[0] ? hashed : f->src));
+			h = fnv1a(h, hashed[0] ? hashed : f->src,
+				  strlen(hashed[0] ? hashed : f->src));
 			h = fnv1a(h, &st.st_size, sizeof(st.st_size));
 			h = fnv1a(h, &st.st_mtime, sizeof(st.st_mtime));
 		} else if (e->src == LAYOUT_SRC_SCRIPT) {
@@ -301,10 +235,12 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	if (p->bios && l->container == LAYOUT_ISO) {
 		bool found = false;
 		for (unsigned i = 0; i < p->n_files; i++)
-			found |= p->files[i].area == LAYOUT_AREA_TREE && !strcmp(p->files[i].dest, l->bios_boot);
+			found |= p->files[i].area == LAYOUT_AREA_TREE &&
+				 !strcmp(p->files[i].dest, l->bios_boot);
 		if (!found) {
-			rc = diag_set(d, -EINVAL, "%s: bios_boot %s is not placed in [tree] for x86_64", l->path,
-				      l->bios_boot);
+			rc = diag_set(d, -EINVAL,
+				      "%s: bios_boot %s is not placed in [tree] for x86_64",
+				      l->path, l->bios_boot);
 			goto err;
 		}
 	}

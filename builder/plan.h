@@ -16,8 +16,8 @@ struct plan_file {
 	enum layout_area area;
 	char dest[LAYOUT_PATH_MAX];
 	char src[PATH_MAX]; /* file to copy, or "" when data holds generated content */
-	char *data;         /* generated content (malloc'd), or NULL */
-	size_t len;         /* size of the file or of data */
+	char *data;	    /* generated content (malloc'd), or NULL */
+	size_t len;	    /* size of the file or of data */
 };
 
 struct plan {
@@ -28,16 +28,13 @@ struct plan {
 	char *script; /* the chain script (shared by every "script" entry) */
 	size_t script_len;
 	char ipxe_dir[PATH_MAX];
-	bool bios;     /* the image gets a BIOS boot path */
-	bool esp;      /* the image gets an ESP */
-	time_t epoch;  /* every timestamp in the image */
+	bool bios;	 /* the image gets a BIOS boot path */
+	bool esp;	 /* the image gets an ESP */
+	time_t epoch;	 /* every timestamp in the image */
 	uint32_t serial; /* FAT serial / MBR id, derived from the content */
-	bool rebrand;    /* iPXE binaries are rebranded copies (from the cache) */
-	char note[768];  /* something the user should know, not an error ("" if none) */
+	bool rebrand;	 /* iPXE binaries are rebranded copies (from the cache) */
+	char note[768];	 /* something the user should know, not an error ("" if none) */
 };
-
-/* Directories searched for iPXE binaries when none is configured, in order. */
-int plan_find_ipxe_dir(const struct site_config *c, char *out, size_t outsz, struct diag *d);
 
 /* Build the plan: choose the entries for c->arch, resolve every source file (iPXE,
  * syslinux), render templates and the chain script from datadir/scripts, and fix the
@@ -48,8 +45,5 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	      struct plan *p, struct diag *d);
 
 void plan_free(struct plan *p);
-
-/* Read a whole small file (max bytes) into a malloc'd NUL-terminated buffer. */
-int plan_read_file(const char *path, size_t max, char **out, size_t *len, struct diag *d);
 
 #endif

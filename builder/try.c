@@ -28,11 +28,11 @@
 #include "inspect.h"
 #include "spawn.h"
 
-#define ARGV_MAX 96
-#define QMP_LINE_MAX 65536
-#define VGA_TEXT_ADDR 0xb8000u  /* colour text mode buffer: (char, attribute) pairs */
-#define VGA_TEXT_BYTES 4000u    /* 80 x 25 */
-#define VGA_POLL_SECS 1.0
+#define ARGV_MAX	  96
+#define QMP_LINE_MAX	  65536
+#define VGA_TEXT_ADDR	  0xb8000u /* colour text mode buffer: (char, attribute) pairs */
+#define VGA_TEXT_BYTES	  4000u	   /* 80 x 25 */
+#define VGA_POLL_SECS	  1.0
 #define AAVMF_PFLASH_SIZE (64u << 20) /* the virt machine's flash banks are exactly 64 MiB */
 
 static volatile sig_atomic_t try_stop;
@@ -67,7 +67,8 @@ static bool in_path(const char *tool)
 	while (*path) {
 		size_t n = strcspn(path, ":");
 
-		if (n && snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) < (int)sizeof(buf) &&
+		if (n &&
+		    snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) < (int)sizeof(buf) &&
 		    access(buf, X_OK) == 0)
 			return true;
 		path += n;
@@ -91,14 +92,18 @@ int try_find_firmware(enum try_fw fw, struct try_firmware *out, struct diag *d)
 	out->qemu = fw == TRY_FW_ARM64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
 	if (!in_path(out->qemu)) {
 		pkg = spawn_package_of(out->qemu);
-		return diag_set(d, -ENOENT, "%s not found: install the Debian package %s (apt-get install %s)", out->qemu,
-				pkg, pkg);
+		return diag_set(d, -ENOENT,
+				"%s not found: install the Debian package %s (apt-get install %s)",
+				out->qemu, pkg, pkg);
 	}
 	switch (fw) {
 	case TRY_FW_BIOS:
 		snprintf(out->bios, sizeof(out->bios), "/usr/share/seabios/bios-256k.bin");
 		if (!readable(out->bios))
-			return diag_set(d, -ENOENT, "SeaBIOS not found (%s): install the Debian package seabios", out->bios);
+			return diag_set(
+				d, -ENOENT,
+				"SeaBIOS not found (%s): install the Debian package seabios",
+				out->bios);
 		return 0;
 	case TRY_FW_UEFI:
 		for (size_t i = 0; i < sizeof(ovmf) / sizeof(ovmf[0]); i++)
@@ -107,14 +112,20 @@ int try_find_firmware(enum try_fw fw, struct try_firmware *out, struct diag *d)
 				snprintf(out->vars, sizeof(out->vars), "%s", ovmf[i][1]);
 				return 0;
 			}
-		return diag_set(d, -ENOENT, "OVMF (UEFI firmware for x86_64) not found (%s and %s): install the "
-				"Debian package ovmf", ovmf[0][0], ovmf[0][1]);
+		return diag_set(
+			d, -ENOENT,
+			"OVMF (UEFI firmware for x86_64) not found (%s and %s): install the "
+			"Debian package ovmf",
+			ovmf[0][0], ovmf[0][1]);
 	case TRY_FW_ARM64:
 		snprintf(out->code, sizeof(out->code), "/usr/share/AAVMF/AAVMF_CODE.fd");
 		snprintf(out->vars, sizeof(out->vars), "/usr/share/AAVMF/AAVMF_VARS.fd");
 		if (!readable(out->code) || !readable(out->vars))
-			return diag_set(d, -ENOENT, "AAVMF (UEFI firmware for arm64) not found (%s): install the Debian "
-					"package qemu-efi-aarch64", out->code);
+			return diag_set(d, -ENOENT,
+					"AAVMF (UEFI firmware for arm64) not found (%s): install "
+					"the Debian "
+					"package qemu-efi-aarch64",
+					out->code);
 		return 0;
 	}
 	return diag_set(d, -EINVAL, "unknown firmware");
@@ -143,7 +154,8 @@ bool try_kvm_usable(enum try_fw fw, char *why, size_t whysz)
 	int fd, vm;
 
 	if (uname(&u) || strcmp(u.machine, x86_guest ? "x86_64" : "aarch64") != 0) {
-		snprintf(why, whysz, "%s guest on this %s host", x86_guest ? "an x86_64" : "an arm64", u.machine);
+		snprintf(why, whysz, "%s guest on this %s host",
+			 x86_guest ? "an x86_64" : "an arm64", u.machine);
 		return false;
 	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -168,7 +180,8 @@ bool try_kvm_usable(enum try_fw fw, char *why, size_t whysz)
 	 * firmware: on our CI hosts (no vmx/svm in the guest's CPU flags) QEMU stops in
 	 * SeaBIOS with "KVM internal error. Suberror: 1 … emulation failure". */
 	if (x86_guest && !cpu_has_virt()) {
-		snprintf(why, whysz, "/dev/kvm is there but the CPU offers no vmx/svm (incomplete nested "
+		snprintf(why, whysz,
+			 "/dev/kvm is there but the CPU offers no vmx/svm (incomplete nested "
 			 "virtualisation: firmware fails under it)");
 		return false;
 	}
@@ -183,8 +196,7 @@ struct av {
 	bool overflow;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void av_add(struct av *a, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void av_add(struct av *a, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -263,7 +275,8 @@ static int copy_file(const char *src, const char *dst, off_t pad_to, struct diag
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
-				rc = diag_set(d, k < 0 ? -errno : -EIO, "%s: %s", dst, strerror(k < 0 ? errno : EIO));
+				rc = diag_set(d, k < 0 ? -errno : -EIO, "%s: %s", dst,
+					      strerror(k < 0 ? errno : EIO));
 				break;
 			}
 			w += k;
@@ -329,7 +342,8 @@ static int qmp_connect(struct qmp *q, const char *path, pid_t pid)
 		siginfo_t si = { 0 };
 
 		/* WNOWAIT: only look; the main loop collects the exit status. */
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
 			return -ESRCH;
 		usleep(50 * 1000);
 	}
@@ -408,7 +422,8 @@ static int qmp_cmd(struct qmp *q, json_t *cmd, double timeout, char *err, size_t
 			return 0;
 		}
 		if (json_object_get(r, "error")) {
-			const char *desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+			const char *desc = json_string_value(
+				json_object_get(json_object_get(r, "error"), "desc"));
 
 			snprintf(err, errsz, "%s", desc ? desc : "error");
 			json_decref(r);
@@ -424,7 +439,9 @@ static int qmp_hello(struct qmp *q)
 	char err[256];
 	int rc = qmp_line(q, line, sizeof(line), 10.0); /* the greeting */
 
-	return rc ? rc : qmp_cmd(q, json_pack("{s:s}", "execute", "qmp_capabilities"), 10.0, err, sizeof(err));
+	return rc ? rc
+		  : qmp_cmd(q, json_pack("{s:s}", "execute", "qmp_capabilities"), 10.0, err,
+			    sizeof(err));
 }
 
 /* The BIOS text screen: QEMU reads VGA memory for us (pmemsave); every other byte is
@@ -438,8 +455,10 @@ static int vga_text(struct qmp *q, const char *dir, char *out, size_t outsz)
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/vga.bin", dir);
-	rc = qmp_cmd(q, json_pack("{s:s, s:{s:I, s:I, s:s}}", "execute", "pmemsave", "arguments", "val",
-				  (json_int_t)VGA_TEXT_ADDR, "size", (json_int_t)VGA_TEXT_BYTES, "filename", path),
+	rc = qmp_cmd(q,
+		     json_pack("{s:s, s:{s:I, s:I, s:s}}", "execute", "pmemsave", "arguments",
+			       "val", (json_int_t)VGA_TEXT_ADDR, "size", (json_int_t)VGA_TEXT_BYTES,
+			       "filename", path),
 		     5.0, err, sizeof(err));
 	if (rc)
 		return rc;
@@ -498,7 +517,7 @@ static int start_qemu(char *const argv[], int out_fd, bool keep_stdin, pid_t *pi
 				goto fail;
 		}
 		execvp(argv[0], argv);
-fail:
+	fail:
 		e = errno;
 		if (write(errpipe[1], &e, sizeof(e)) < 0)
 			_exit(127);
@@ -509,8 +528,10 @@ fail:
 		close(errpipe[0]);
 		waitpid(p, NULL, 0);
 		if (e == ENOENT)
-			return diag_set(d, -ENOENT, "%s not found: install the Debian package %s", argv[0],
-					spawn_package_of(argv[0]) ? spawn_package_of(argv[0]) : "that provides it");
+			return diag_set(d, -ENOENT, "%s not found: install the Debian package %s",
+					argv[0],
+					spawn_package_of(argv[0]) ? spawn_package_of(argv[0])
+								  : "that provides it");
 		return diag_set(d, -e, "cannot start %s: %s", argv[0], strerror(e));
 	}
 	close(errpipe[0]);
@@ -537,10 +558,10 @@ static bool wait_exit(pid_t pid, double secs, int *st)
 struct relay {
 	const char *until;
 	size_t ulen;
-	char tail[512];   /* the last ulen-1 bytes seen, so a match may span two reads */
+	char tail[512]; /* the last ulen-1 bytes seen, so a match may span two reads */
 	size_t tlen;
 	bool seen;
-	bool out_ok;      /* stdout still writable */
+	bool out_ok; /* stdout still writable */
 };
 
 static void relay(struct relay *rl, const char *buf, size_t n)
@@ -579,11 +600,13 @@ static void relay(struct relay *rl, const char *buf, size_t n)
 
 static const char *fw_name(enum try_fw fw)
 {
-	return fw == TRY_FW_BIOS ? "SeaBIOS (BIOS)" : fw == TRY_FW_UEFI ? "OVMF (UEFI x86_64)" : "AAVMF (UEFI arm64)";
+	return fw == TRY_FW_BIOS   ? "SeaBIOS (BIOS)"
+	       : fw == TRY_FW_UEFI ? "OVMF (UEFI x86_64)"
+				   : "AAVMF (UEFI arm64)";
 }
 
-static int build_argv(const struct try_opts *o, const struct try_firmware *fw, const char *dir, bool kvm,
-		      struct av *a, struct diag *d)
+static int build_argv(const struct try_opts *o, const struct try_firmware *fw, const char *dir,
+		      bool kvm, struct av *a, struct diag *d)
 {
 	char img[8192], edir[8192], code[8192 + 16];
 	bool x86 = o->fw != TRY_FW_ARM64;
@@ -696,8 +719,8 @@ static int build_argv(const struct try_opts *o, const struct try_firmware *fw, c
 
 static void cleanup_dir(const char *dir)
 {
-	static const char *const files[] = { "vars.fd", "code.fd", "qmp.sock", "vga.bin", "shot.png", "shot.ppm",
-					     "shot.txt" };
+	static const char *const files[] = { "vars.fd",	 "code.fd",  "qmp.sock", "vga.bin",
+					     "shot.png", "shot.ppm", "shot.txt" };
 	char p[4096];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -726,7 +749,8 @@ static int take_screenshot(const struct try_opts *o, struct qmp *q, const char *
 		snprintf(tmp, sizeof(tmp), "%s/shot.txt", dir);
 		rc = vga_text(q, dir, text, sizeof(text));
 		if (rc)
-			return diag_set(d, rc, "screenshot: cannot read the text screen: %s", strerror(-rc));
+			return diag_set(d, rc, "screenshot: cannot read the text screen: %s",
+					strerror(-rc));
 		fp = fopen(tmp, "we");
 		if (!fp)
 			return diag_set(d, -errno, "%s: %s", tmp, strerror(errno));
@@ -737,10 +761,13 @@ static int take_screenshot(const struct try_opts *o, struct qmp *q, const char *
 		bool png = ends_with(o->screenshot, ".png");
 
 		snprintf(tmp, sizeof(tmp), "%s/shot.%s", dir, png ? "png" : "ppm");
-		rc = qmp_cmd(q, json_pack("{s:s, s:{s:s, s:s}}", "execute", "screendump", "arguments", "filename", tmp,
-					  "format", png ? "png" : "ppm"), 10.0, err, sizeof(err));
+		rc = qmp_cmd(q,
+			     json_pack("{s:s, s:{s:s, s:s}}", "execute", "screendump", "arguments",
+				       "filename", tmp, "format", png ? "png" : "ppm"),
+			     10.0, err, sizeof(err));
 		if (rc)
-			return diag_set(d, rc, "screenshot: QEMU: %s", rc == -EIO && err[0] ? err : strerror(-rc));
+			return diag_set(d, rc, "screenshot: QEMU: %s",
+					rc == -EIO && err[0] ? err : strerror(-rc));
 	}
 	return publish(tmp, o->screenshot, d);
 }
@@ -782,8 +809,11 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 		rc = inspect_sniff_image(ifd, what, sizeof(what));
 		close(ifd);
 		if (rc == -EINVAL)
-			return diag_set(d, rc, "%s is not an ISO 9660 or disk image: %s; give the image chainboot build "
-					"made", o->image, what);
+			return diag_set(d, rc,
+					"%s is not an ISO 9660 or disk image: %s; give the image "
+					"chainboot build "
+					"made",
+					o->image, what);
 		if (rc)
 			return diag_set(d, rc, "%s: cannot read: %s", o->image, strerror(-rc));
 	}
@@ -804,10 +834,11 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 		o->medium == TRY_AS_CD ? "a CD-ROM" : "a USB disk", fw_name(o->fw),
 		o->tap ? "network on tap " : "user-mode networking", o->tap ? o->tap : "", accel);
 
-	if (snprintf(dir, sizeof(dir), "%s/chainboot-try.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(dir) ||
+	if (snprintf(dir, sizeof(dir), "%s/chainboot-try.XXXXXX",
+		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(dir) ||
 	    !mkdtemp(dir))
-		return diag_set(d, -errno, "cannot make a temporary directory in %s: %s", tmpdir ? tmpdir : "/tmp",
-				strerror(errno));
+		return diag_set(d, -errno, "cannot make a temporary directory in %s: %s",
+				tmpdir ? tmpdir : "/tmp", strerror(errno));
 	if (o->fw != TRY_FW_BIOS) {
 		off_t pad = o->fw == TRY_FW_ARM64 ? AAVMF_PFLASH_SIZE : 0;
 
@@ -850,7 +881,8 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 			if (n > 0)
 				relay(&rl, buf, (size_t)n);
 			else if (n == 0 || errno != EINTR)
-				pipe_open = false; /* QEMU closed its stdout: keep waiting for it to end */
+				pipe_open =
+					false; /* QEMU closed its stdout: keep waiting for it to end */
 		}
 		/* Ctrl-C on a terminal reaches QEMU too (same process group) and it quits by
 		 * itself: look at our flag first so that is reported as an interruption. */
@@ -873,7 +905,8 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 			break;
 		}
 		/* SeaBIOS' iPXE (ipxe.lkrn) writes to the VGA text screen only: look there too. */
-		if (o->until && o->fw == TRY_FW_BIOS && q.fd >= 0 && now() - last_vga >= VGA_POLL_SECS) {
+		if (o->until && o->fw == TRY_FW_BIOS && q.fd >= 0 &&
+		    now() - last_vga >= VGA_POLL_SECS) {
 			static char text[VGA_TEXT_BYTES];
 
 			last_vga = now();
@@ -943,10 +976,13 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 	}
 	r->qemu_status = st;
 	if (!running && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-		rc = diag_set(d, -EIO, "QEMU stopped with %s %d after %.1f s (its message is above)",
-			      WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), r->secs);
+		rc = diag_set(d, -EIO,
+			      "QEMU stopped with %s %d after %.1f s (its message is above)",
+			      WIFEXITED(st) ? "status" : "signal",
+			      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), r->secs);
 	if (o->screenshot && !r->screenshot_taken && !rc)
-		fprintf(stderr, "chainboot try: no screenshot: the VM %s before it could be taken\n",
+		fprintf(stderr,
+			"chainboot try: no screenshot: the VM %s before it could be taken\n",
 			r->end == TRY_END_GUEST ? "had stopped by itself" : "ended");
 out:
 	if (q.fd >= 0)

@@ -18,35 +18,36 @@ struct try_opts {
 	enum try_fw fw;
 	enum try_medium medium;
 	enum try_accel accel;
-	const char *tap;        /* NULL: QEMU user-mode networking; else a tap interface name */
-	unsigned timeout;       /* seconds; 0: until the VM stops or Ctrl-C */
-	const char *until;      /* NULL, or stop once this text appears on the serial console (or,
+	const char *tap;   /* NULL: QEMU user-mode networking; else a tap interface name */
+	unsigned timeout;  /* seconds; 0: until the VM stops or Ctrl-C */
+	const char *until; /* NULL, or stop once this text appears on the serial console (or,
 				 * BIOS, on the VGA text screen) */
-	const char *screenshot; /* NULL, or FILE.png / FILE.ppm (screen) / FILE.txt (BIOS text screen),
+	const char
+		*screenshot; /* NULL, or FILE.png / FILE.ppm (screen) / FILE.txt (BIOS text screen),
 				 * taken when --timeout or --until ends the run */
 };
 
 /* Firmware files for one firmware type. code/vars empty for BIOS (SeaBIOS is a single
  * -bios file, in bios). */
 struct try_firmware {
-	const char *qemu;       /* qemu-system-x86_64 / qemu-system-aarch64 */
+	const char *qemu; /* qemu-system-x86_64 / qemu-system-aarch64 */
 	char bios[256];
 	char code[256], vars[256];
 };
 
 enum try_end {
-	TRY_END_GUEST,          /* the VM stopped by itself (poweroff, or reset with -no-reboot) */
+	TRY_END_GUEST, /* the VM stopped by itself (poweroff, or reset with -no-reboot) */
 	TRY_END_TIMEOUT,
-	TRY_END_UNTIL,          /* the awaited text appeared */
-	TRY_END_INTERRUPTED,    /* Ctrl-C / SIGTERM */
+	TRY_END_UNTIL,	     /* the awaited text appeared */
+	TRY_END_INTERRUPTED, /* Ctrl-C / SIGTERM */
 };
 
 struct try_result {
 	enum try_end end;
-	double secs;            /* from QEMU's start to the end */
-	const char *seen_on;    /* TRY_END_UNTIL: "serial console" or "VGA text screen" */
+	double secs;	     /* from QEMU's start to the end */
+	const char *seen_on; /* TRY_END_UNTIL: "serial console" or "VGA text screen" */
 	bool screenshot_taken;
-	int qemu_status;        /* wait status when the VM stopped by itself */
+	int qemu_status; /* wait status when the VM stopped by itself */
 };
 
 /* Find the firmware files and QEMU binary; -ENOENT with d naming the Debian package. */

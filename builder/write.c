@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DIRECT_ALIGN 4096u /* covers 512- and 4096-byte logical blocks */
+#define DIRECT_ALIGN   4096u /* covers 512- and 4096-byte logical blocks */
 #define PROGRESS_EVERY 0.25
 
 static volatile sig_atomic_t write_stop;
@@ -46,8 +46,8 @@ struct wctx {
 	const struct write_request *rq;
 	struct write_result *res;
 	int fd;
-	bool direct;        /* O_DIRECT currently set on fd */
-	double t0, last;    /* phase start, last progress report */
+	bool direct;	 /* O_DIRECT currently set on fd */
+	double t0, last; /* phase start, last progress report */
 	enum write_phase phase;
 };
 
@@ -146,9 +146,11 @@ static int io_chunk(struct wctx *w, bool wr, void *buf, size_t len, uint64_t off
 	if (!rc && len > aligned) {
 		rc = set_direct(w, false);
 		if (!rc && wr)
-			rc = pwrite_full(w->fd, (char *)buf + aligned, len - aligned, off + aligned);
+			rc = pwrite_full(w->fd, (char *)buf + aligned, len - aligned,
+					 off + aligned);
 		else if (!rc) {
-			rc = pread_full(w->fd, (char *)buf + aligned, len - aligned, off + aligned, &got);
+			rc = pread_full(w->fd, (char *)buf + aligned, len - aligned, off + aligned,
+					&got);
 			if (!rc && got != len - aligned)
 				rc = -ENODATA;
 		}
@@ -173,13 +175,20 @@ static int open_target(const struct write_request *rq, struct wctx *w, struct di
 		int e = errno;
 
 		if (e == EBUSY)
-			return diag_set(d, -e, "%s is in use (a partition is mounted, or LVM, RAID or another "
-					"program holds it): unmount or release it, then try again", rq->target);
+			return diag_set(
+				d, -e,
+				"%s is in use (a partition is mounted, or LVM, RAID or another "
+				"program holds it): unmount or release it, then try again",
+				rq->target);
 		if (e == EACCES || e == EPERM)
-			return diag_set(d, -e, "%s: %s: writing a disk needs root (run chainboot write with sudo)",
-					rq->target, strerror(e));
+			return diag_set(
+				d, -e,
+				"%s: %s: writing a disk needs root (run chainboot write with sudo)",
+				rq->target, strerror(e));
 		if (e == EROFS)
-			return diag_set(d, -e, "%s is read-only: slide the write-protect switch off", rq->target);
+			return diag_set(d, -e,
+					"%s is read-only: slide the write-protect switch off",
+					rq->target);
 		if (e == ENOMEDIUM)
 			return diag_set(d, -e, "%s has no medium: put the card in", rq->target);
 		return diag_set(d, -e, "%s: %s", rq->target, strerror(e));
@@ -187,17 +196,27 @@ static int open_target(const struct write_request *rq, struct wctx *w, struct di
 	if (fstat(w->fd, &st))
 		return diag_set(d, -errno, "%s: %s", rq->target, strerror(errno));
 	if (rq->block) {
-		if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != rq->major || minor(st.st_rdev) != rq->minor)
-			return diag_set(d, -ESTALE, "%s is no longer the device that was checked (unplugged and "
-					"another one plugged in?): nothing written; run chainboot write again", rq->target);
+		if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != rq->major ||
+		    minor(st.st_rdev) != rq->minor)
+			return diag_set(
+				d, -ESTALE,
+				"%s is no longer the device that was checked (unplugged and "
+				"another one plugged in?): nothing written; run chainboot write "
+				"again",
+				rq->target);
 		if (ioctl(w->fd, BLKGETSIZE64, &size))
-			return diag_set(d, -errno, "%s: cannot read its size: %s", rq->target, strerror(errno));
+			return diag_set(d, -errno, "%s: cannot read its size: %s", rq->target,
+					strerror(errno));
 		if (size < rq->image_size)
-			return diag_set(d, -ENOSPC, "%s is now smaller (%llu bytes) than the image (%llu bytes): "
-					"nothing written", rq->target, (unsigned long long)size,
-					(unsigned long long)rq->image_size);
+			return diag_set(
+				d, -ENOSPC,
+				"%s is now smaller (%llu bytes) than the image (%llu bytes): "
+				"nothing written",
+				rq->target, (unsigned long long)size,
+				(unsigned long long)rq->image_size);
 	} else if (!S_ISREG(st.st_mode)) {
-		return diag_set(d, -EINVAL, "%s is no longer a regular file: nothing written", rq->target);
+		return diag_set(d, -EINVAL, "%s is no longer a regular file: nothing written",
+				rq->target);
 	}
 	return 0;
 }
@@ -218,29 +237,42 @@ static int do_write(struct wctx *w, uint8_t *buf, uint64_t *crcs, struct diag *d
 	phase(w, WRITE_PHASE_WRITE);
 	report(w, 0, false);
 	while (off < rq->image_size) {
-		size_t len = rq->image_size - off > WRITE_CHUNK ? WRITE_CHUNK : (size_t)(rq->image_size - off), got;
+		size_t len = rq->image_size - off > WRITE_CHUNK ? WRITE_CHUNK
+								: (size_t)(rq->image_size - off),
+		       got;
 
 		if (write_stop) {
 			fsync(w->fd); /* what was written is at least on the medium, consistently */
 			human(off, a, sizeof(a));
 			human(rq->image_size, b, sizeof(b));
-			return diag_set(d, -EINTR, "interrupted after %s of %s: %s is now incomplete and will not "
-					"boot; run chainboot write again", a, b, rq->target);
+			return diag_set(
+				d, -EINTR,
+				"interrupted after %s of %s: %s is now incomplete and will not "
+				"boot; run chainboot write again",
+				a, b, rq->target);
 		}
 		rc = pread_full(rq->image_fd, buf, len, off, &got);
 		if (rc || got != len)
-			return diag_set(d, rc ? rc : -EIO, "%s: read error at byte %llu: %s (the image changed while "
-					"being written?); %s is now incomplete", rq->image, (unsigned long long)off,
+			return diag_set(d, rc ? rc : -EIO,
+					"%s: read error at byte %llu: %s (the image changed while "
+					"being written?); %s is now incomplete",
+					rq->image, (unsigned long long)off,
 					rc ? strerror(-rc) : "file ended early", rq->target);
 		crcs[i] = lzma_crc64(buf, len, 0);
 		crc = lzma_crc64(buf, len, crc);
 		rc = io_chunk(w, true, buf, len, off);
 		if (rc == -ENOSPC)
-			return diag_set(d, rc, "%s ended at byte %llu although it claims to be bigger (a fake-capacity "
-					"stick?); it is now incomplete", rq->target, (unsigned long long)off);
+			return diag_set(d, rc,
+					"%s ended at byte %llu although it claims to be bigger (a "
+					"fake-capacity "
+					"stick?); it is now incomplete",
+					rq->target, (unsigned long long)off);
 		if (rc)
-			return diag_set(d, rc, "%s: write error at byte %llu: %s (faulty or unplugged stick?); it is "
-					"now incomplete", rq->target, (unsigned long long)off, strerror(-rc));
+			return diag_set(d, rc,
+					"%s: write error at byte %llu: %s (faulty or unplugged "
+					"stick?); it is "
+					"now incomplete",
+					rq->target, (unsigned long long)off, strerror(-rc));
 		off += len;
 		w->res->written = off;
 		i++;
@@ -262,11 +294,15 @@ static int do_flush(struct wctx *w, struct diag *d)
 	phase(w, WRITE_PHASE_FLUSH);
 	report(w, 0, false);
 	if (fsync(w->fd))
-		return diag_set(d, -errno, "%s: flushing failed: %s (faulty or unplugged stick?); its contents are "
-				"uncertain", rq->target, strerror(errno));
+		return diag_set(
+			d, -errno,
+			"%s: flushing failed: %s (faulty or unplugged stick?); its contents are "
+			"uncertain",
+			rq->target, strerror(errno));
 	if (rq->block) {
 		if (ioctl(w->fd, BLKFLSBUF, 0))
-			return diag_set(d, -errno, "%s: BLKFLSBUF: %s", rq->target, strerror(errno));
+			return diag_set(d, -errno, "%s: BLKFLSBUF: %s", rq->target,
+					strerror(errno));
 		w->res->reread_rc = ioctl(w->fd, BLKRRPART, 0) ? -errno : 0;
 	} else {
 		posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
@@ -293,7 +329,8 @@ static int do_pause(const char *fifo, struct diag *d)
 	return write_stop ? -EINTR : 0;
 }
 
-static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t *crcs, struct diag *d)
+static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t *crcs,
+		     struct diag *d)
 {
 	const struct write_request *rq = w->rq;
 	struct write_result *res = w->res;
@@ -305,16 +342,24 @@ static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t
 	report(w, 0, false);
 	res->first_bad = UINT64_MAX;
 	while (off < rq->image_size) {
-		size_t len = rq->image_size - off > WRITE_CHUNK ? WRITE_CHUNK : (size_t)(rq->image_size - off), got;
+		size_t len = rq->image_size - off > WRITE_CHUNK ? WRITE_CHUNK
+								: (size_t)(rq->image_size - off),
+		       got;
 
 		if (write_stop)
-			return diag_set(d, -EINTR, "interrupted while verifying: %s was written and flushed completely "
-					"but not verified; run chainboot write again to be sure", rq->target);
+			return diag_set(d, -EINTR,
+					"interrupted while verifying: %s was written and flushed "
+					"completely "
+					"but not verified; run chainboot write again to be sure",
+					rq->target);
 		rc = io_chunk(w, false, buf, len, off);
 		if (rc)
-			return diag_set(d, rc, "%s: read error at byte %llu while verifying: %s (faulty or unplugged "
-					"stick?)", rq->target, (unsigned long long)off, rc == -ENODATA ? "device ended early" :
-					strerror(-rc));
+			return diag_set(d, rc,
+					"%s: read error at byte %llu while verifying: %s (faulty "
+					"or unplugged "
+					"stick?)",
+					rq->target, (unsigned long long)off,
+					rc == -ENODATA ? "device ended early" : strerror(-rc));
 		crc = lzma_crc64(buf, len, crc);
 		if (lzma_crc64(buf, len, 0) != crcs[i]) {
 			res->bad_chunks++;
@@ -339,11 +384,15 @@ static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t
 	res->verified = res->bad_chunks == 0 && crc == res->crc_image;
 	report(w, off, true);
 	if (!res->verified)
-		return diag_set(d, -EBADMSG, "verify failed: %s returned different data from byte %llu on "
-				"(%llu of %llu blocks of 4 MiB differ; CRC-64 written %016llx, read %016llx): the "
-				"stick is faulty or fake; do not boot from it, try another stick", rq->target,
-				(unsigned long long)res->first_bad, (unsigned long long)res->bad_chunks,
-				(unsigned long long)((rq->image_size + WRITE_CHUNK - 1) / WRITE_CHUNK),
+		return diag_set(d, -EBADMSG,
+				"verify failed: %s returned different data from byte %llu on "
+				"(%llu of %llu blocks of 4 MiB differ; CRC-64 written %016llx, "
+				"read %016llx): the "
+				"stick is faulty or fake; do not boot from it, try another stick",
+				rq->target, (unsigned long long)res->first_bad,
+				(unsigned long long)res->bad_chunks,
+				(unsigned long long)((rq->image_size + WRITE_CHUNK - 1) /
+						     WRITE_CHUNK),
 				(unsigned long long)res->crc_image, (unsigned long long)crc);
 	return 0;
 }
@@ -377,8 +426,11 @@ int write_image(const struct write_request *rq, struct write_result *res, struct
 	if (!rc && rq->verify && rq->pause_fifo)
 		rc = do_pause(rq->pause_fifo, d);
 	if (rc == -EINTR && d && !d->msg[0])
-		diag_set(d, rc, "interrupted before verifying: %s was written and flushed completely but not "
-			 "verified; run chainboot write again to be sure", rq->target);
+		diag_set(d, rc,
+			 "interrupted before verifying: %s was written and flushed completely but "
+			 "not "
+			 "verified; run chainboot write again to be sure",
+			 rq->target);
 	if (!rc && rq->verify)
 		rc = do_verify(&w, buf, ibuf, crcs, d);
 out:

@@ -20,21 +20,22 @@ enum write_phase {
 struct write_progress {
 	enum write_phase phase;
 	uint64_t done, total; /* bytes */
-	double elapsed;       /* seconds since the phase began */
-	bool final;           /* the phase's last report */
+	double elapsed;	      /* seconds since the phase began */
+	bool final;	      /* the phase's last report */
 };
 
 typedef void (*write_progress_fn)(const struct write_progress *p, void *ctx);
 
 struct write_request {
-	const char *image;          /* path, for messages */
-	int image_fd;               /* open for reading */
+	const char *image; /* path, for messages */
+	int image_fd;	   /* open for reading */
 	uint64_t image_size;
-	const char *target;         /* path to open */
-	bool block;                 /* a block device (else a regular file, written with --force) */
-	unsigned major, minor;      /* block: the device the policy approved; a different one is refused */
+	const char *target; /* path to open */
+	bool block;	    /* a block device (else a regular file, written with --force) */
+	unsigned major,
+		minor; /* block: the device the policy approved; a different one is refused */
 	bool verify;
-	const char *pause_fifo;     /* test hook, NULL normally: before the read-back, wait until a
+	const char *pause_fifo;	    /* test hook, NULL normally: before the read-back, wait until a
 				     * writer has opened and closed this FIFO (the test corrupts the
 				     * device meanwhile, as a second writer would) */
 	write_progress_fn progress; /* may be NULL; called at most ~4 times a second per phase */
@@ -42,16 +43,16 @@ struct write_request {
 };
 
 struct write_result {
-	uint64_t written;           /* bytes written (== image_size when all went well) */
+	uint64_t written; /* bytes written (== image_size when all went well) */
 	double write_secs, flush_secs, verify_secs;
-	bool direct;                /* O_DIRECT was used (honest progress, verify reads the medium) */
-	int reread_rc;              /* BLKRRPART: 0, or -errno (-EINVAL: the kernel does not scan
+	bool direct;	     /* O_DIRECT was used (honest progress, verify reads the medium) */
+	int reread_rc;	     /* BLKRRPART: 0, or -errno (-EINVAL: the kernel does not scan
 				     * partitions on this device, e.g. a loop device without -P) */
-	bool verified;              /* read back and equal */
-	uint64_t crc_image;         /* CRC-64 (ECMA-182, as in .xz) of the image as written */
-	uint64_t crc_device;        /* of what was read back */
-	uint64_t first_bad;         /* verify failure: first differing byte */
-	uint64_t bad_chunks;        /* verify failure: how many WRITE_CHUNK blocks differ */
+	bool verified;	     /* read back and equal */
+	uint64_t crc_image;  /* CRC-64 (ECMA-182, as in .xz) of the image as written */
+	uint64_t crc_device; /* of what was read back */
+	uint64_t first_bad;  /* verify failure: first differing byte */
+	uint64_t bad_chunks; /* verify failure: how many WRITE_CHUNK blocks differ */
 };
 
 /* Write rq->image to rq->target. Returns 0 (written, flushed, verified unless

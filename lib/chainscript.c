@@ -32,15 +32,15 @@
  * (iPXE setting_cmp() does not compare empty names and tag 0 is DHCP padding). It
  * stands for an empty word between two spaces, and hides a leading '#' or a whole
  * "&&" from the parser. */
-#define EMPTY_WORD "${}"
+#define EMPTY_WORD     "${}"
 #define EMPTY_WORD_LEN 3
 
 /* Upper bounds for the numbers we write; beyond them the script would misbehave
  * (int32 overflow in `inc`, unsigned ms overflow in --timeout) or wait absurdly. */
-#define MAX_ROUNDS 1000u
-#define MAX_DHCP_TRIES 100u
-#define MAX_HTTP_TIMEOUT 3600u  /* s */
-#define MAX_WAIT 86400u         /* s: menu timeout and any one backoff wait */
+#define MAX_ROUNDS	 1000u
+#define MAX_DHCP_TRIES	 100u
+#define MAX_HTTP_TIMEOUT 3600u	/* s */
+#define MAX_WAIT	 86400u /* s: menu timeout and any one backoff wait */
 
 #define PLACEHOLDER_MAX 32
 
@@ -66,8 +66,7 @@ static int sb_str(struct sbuf *b, const char *s)
 	return sb_put(b, s, strlen(s));
 }
 
-static int sb_fmt(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int sb_fmt(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int sb_fmt(struct sbuf *b, const char *fmt, ...)
 {
@@ -183,25 +182,27 @@ static int check_text(const char *s, size_t cap, const char *what, struct diag *
 		return diag_set(d, -EINVAL,
 				"%s: control byte 0x%02x at offset %zu: an iPXE script line "
 				"cannot carry it (newline ends the line, tab splits words); "
-				"percent-encode it", what, (unsigned char)s[off], off);
+				"percent-encode it",
+				what, (unsigned char)s[off], off);
 	case QUOTE_EXPANDS:
 		return diag_set(d, -EINVAL,
 				"%s: \"${\" at offset %zu is closed by a later \"}\": iPXE "
 				"replaces ${...} with a setting every time the value is used, "
 				"so it cannot pass through literally; write $ as %%24 or "
-				"{ } as %%7B %%7D", what, off);
+				"{ } as %%7B %%7D",
+				what, off);
 	case QUOTE_OK:
 		break;
 	}
 	return 0;
 }
 
-static int check_range(unsigned v, unsigned lo, unsigned hi, const char *what,
-		       const char *unit, struct diag *d)
+static int check_range(unsigned v, unsigned lo, unsigned hi, const char *what, const char *unit,
+		       struct diag *d)
 {
 	if (v < lo || v > hi)
-		return diag_set(d, -EINVAL, "%s: %u%s is out of range; allowed %u to %u%s",
-				what, v, unit, lo, hi, unit);
+		return diag_set(d, -EINVAL, "%s: %u%s is out of range; allowed %u to %u%s", what, v,
+				unit, lo, hi, unit);
 	return 0;
 }
 
@@ -215,8 +216,8 @@ static int check_config(const struct site_config *c, struct diag *d)
 	if (rc)
 		return rc;
 	if (c->n_urls > SITE_MAX_URLS)
-		return diag_set(d, -EINVAL, "[chain] url: %u URLs, at most %u allowed",
-				c->n_urls, SITE_MAX_URLS);
+		return diag_set(d, -EINVAL, "[chain] url: %u URLs, at most %u allowed", c->n_urls,
+				SITE_MAX_URLS);
 	for (i = 0; i < c->n_urls; i++) {
 		const char *u = c->urls[i];
 
@@ -229,21 +230,21 @@ static int check_config(const struct site_config *c, struct diag *d)
 		if (!isalpha((unsigned char)u[0]) || !strchr(u, ':'))
 			return diag_set(d, -EINVAL,
 					"%s: \"%s\" is not an absolute URL (want e.g. "
-					"http://host/boot.ipxe)", what, u);
+					"http://host/boot.ipxe)",
+					what, u);
 		/* iPXE never sends a fragment, and the machine facts would land in it. */
 		if (strchr(u, '#'))
 			return diag_set(d, -EINVAL,
 					"%s: \"%s\" has a #fragment, which is never sent to "
 					"the server and would swallow the machine facts; "
-					"remove it", what, u);
+					"remove it",
+					what, u);
 	}
 	if ((rc = check_range(c->rounds, 1, MAX_ROUNDS, "[chain] rounds", "", d)) ||
-	    (rc = check_range(c->dhcp_tries, 1, MAX_DHCP_TRIES, "[chain] dhcp_tries", "",
+	    (rc = check_range(c->dhcp_tries, 1, MAX_DHCP_TRIES, "[chain] dhcp_tries", "", d)) ||
+	    (rc = check_range(c->http_timeout, 1, MAX_HTTP_TIMEOUT, "[chain] http_timeout", " s",
 			      d)) ||
-	    (rc = check_range(c->http_timeout, 1, MAX_HTTP_TIMEOUT, "[chain] http_timeout",
-			      " s", d)) ||
-	    (rc = check_range(c->menu_timeout, 0, MAX_WAIT, "[chain] menu_timeout", " s",
-			      d)) ||
+	    (rc = check_range(c->menu_timeout, 0, MAX_WAIT, "[chain] menu_timeout", " s", d)) ||
 	    (rc = check_range(c->backoff, 0, MAX_WAIT, "[chain] backoff", " s", d)))
 		return rc;
 	/* The wait doubles after every pass but the last: backoff * 2^(rounds - 2). */
@@ -368,11 +369,13 @@ static int render(const struct site_config *c, const char *t, size_t tlen, struc
 			    (end < tlen && t[end] != '\n' && t[end] != '\r'))
 				return diag_set(d, -EINVAL,
 						"template line %u: @SETTINGS@ must stand "
-						"alone on its line", line);
+						"alone on its line",
+						line);
 			if (settings_line)
 				return diag_set(d, -EINVAL,
 						"template line %u: second @SETTINGS@ (first "
-						"on line %u)", line, settings_line);
+						"on line %u)",
+						line, settings_line);
 			settings_line = line;
 			if ((rc = put_settings(b, c)))
 				return rc;
@@ -398,8 +401,8 @@ static int render(const struct site_config *c, const char *t, size_t tlen, struc
 	return 0;
 }
 
-int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len,
-		       char **out, size_t *out_len, struct diag *d)
+int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len, char **out,
+		       size_t *out_len, struct diag *d)
 {
 	struct sbuf b;
 	const char *nul;
@@ -427,8 +430,8 @@ int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmp
 
 		for (const char *p = tmpl; p < nul; p++)
 			line += *p == '\n';
-		return diag_set(d, -EINVAL,
-				"template line %u: NUL byte (iPXE ends the line there)", line);
+		return diag_set(d, -EINVAL, "template line %u: NUL byte (iPXE ends the line there)",
+				line);
 	}
 
 	b.cap = CHAINSCRIPT_MAX + 1;
@@ -442,7 +445,8 @@ int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmp
 	if (rc == -ENOSPC)
 		rc = diag_set(d, -EFBIG,
 			      "rendered chain script would exceed %d bytes; shorten the "
-			      "template or the URLs", CHAINSCRIPT_MAX);
+			      "template or the URLs",
+			      CHAINSCRIPT_MAX);
 	if (rc) {
 		/* Every path above names its cause; this only guards against silence. */
 		diag_set(d, rc, "chain script: rendering failed (%s)", strerror(-rc));

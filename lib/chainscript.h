@@ -23,8 +23,8 @@
  * c's strings and numbers are checked first (-EINVAL, d names the field); a result
  * over CHAINSCRIPT_MAX bytes is -EFBIG.
  * *out is malloc'd, NUL-terminated. Returns 0 or -errno. */
-int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len,
-		       char **out, size_t *out_len, struct diag *d);
+int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len, char **out,
+		       size_t *out_len, struct diag *d);
 
 /* Quote one arbitrary string so that an iPXE script line `set name <quoted>` stores exactly it.
  * Returns 0, or -ENOSPC/-EINVAL (e.g. a byte iPXE scripts cannot carry such as newline or NUL). */

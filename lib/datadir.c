@@ -36,14 +36,17 @@ int datadir_find(char *out, size_t outsz, struct diag *d)
 
 	if (env && *env) {
 		if (!is_datadir(env))
-			return diag_set(d, -ENOENT, "CHAINBOOT_DATADIR=%s has no layouts/hybrid.layout and "
-					"scripts/chain.ipxe.in", env);
+			return diag_set(d, -ENOENT,
+					"CHAINBOOT_DATADIR=%s has no layouts/hybrid.layout and "
+					"scripts/chain.ipxe.in",
+					env);
 		snprintf(out, outsz, "%s", env);
 		return 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)
-		return diag_set(d, -errno, "cannot find my own path (/proc/self/exe): %s", strerror(errno));
+		return diag_set(d, -errno, "cannot find my own path (/proc/self/exe): %s",
+				strerror(errno));
 	exe[n] = '\0';
 	snprintf(dir, sizeof(dir), "%s", dirname(exe));
 	/* bin/ -> share/chainboot; build/ or build/asan/ -> the source tree */
@@ -60,6 +63,8 @@ int datadir_find(char *out, size_t outsz, struct diag *d)
 		snprintf(cand, sizeof(cand), "%s", dir);
 		snprintf(dir, sizeof(dir), "%s", dirname(cand));
 	}
-	return diag_set(d, -ENOENT, "cannot find chainboot's layouts/ and scripts/ (installed share/chainboot or "
-			"the source tree): set CHAINBOOT_DATADIR");
+	return diag_set(
+		d, -ENOENT,
+		"cannot find chainboot's layouts/ and scripts/ (installed share/chainboot or "
+		"the source tree): set CHAINBOOT_DATADIR");
 }

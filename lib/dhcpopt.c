@@ -309,7 +309,8 @@ static void build_put(struct dhcp_build *b, const void *p, size_t n)
 	b->len += n;
 }
 
-void dhcp_build_start(struct dhcp_build *b, uint8_t *buf, size_t cap, const struct dhcp_hdr *h, uint8_t type)
+void dhcp_build_start(struct dhcp_build *b, uint8_t *buf, size_t cap, const struct dhcp_hdr *h,
+		      uint8_t type)
 {
 	b->buf = buf;
 	b->cap = cap;
@@ -386,8 +387,8 @@ int dhcp_sub_add(uint8_t *enc, size_t cap, size_t *len, uint8_t code, const void
 
 const char *dhcp_type_name(int type)
 {
-	static const char *names[] = { "none", "DISCOVER", "OFFER", "REQUEST", "DECLINE",
-				       "ACK", "NAK", "RELEASE", "INFORM" };
+	static const char *names[] = { "none", "DISCOVER", "OFFER",   "REQUEST", "DECLINE",
+				       "ACK",  "NAK",	   "RELEASE", "INFORM" };
 
 	return type >= 0 && type <= 8 ? names[type] : "other";
 }

@@ -9,14 +9,14 @@
 
 #define DHCP_PORT_SERVER 67
 #define DHCP_PORT_CLIENT 68
-#define DHCP_PORT_PXE 4011 /* PXE 2.1 boot server / proxyDHCP request port */
+#define DHCP_PORT_PXE	 4011 /* PXE 2.1 boot server / proxyDHCP request port */
 
 #define DHCP_FIXED_LEN 236 /* op .. file: the BOOTP header */
-#define DHCP_MIN_LEN 240   /* the header and the magic cookie */
+#define DHCP_MIN_LEN   240 /* the header and the magic cookie */
 /* Largest datagram we parse or build. Ethernet DHCP fits 1500; RFC 2131 lets a client
  * announce up to 65535 (option 57), but no PXE client sends more than a few hundred
  * bytes: anything larger is refused rather than buffered. */
-#define DHCP_MAX_LEN 4096
+#define DHCP_MAX_LEN   4096
 #define DHCP_BOOTP_MIN 300 /* RFC 1542 2.1: some relays and ROMs drop shorter replies */
 
 #define DHCP_MAGIC 0x63825363u
@@ -35,9 +35,9 @@ enum dhcp_msgtype {
 /* Option codes we read or write. */
 enum {
 	DHCP_OPT_PAD = 0,
-	DHCP_OPT_VENDOR = 43,       /* vendor-specific (PXE: sub-options, PXE 2.1 2.4) */
+	DHCP_OPT_VENDOR = 43, /* vendor-specific (PXE: sub-options, PXE 2.1 2.4) */
 	DHCP_OPT_REQUESTED_IP = 50,
-	DHCP_OPT_OVERLOAD = 52,     /* RFC 2132 9.3: options also in file/sname */
+	DHCP_OPT_OVERLOAD = 52, /* RFC 2132 9.3: options also in file/sname */
 	DHCP_OPT_MSGTYPE = 53,
 	DHCP_OPT_SERVER_ID = 54,
 	DHCP_OPT_PARAM_LIST = 55,
@@ -46,10 +46,10 @@ enum {
 	DHCP_OPT_CLIENT_ID = 61,
 	DHCP_OPT_TFTP_SERVER = 66,
 	DHCP_OPT_BOOTFILE = 67,
-	DHCP_OPT_USER_CLASS = 77,   /* iPXE: raw bytes; RFC 3004: length-prefixed list */
-	DHCP_OPT_CLIENT_ARCH = 93,  /* RFC 4578 2.1: list of 16-bit types */
+	DHCP_OPT_USER_CLASS = 77,  /* iPXE: raw bytes; RFC 3004: length-prefixed list */
+	DHCP_OPT_CLIENT_ARCH = 93, /* RFC 4578 2.1: list of 16-bit types */
 	DHCP_OPT_CLIENT_NDI = 94,
-	DHCP_OPT_CLIENT_GUID = 97,  /* RFC 4578 2.5: type 0 + 16 bytes (or empty) */
+	DHCP_OPT_CLIENT_GUID = 97, /* RFC 4578 2.5: type 0 + 16 bytes (or empty) */
 	DHCP_OPT_IPXE_ENCAP = 175,
 	DHCP_OPT_END = 255,
 };
@@ -57,14 +57,14 @@ enum {
 /* PXE sub-options inside option 43 (PXE 2.1 table 2-1). */
 enum {
 	PXE_SUB_DISCOVERY_CONTROL = 6, /* bit 3 (value 8): boot the file in this packet */
-	PXE_SUB_BOOT_ITEM = 71,        /* type (2) + layer (2), echoed in the 4011 ACK */
+	PXE_SUB_BOOT_ITEM = 71,	       /* type (2) + layer (2), echoed in the 4011 ACK */
 };
 
 /* The fixed BOOTP header; addresses in network byte order as on the wire. */
 struct dhcp_hdr {
 	uint8_t op, htype, hlen, hops;
-	uint32_t xid;       /* host order */
-	uint16_t secs, flags; /* host order; flags bit 15 = broadcast */
+	uint32_t xid;				 /* host order */
+	uint16_t secs, flags;			 /* host order; flags bit 15 = broadcast */
 	uint32_t ciaddr, yiaddr, siaddr, giaddr; /* network order */
 	uint8_t chaddr[16];
 	uint8_t sname[64];
@@ -131,7 +131,8 @@ struct dhcp_build {
 
 /* Start a packet: the header h, the magic cookie and option 53 = type. cap must be at
  * least DHCP_BOOTP_MIN. */
-void dhcp_build_start(struct dhcp_build *b, uint8_t *buf, size_t cap, const struct dhcp_hdr *h, uint8_t type);
+void dhcp_build_start(struct dhcp_build *b, uint8_t *buf, size_t cap, const struct dhcp_hdr *h,
+		      uint8_t type);
 /* Append option code; a value over 255 bytes is split into several instances
  * (RFC 3396), which every reader concatenates. */
 void dhcp_build_opt(struct dhcp_build *b, uint8_t code, const void *val, size_t len);

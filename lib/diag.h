@@ -13,16 +13,13 @@ struct diag {
 
 /* Set the message (printf-style); returns rc so callers can `return diag_set(d, -EINVAL, ...)`.
  * d may be NULL. The first message set wins: later calls do not overwrite it. */
-int diag_set(struct diag *d, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int diag_set(struct diag *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing message with context ("building x.iso: ..."); keeps rc. */
-int diag_prefix(struct diag *d, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int diag_prefix(struct diag *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Append one more line (used where every error should be shown, e.g. check-config). */
-int diag_add(struct diag *d, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int diag_add(struct diag *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void diag_clear(struct diag *d);
 
@@ -31,10 +28,15 @@ void diag_clear(struct diag *d);
  * `return diag_set(d, -EINVAL, ...)` for a call that may return 0, and -errno for a
  * value that may be 0. Tell it what they return: rc, which is negative (-errno). */
 #include <errno.h>
-#define DIAG_RC_(fn, d, rc, ...) ({ int rc_ = (rc); fn(d, rc_, __VA_ARGS__); rc_ < 0 ? rc_ : -EIO; })
-#define diag_set(d, rc, ...) DIAG_RC_(diag_set, d, rc, __VA_ARGS__)
+#define DIAG_RC_(fn, d, rc, ...)         \
+	({                               \
+		int rc_ = (rc);          \
+		fn(d, rc_, __VA_ARGS__); \
+		rc_ < 0 ? rc_ : -EIO;    \
+	})
+#define diag_set(d, rc, ...)	DIAG_RC_(diag_set, d, rc, __VA_ARGS__)
 #define diag_prefix(d, rc, ...) DIAG_RC_(diag_prefix, d, rc, __VA_ARGS__)
-#define diag_add(d, rc, ...) DIAG_RC_(diag_add, d, rc, __VA_ARGS__)
+#define diag_add(d, rc, ...)	DIAG_RC_(diag_add, d, rc, __VA_ARGS__)
 #endif
 
 #endif

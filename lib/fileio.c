@@ -64,6 +64,15 @@ int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct
 	return 0;
 }
 
+int fileio_read_text(const char *path, size_t max, char **out, size_t *len, struct diag *d)
+{
+	uint8_t *buf;
+	int rc = fileio_read(path, max, &buf, len, d);
+
+	*out = (char *)buf;
+	return rc;
+}
+
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			const struct timespec *mtime, struct diag *d)
 {
@@ -79,7 +88,8 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return diag_set(d, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
 				"%s: %s; give a regular file name", path,
-				S_ISDIR(st.st_mode) ? "is a directory" : "exists and is not a regular file");
+				S_ISDIR(st.st_mode) ? "is a directory"
+						    : "exists and is not a regular file");
 	if (slash == path)
 		snprintf(dir, sizeof(dir), "/");
 	else if (slash)
@@ -111,7 +121,8 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 		struct timespec ts[2] = { *mtime, *mtime };
 
 		if (futimens(fd, ts) < 0) {
-			rc = diag_set(d, -errno, "cannot set the time of %s: %s", tmp, strerror(errno));
+			rc = diag_set(d, -errno, "cannot set the time of %s: %s", tmp,
+				      strerror(errno));
 			goto err;
 		}
 	}

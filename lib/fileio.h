@@ -12,6 +12,9 @@
  * NUL byte after the data). Returns 0, -errno, or -EFBIG; d names the file. */
 int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d);
 
+/* fileio_read() for text: the same checks, the buffer as NUL-terminated chars. */
+int fileio_read_text(const char *path, size_t max, char **out, size_t *len, struct diag *d);
+
 /* Write data to path atomically: a temporary file beside it (same directory, so the
  * rename cannot cross file systems), fsync, rename over path, fsync the directory.
  * A crash or a full disk leaves path as it was. mode: permission bits of the new file.

@@ -11,17 +11,17 @@
 
 #include "byteorder.h"
 
-#define ISO_PVD_OFF (16u * 2048) /* system area is 16 sectors of 2048 bytes */
+#define ISO_PVD_OFF    (16u * 2048) /* system area is 16 sectors of 2048 bytes */
 #define ISO_DIRREC_MIN 34
-#define ISO_FLAG_DIR 0x02
+#define ISO_FLAG_DIR   0x02
 #define ISO_FLAG_MULTI 0x80 /* not the last extent of a file */
 
-#define FAT_DIRENT 32
-#define FAT_ATTR_VOLUME 0x08
-#define FAT_ATTR_DIR 0x10
-#define FAT_ATTR_LFN 0x0f
+#define FAT_DIRENT	  32
+#define FAT_ATTR_VOLUME	  0x08
+#define FAT_ATTR_DIR	  0x10
+#define FAT_ATTR_LFN	  0x0f
 #define FAT_NT_LOWER_BASE 0x08 /* byte 12: Windows NT's "8.3 name is lower case" bits */
-#define FAT_NT_LOWER_EXT 0x10
+#define FAT_NT_LOWER_EXT  0x10
 
 struct walk {
 	const uint8_t *img;
@@ -34,11 +34,11 @@ struct walk {
 
 struct fat {
 	size_t base, size; /* the file system's bytes within the image */
-	unsigned type;     /* 12, 16 or 32 */
+	unsigned type;	   /* 12, 16 or 32 */
 	size_t bps, csize; /* bytes per sector, per cluster */
 	size_t fat_off, fat_len;
 	size_t root_off, root_len; /* FAT12/16 fixed root directory */
-	uint32_t root_clus;        /* FAT32 */
+	uint32_t root_clus;	   /* FAT32 */
 	size_t data_off;
 	uint32_t nclus;
 };
@@ -150,12 +150,14 @@ static void fat_name(const uint8_t *e, char *out, size_t outsz)
 		ne--;
 	for (i = 0; i < nb; i++) {
 		char ch = (char)(e[i] >= 0x20 && e[i] < 0x7f ? e[i] : '?');
-		base[i] = (e[12] & FAT_NT_LOWER_BASE && ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+		base[i] = (e[12] & FAT_NT_LOWER_BASE && ch >= 'A' && ch <= 'Z') ? (char)(ch + 32)
+										: ch;
 	}
 	base[nb] = '\0';
 	for (i = 0; i < ne; i++) {
 		char ch = (char)(e[8 + i] >= 0x20 && e[8 + i] < 0x7f ? e[8 + i] : '?');
-		ext[i] = (e[12] & FAT_NT_LOWER_EXT && ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+		ext[i] = (e[12] & FAT_NT_LOWER_EXT && ch >= 'A' && ch <= 'Z') ? (char)(ch + 32)
+									      : ch;
 	}
 	ext[ne] = '\0';
 	snprintf(out, outsz, "%s%s%s", base, ne ? "." : "", ext);
@@ -187,15 +189,16 @@ static int fat_entry(struct walk *w, const struct fat *f, const uint8_t *e, cons
 		return diag_set(w->d, -E2BIG, "%s/%s: path too long", path, name);
 	if (e[11] & FAT_ATTR_DIR) {
 		if (!fat_valid(f, clus))
-			return diag_set(w->d, -EBADMSG, "FAT directory %s starts at invalid cluster %u",
-					file.path, clus);
+			return diag_set(w->d, -EBADMSG,
+					"FAT directory %s starts at invalid cluster %u", file.path,
+					clus);
 		return fat_dir(w, f, 0, 0, clus, file.path, depth + 1);
 	}
 	if (!size)
 		return 0;
 	if (!fat_valid(f, clus))
-		return diag_set(w->d, -EBADMSG, "FAT file %s starts at invalid cluster %u", file.path,
-				clus);
+		return diag_set(w->d, -EBADMSG, "FAT file %s starts at invalid cluster %u",
+				file.path, clus);
 	/* Follow the chain for as many clusters as the size needs; a break in the run
 	 * (or a chain that ends early) means the bytes are not one range. */
 	need = (uint32_t)(((uint64_t)size + f->csize - 1) / f->csize);
@@ -213,8 +216,10 @@ static int fat_entry(struct walk *w, const struct fat *f, const uint8_t *e, cons
 	 * system (a size field can claim more than the clusters hold). */
 	file.len = file.contiguous || (uint64_t)n * f->csize > size ? size : (size_t)n * f->csize;
 	if (file.off > f->base + f->size || file.len > f->base + f->size - file.off)
-		return diag_set(w->d, -EBADMSG, "FAT file %s (%u bytes at cluster %u) runs past the end "
-				"of its file system", file.path, size, clus);
+		return diag_set(w->d, -EBADMSG,
+				"FAT file %s (%u bytes at cluster %u) runs past the end "
+				"of its file system",
+				file.path, size, clus);
 	return w->cb(&file, w->ctx);
 }
 
@@ -240,7 +245,8 @@ static int fat_dir(struct walk *w, const struct fat *f, size_t off, size_t len, 
 	while (fat_valid(f, clus)) {
 		/* The chain may loop; no chain is longer than the cluster count. */
 		if (++steps > f->nclus)
-			return diag_set(w->d, -EBADMSG, "FAT directory %s: cluster chain loops", path);
+			return diag_set(w->d, -EBADMSG, "FAT directory %s: cluster chain loops",
+					path);
 		for (i = 0; i < f->csize / FAT_DIRENT; i++) {
 			rc = fat_entry(w, f, w->img + fat_clus_off(f, clus) + i * FAT_DIRENT, path,
 				       depth);
@@ -270,10 +276,11 @@ static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const
 	int rc;
 
 	if (depth > FSEXTENT_MAX_DEPTH)
-		return diag_set(w->d, -E2BIG, "ISO directory %s nested deeper than %d", path[0] ? path : "/",
-				FSEXTENT_MAX_DEPTH);
+		return diag_set(w->d, -E2BIG, "ISO directory %s nested deeper than %d",
+				path[0] ? path : "/", FSEXTENT_MAX_DEPTH);
 	if ((uint64_t)lba * bs > w->len || size > w->len - (size_t)lba * bs)
-		return diag_set(w->d, -EBADMSG, "ISO directory %s (sector %u, %u bytes) lies outside the image",
+		return diag_set(w->d, -EBADMSG,
+				"ISO directory %s (sector %u, %u bytes) lies outside the image",
 				path[0] ? path : "/", lba, size);
 	off = (size_t)lba * bs;
 	end = off + size;
@@ -290,11 +297,13 @@ static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const
 			continue;
 		}
 		if (rl < ISO_DIRREC_MIN || rl > end - p)
-			return diag_set(w->d, -EBADMSG, "ISO directory %s: bad record length %zu at offset %zu",
+			return diag_set(w->d, -EBADMSG,
+					"ISO directory %s: bad record length %zu at offset %zu",
 					path[0] ? path : "/", rl, p);
 		nlen = r[32];
 		if (nlen > rl - 33)
-			return diag_set(w->d, -EBADMSG, "ISO directory %s: name runs past its record at offset %zu",
+			return diag_set(w->d, -EBADMSG,
+					"ISO directory %s: name runs past its record at offset %zu",
 					path[0] ? path : "/", p);
 		p += rl;
 		if (nlen == 1 && (r[33] == 0 || r[33] == 1))
@@ -309,7 +318,8 @@ static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const
 		name[n] = '\0';
 		ext = le32(r + 2);
 		dlen = le32(r + 10);
-		if (snprintf(file.path, sizeof(file.path), "%s/%s", path, name) >= (int)sizeof(file.path))
+		if (snprintf(file.path, sizeof(file.path), "%s/%s", path, name) >=
+		    (int)sizeof(file.path))
 			return diag_set(w->d, -E2BIG, "%s/%s: path too long", path, name);
 		if (r[25] & ISO_FLAG_DIR) {
 			rc = iso_dir(w, bs, ext, dlen, file.path, depth + 1);
@@ -322,7 +332,8 @@ static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const
 		file.contiguous = !(r[25] & ISO_FLAG_MULTI) && !prev_multi;
 		prev_multi = r[25] & ISO_FLAG_MULTI;
 		if ((uint64_t)ext * bs > w->len || dlen > w->len - (size_t)ext * bs)
-			return diag_set(w->d, -EBADMSG, "ISO file %s (sector %u, %u bytes) lies outside the image",
+			return diag_set(w->d, -EBADMSG,
+					"ISO file %s (sector %u, %u bytes) lies outside the image",
 					file.path, ext, dlen);
 		file.off = (size_t)ext * bs;
 		file.len = dlen;
@@ -336,8 +347,10 @@ static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const
 			if (fat_open(w, file.off, file.len, &f) == 0) {
 				char sub[FSEXTENT_PATH_MAX];
 
-				if (snprintf(sub, sizeof(sub), "%s:", file.path) >= (int)sizeof(sub))
-					return diag_set(w->d, -E2BIG, "%s: path too long", file.path);
+				if (snprintf(sub, sizeof(sub), "%s:", file.path) >=
+				    (int)sizeof(sub))
+					return diag_set(w->d, -E2BIG, "%s: path too long",
+							file.path);
 				rc = fat_walk(w, &f, sub, depth + 1);
 				if (rc)
 					return rc;
@@ -354,7 +367,8 @@ static int iso_walk(struct walk *w)
 
 	bs = le16(pvd + 128);
 	if (bs != 2048 && bs != 512 && bs != 1024)
-		return diag_set(w->d, -EBADMSG, "ISO 9660 logical block size %zu is not 512, 1024 or 2048", bs);
+		return diag_set(w->d, -EBADMSG,
+				"ISO 9660 logical block size %zu is not 512, 1024 or 2048", bs);
 	/* The root directory record sits at byte 156 of the primary volume descriptor. */
 	return iso_dir(w, bs, le32(pvd + 156 + 2), le32(pvd + 156 + 10), "", 0);
 }
@@ -364,7 +378,8 @@ static int iso_walk(struct walk *w)
 static bool mbr_fat_type(uint8_t t)
 {
 	/* FAT12, FAT16 <32M, FAT16, FAT32 CHS/LBA, FAT16 LBA, EFI system partition. */
-	return t == 0x01 || t == 0x04 || t == 0x06 || t == 0x0b || t == 0x0c || t == 0x0e || t == 0xef;
+	return t == 0x01 || t == 0x04 || t == 0x06 || t == 0x0b || t == 0x0c || t == 0x0e ||
+	       t == 0xef;
 }
 
 static int mbr_walk(struct walk *w, bool *found)

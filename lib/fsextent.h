@@ -9,15 +9,15 @@
 
 #include "diag.h"
 
-#define FSEXTENT_PATH_MAX 256
-#define FSEXTENT_MAX_DEPTH 16       /* directory nesting we follow */
-#define FSEXTENT_MAX_ENTRIES 65536  /* directory entries we read, over the whole walk */
+#define FSEXTENT_PATH_MAX    256
+#define FSEXTENT_MAX_DEPTH   16	   /* directory nesting we follow */
+#define FSEXTENT_MAX_ENTRIES 65536 /* directory entries we read, over the whole walk */
 
 struct fsextent_file {
 	char path[FSEXTENT_PATH_MAX]; /* "/IPXE.KRN", "/EFI.IMG:/EFI/BOOT/BOOTX64.EFI" */
-	size_t off;       /* first byte in the image */
-	size_t len;       /* file size */
-	bool contiguous;  /* false: the bytes are not one range (FAT fragments, ISO
+	size_t off;		      /* first byte in the image */
+	size_t len;		      /* file size */
+	bool contiguous;	      /* false: the bytes are not one range (FAT fragments, ISO
 			   * multi-extent); off/len then cover only the first piece */
 };
 

@@ -16,12 +16,12 @@
  * (src/net/udp/dhcp.c dhcp_request_options_data): 53 message type, 57 max message
  * size, 93 client arch, 94 NDI, 60 vendor class "PXEClient:Arch:...", 77 user
  * class, 55 parameter request list, 255 end. */
-#define OPT_PAD 0
-#define OPT_MSG_TYPE 53
-#define OPT_PARAM_LIST 55
+#define OPT_PAD		 0
+#define OPT_MSG_TYPE	 53
+#define OPT_PARAM_LIST	 55
 #define OPT_VENDOR_CLASS 60
-#define OPT_USER_CLASS 77
-#define OPT_END 255
+#define OPT_USER_CLASS	 77
+#define OPT_END		 255
 /* The template is ~90 bytes; anything longer is not it. */
 #define TMPL_MAX 512
 
@@ -217,8 +217,7 @@ static void tmpl_scan(const uint8_t *data, size_t len, int block, struct tmpl_sc
 		tmpl_record(s, &pending, block);
 }
 
-int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *loc,
-			  struct diag *d)
+int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *loc, struct diag *d)
 {
 	struct tmpl_scan s = { 0 };
 
@@ -270,8 +269,8 @@ int ipxebin_format_class(const uint8_t *cls, size_t cls_len, char *out, size_t o
 	return 0;
 }
 
-int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
-		   uint8_t **decoded, size_t *decoded_len, struct diag *d)
+int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc, uint8_t **decoded,
+		   size_t *decoded_len, struct diag *d)
 {
 	enum ipxebin_kind kind = ipxebin_pe_kind(buf, len);
 	struct tmpl_scan s = { 0 };
@@ -318,8 +317,8 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
 		rc = diag_set(d, -EEXIST,
 			      "%zu DHCP request templates with a user-class (block %d offset "
 			      "%zu, block %d offset %zu): cannot tell which one iPXE uses",
-			      s.with_class, s.first_block + 1, s.first.tmpl_off,
-			      s.second_block + 1, s.second_off);
+			      s.with_class, s.first_block + 1, s.first.tmpl_off, s.second_block + 1,
+			      s.second_off);
 		goto out;
 	}
 	if (!s.with_class) {
@@ -343,8 +342,7 @@ out:
 	return rc;
 }
 
-int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz,
-		       struct diag *d)
+int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz, struct diag *d)
 {
 	struct ipxebin_loc loc;
 	uint8_t *dec;

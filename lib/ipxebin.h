@@ -27,12 +27,12 @@ enum ipxebin_kind {
  * cls_off+cls_len) and the length byte at opt_off+1. */
 struct ipxebin_loc {
 	enum ipxebin_kind kind;
-	int block;       /* zbin block index, or -1 for raw file bytes */
+	int block;	 /* zbin block index, or -1 for raw file bytes */
 	size_t tmpl_off; /* start of iPXE's DHCP request options template */
 	size_t tmpl_len; /* through its END (255) option */
-	size_t opt_off;  /* the option 77 code byte */
-	size_t cls_off;  /* first byte of the class */
-	size_t cls_len;  /* its length (option length byte) */
+	size_t opt_off;	 /* the option 77 code byte */
+	size_t cls_off;	 /* first byte of the class */
+	size_t cls_len;	 /* its length (option length byte) */
 };
 
 /* The kind of binary; IPXEBIN_UNKNOWN if neither an EFI PE image nor a packed iPXE
@@ -47,15 +47,14 @@ const char *ipxebin_kind_name(enum ipxebin_kind kind);
  * template's structure, not on "iPXE", finds a rebranded class of any length.
  * Fills loc (block = -1, kind = IPXEBIN_UNKNOWN). Returns 0, -ENOENT (no template, or a
  * template without option 77), -EEXIST (more than one template). */
-int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *loc,
-			  struct diag *d);
+int ipxebin_find_template(const uint8_t *data, size_t len, struct ipxebin_loc *loc, struct diag *d);
 
 /* Locate the user-class in an iPXE binary: raw EFI bytes, or (packed BIOS) the
  * decoded block that holds it. For BIOS, *decoded receives that block's decoded
  * bytes (malloc'd, free it; loc offsets refer to it); for EFI, *decoded is NULL and
  * offsets refer to buf. Returns as ipxebin_user_class. */
-int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
-		   uint8_t **decoded, size_t *decoded_len, struct diag *d);
+int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc, uint8_t **decoded,
+		   size_t *decoded_len, struct diag *d);
 
 /* The user-class of an iPXE binary (raw EFI, or packed BIOS: decoded first), into
  * cls NUL-terminated; a non-printable byte is shown as \xNN and a backslash as
@@ -63,8 +62,7 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc,
  * Returns 0, -ENOENT (not found / not an iPXE binary), -EEXIST (several candidates),
  * -EBADMSG (corrupt packed image), -ENOSPC (clssz too small; IPXEBIN_CLASS_MAX always
  * suffices), -ENOMEM. */
-int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz,
-		       struct diag *d);
+int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz, struct diag *d);
 
 /* Format class bytes as ipxebin_user_class does. Returns 0 or -ENOSPC. */
 int ipxebin_format_class(const uint8_t *cls, size_t cls_len, char *out, size_t outsz);

@@ -31,7 +31,8 @@ int ipxecache_dir(char *out, size_t outsz, struct diag *d)
 	else if (home && *home)
 		n = snprintf(out, outsz, "%s/.cache/chainboot/rebranded", home);
 	else
-		return diag_set(d, -ENOENT, "no cache directory for rebranded iPXE binaries: set "
+		return diag_set(d, -ENOENT,
+				"no cache directory for rebranded iPXE binaries: set "
 				"CHAINBOOT_CACHE (or HOME)");
 	if (n < 0 || (size_t)n >= outsz)
 		return diag_set(d, -ENAMETOOLONG, "cache directory path too long: %s", out);
@@ -58,20 +59,22 @@ static int cache_valid(const char *path, const uint8_t *in, size_t len, const ch
  * change then reads no binary, hashes nothing and decodes no LZMA (those were 80 ms of
  * a 0.15 s build). Any write to either file changes its ctime, which sends the lookup
  * back to the full path: hash, check, rebuild. */
-static int index_path(const char *dir, const struct stat *st, const char *clshex, char *out, size_t outsz)
+static int index_path(const char *dir, const struct stat *st, const char *clshex, char *out,
+		      size_t outsz)
 {
 	int n = snprintf(out, outsz, "%s.index/%llx.%llx.%llx.%lld.%ld.%lld.%ld.%s", dir,
 			 (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-			 (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-			 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, clshex);
+			 (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			 st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+			 clshex);
 	return n > 0 && (size_t)n < outsz ? 0 : -ENAMETOOLONG;
 }
 
 static void stamp_format(const struct stat *o, char *buf, size_t bufsz)
 {
 	snprintf(buf, bufsz, "%llx %llx %llx %lld %ld\n", (unsigned long long)o->st_dev,
-		 (unsigned long long)o->st_ino, (unsigned long long)o->st_size, (long long)o->st_ctim.tv_sec,
-		 o->st_ctim.tv_nsec);
+		 (unsigned long long)o->st_ino, (unsigned long long)o->st_size,
+		 (long long)o->st_ctim.tv_sec, o->st_ctim.tv_nsec);
 }
 
 /* The cached copy the index names for this input, if it is unchanged since verified. */
@@ -89,10 +92,12 @@ static int index_lookup(const char *ipath, const char *dir, char *out, size_t ou
 	/* "NAME\nSTAMP\n": NAME is a file in dir, never a path */
 	nl = memchr(buf, '\n', len);
 	if (nl && nl > (const char *)buf && !memchr(buf, '/', (size_t)(nl - (const char *)buf)) &&
-	    snprintf(out, outsz, "%s/%.*s", dir, (int)(nl - (const char *)buf), (const char *)buf) < (int)outsz &&
+	    snprintf(out, outsz, "%s/%.*s", dir, (int)(nl - (const char *)buf), (const char *)buf) <
+		    (int)outsz &&
 	    stat(out, &o) == 0 && S_ISREG(o.st_mode)) {
 		stamp_format(&o, stamp, sizeof(stamp));
-		ok = len - (size_t)(nl + 1 - (const char *)buf) == strlen(stamp) && !memcmp(nl + 1, stamp, strlen(stamp));
+		ok = len - (size_t)(nl + 1 - (const char *)buf) == strlen(stamp) &&
+		     !memcmp(nl + 1, stamp, strlen(stamp));
 	}
 	free(buf);
 	return ok;
@@ -106,7 +111,8 @@ static void index_store(const char *ipath, const char *dir, const char *cached)
 	struct stat o;
 	int n;
 
-	if (stat(cached, &o) < 0 || snprintf(idir, sizeof(idir), "%s.index", dir) >= (int)sizeof(idir))
+	if (stat(cached, &o) < 0 ||
+	    snprintf(idir, sizeof(idir), "%s.index", dir) >= (int)sizeof(idir))
 		return;
 	if (mkdir(idir, 0755) < 0 && errno != EEXIST)
 		return;
@@ -150,7 +156,8 @@ int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int
 		return rc;
 	/* Already ours (build-ipxe output, or a rebranded directory): use it as it is. */
 	if (ipxebin_user_class(buf, len, got, sizeof(got), NULL) == 0 &&
-	    ipxebin_format_class((const uint8_t *)cls, n, want, sizeof(want)) == 0 && !strcmp(got, want)) {
+	    ipxebin_format_class((const uint8_t *)cls, n, want, sizeof(want)) == 0 &&
+	    !strcmp(got, want)) {
 		if (snprintf(out, outsz, "%s", src) >= (int)outsz)
 			rc = diag_set(d, -ENAMETOOLONG, "%s: path too long", src);
 		goto out;
@@ -159,7 +166,8 @@ int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int
 	if (rc)
 		goto out;
 	sha256_hex(buf, len, hash);
-	if (snprintf(out, outsz, "%s/%s-%s-%s", dir, hash, clshex, base ? base + 1 : src) >= (int)outsz) {
+	if (snprintf(out, outsz, "%s/%s-%s-%s", dir, hash, clshex, base ? base + 1 : src) >=
+	    (int)outsz) {
 		rc = diag_set(d, -ENAMETOOLONG, "cache path for %s too long", src);
 		goto out;
 	}
@@ -181,10 +189,73 @@ int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int
 	if (!rc && have_index)
 		index_store(ipath, dir, out);
 	if (rc)
-		diag_prefix(d, rc, "caching the rebranded %s in %s (set CHAINBOOT_CACHE to a writable "
-			    "directory, or build with --no-rebrand)", src, dir);
+		diag_prefix(d, rc,
+			    "caching the rebranded %s in %s (set CHAINBOOT_CACHE to a writable "
+			    "directory, or build with --no-rebrand)",
+			    src, dir);
 out:
 	free(buf);
 	free(res);
 	return rc;
+}
+
+static bool is_regular(const char *path)
+{
+	struct stat st;
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* An iPXE directory is usable when it has the binaries every layout may ask for. */
+static bool ipxe_dir_ok(const char *dir)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ipxe.lkrn", dir);
+	if (!is_regular(p))
+		return false;
+	snprintf(p, sizeof(p), "%s/ipxe-arm64.efi", dir);
+	return is_regular(p);
+}
+
+int ipxecache_find_dir(const struct site_config *c, char *out, size_t outsz, struct diag *d)
+{
+	const char *env = getenv("CHAINBOOT_IPXE_DIR"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	char cand[4][PATH_MAX];
+	unsigned n = 0;
+
+	if (c->ipxe_dir[0]) {
+		struct stat st;
+		if (stat(c->ipxe_dir, &st) || !S_ISDIR(st.st_mode))
+			return diag_set(
+				d, -ENOENT,
+				"ipxe_dir \"%s\" is not a directory: give the directory holding "
+				"Debian's ipxe binaries (ipxe.lkrn, ipxe-amd64.efi, "
+				"ipxe-arm64.efi)",
+				c->ipxe_dir);
+		snprintf(out, outsz, "%s", c->ipxe_dir);
+		return 0;
+	}
+	if (env && *env) {
+		snprintf(out, outsz, "%s", env);
+		return 0;
+	}
+	snprintf(cand[n++], PATH_MAX, "/var/cache/chainboot/ipxe/usr/lib/ipxe");
+	if (xdg && *xdg)
+		snprintf(cand[n++], PATH_MAX, "%s/chainboot/ipxe/usr/lib/ipxe", xdg);
+	else if (home && *home)
+		snprintf(cand[n++], PATH_MAX, "%s/.cache/chainboot/ipxe/usr/lib/ipxe", home);
+	snprintf(cand[n++], PATH_MAX, "/usr/lib/ipxe"); /* Debian 13+'s own package */
+	for (unsigned i = 0; i < n; i++) {
+		if (ipxe_dir_ok(cand[i])) {
+			snprintf(out, outsz, "%s", cand[i]);
+			return 0;
+		}
+	}
+	return diag_set(
+		d, -ENOENT,
+		"no iPXE binaries found (looked in %s%s%s%s%s): run scripts/deps.sh to fetch "
+		"them, or give --ipxe-dir DIR (ipxe_dir =) with Debian's ipxe package binaries "
+		"(trixie or newer)",
+		cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "",
+		n > 2 ? cand[2] : "");
 }

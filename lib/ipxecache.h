@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "siteconf.h"
 
 /* The cache directory: $CHAINBOOT_CACHE/rebranded, else /var/cache/chainboot/rebranded
  * as root, else $XDG_CACHE_HOME (or ~/.cache)/chainboot/rebranded. Not created here.
@@ -24,5 +25,10 @@ int ipxecache_dir(char *out, size_t outsz, struct diag *d);
  * CHAINBOOT_CACHE or --no-rebrand). */
 int ipxecache_get(const char *src, const char *cls, char *out, size_t outsz, int *rebranded,
 		  struct diag *d);
+
+/* The directory of stock iPXE binaries: c->ipxe_dir when set (must be a directory),
+ * else $CHAINBOOT_IPXE_DIR, else the first of the deps.sh cache (root's, then the
+ * user's) and /usr/lib/ipxe that holds ipxe.lkrn and ipxe-arm64.efi. */
+int ipxecache_find_dir(const struct site_config *c, char *out, size_t outsz, struct diag *d);
 
 #endif

@@ -19,7 +19,7 @@
 #include "sha256.h"
 #include "zbin.h"
 
-#define OPT_PAD 0
+#define OPT_PAD	       0
 #define OPT_USER_CLASS 77
 
 /* What every stock build carries: option 77, length 4, "iPXE" (not RFC 3004's
@@ -31,18 +31,13 @@ static const uint8_t stock_opt[] = { OPT_USER_CLASS, 4, 'i', 'P', 'X', 'E' };
  * and on Debian's builds it fits where 6|extreme comes out a few bytes long
  * (netboot-facts.md). The rest only run for builds those two do not fit. */
 static const uint32_t presets[] = {
-	6,
-	6 | LZMA_PRESET_EXTREME,
-	5,
-	5 | LZMA_PRESET_EXTREME,
-	4,
-	4 | LZMA_PRESET_EXTREME,
+	6, 6 | LZMA_PRESET_EXTREME, 5, 5 | LZMA_PRESET_EXTREME, 4, 4 | LZMA_PRESET_EXTREME,
 };
 
 /* PE/COFF optional header fields (PE32 / PE32+ offsets differ after the first 92). */
 #define PE_OPT_CHECKSUM 64
-#define PE32_NDIRS 92
-#define PE32PLUS_NDIRS 108
+#define PE32_NDIRS	92
+#define PE32PLUS_NDIRS	108
 #define PE_DIR_SECURITY 4 /* certificate table: Authenticode signatures */
 
 /* One binary being patched: the untrusted original and its copy in the output. */
@@ -63,29 +58,33 @@ int rebrand_check_class(const char *cls, struct diag *d)
 	size_t n = strlen(cls), i;
 
 	if (!n)
-		return diag_set(d, -EINVAL,
-				"user-class is empty: give 1 to %d printable ASCII characters, e.g. CSTM",
-				REBRAND_CLASS_MAX);
+		return diag_set(
+			d, -EINVAL,
+			"user-class is empty: give 1 to %d printable ASCII characters, e.g. CSTM",
+			REBRAND_CLASS_MAX);
 	for (i = 0; i < n; i++)
 		if (cls[i] < 0x21 || cls[i] > 0x7e)
-			return diag_set(d, -EINVAL,
-					"user-class: byte %zu (0x%02x) is not printable ASCII or is a "
-					"space; allowed are 1 to %d printable ASCII characters without "
-					"spaces, e.g. CSTM",
-					i + 1, (unsigned char)cls[i], REBRAND_CLASS_MAX);
+			return diag_set(
+				d, -EINVAL,
+				"user-class: byte %zu (0x%02x) is not printable ASCII or is a "
+				"space; allowed are 1 to %d printable ASCII characters without "
+				"spaces, e.g. CSTM",
+				i + 1, (unsigned char)cls[i], REBRAND_CLASS_MAX);
 	if (!strcmp(cls, REBRAND_STOCK_CLASS))
-		return diag_set(d, -EINVAL,
-				"user-class \"iPXE\" is what every stock and vendor iPXE ROM sends: "
-				"pick your own (e.g. CSTM) so the DHCP server can tell our iPXE apart");
+		return diag_set(
+			d, -EINVAL,
+			"user-class \"iPXE\" is what every stock and vendor iPXE ROM sends: "
+			"pick your own (e.g. CSTM) so the DHCP server can tell our iPXE apart");
 	if (n > REBRAND_CLASS_MAX)
-		return diag_set(d, -ENOSPC,
-				"user-class \"%s\" is %zu bytes, but a prebuilt iPXE binary has room "
-				"for %d (the class is patched in place over \"iPXE\"). For a longer "
-				"class: the chain script's run-time `set user-class` covers images "
-				"(chainboot build writes it into every script), and `chainboot "
-				"build-ipxe --src DIR` builds iPXE that sends any class from its first "
-				"DHCP request",
-				cls, n, REBRAND_CLASS_MAX);
+		return diag_set(
+			d, -ENOSPC,
+			"user-class \"%s\" is %zu bytes, but a prebuilt iPXE binary has room "
+			"for %d (the class is patched in place over \"iPXE\"). For a longer "
+			"class: the chain script's run-time `set user-class` covers images "
+			"(chainboot build writes it into every script), and `chainboot "
+			"build-ipxe --src DIR` builds iPXE that sends any class from its first "
+			"DHCP request",
+			cls, n, REBRAND_CLASS_MAX);
 	return 0;
 }
 
@@ -101,11 +100,12 @@ static int rebrand_check_stock(const uint8_t *data, size_t len, const struct ipx
 	if (loc->cls_len != sizeof(stock_opt) - 2 ||
 	    memcmp(data + loc->opt_off, stock_opt, sizeof(stock_opt)) != 0) {
 		ipxebin_format_class(data + loc->cls_off, loc->cls_len, cur, sizeof(cur));
-		return diag_set(d, -EALREADY,
-				"already rebranded: its user-class is \"%s\", not the stock \"iPXE\"; "
-				"start from the stock binary (Debian's ipxe package) to give it "
-				"another class",
-				cur);
+		return diag_set(
+			d, -EALREADY,
+			"already rebranded: its user-class is \"%s\", not the stock \"iPXE\"; "
+			"start from the stock binary (Debian's ipxe package) to give it "
+			"another class",
+			cur);
 	}
 	while (left >= sizeof(stock_opt) &&
 	       (hit = memmem(p, left, stock_opt, sizeof(stock_opt))) != NULL) {
@@ -116,11 +116,12 @@ static int rebrand_check_stock(const uint8_t *data, size_t len, const struct ipx
 		p = hit + 1;
 	}
 	if (count != 1)
-		return diag_set(d, -EEXIST,
-				"the user-class option bytes 4d 04 \"iPXE\" occur %zu times (offsets "
-				"%zu and %zu): an iPXE build we do not know; refusing to guess which "
-				"one it sends (rebuild it with chainboot build-ipxe instead)",
-				count, offs[0], offs[1]);
+		return diag_set(
+			d, -EEXIST,
+			"the user-class option bytes 4d 04 \"iPXE\" occur %zu times (offsets "
+			"%zu and %zu): an iPXE build we do not know; refusing to guess which "
+			"one it sends (rebuild it with chainboot build-ipxe instead)",
+			count, offs[0], offs[1]);
 	return 0;
 }
 
@@ -206,7 +207,8 @@ static int rebrand_same_except(const struct slice *s, size_t a0, size_t a1, size
 		goto changed;
 	return 0;
 changed:
-	return diag_set(d, -EIO, "verification failed: bytes outside the patched range "
+	return diag_set(d, -EIO,
+			"verification failed: bytes outside the patched range "
 			"changed (a bug in chainboot; nothing was written)");
 }
 
@@ -280,7 +282,8 @@ static int memo_get(const char *key, size_t room, uint8_t **enc, size_t *enclen,
 	return rc;
 }
 
-static void memo_put(const char *key, size_t room, const uint8_t *enc, size_t enclen, uint32_t preset)
+static void memo_put(const char *key, size_t room, const uint8_t *enc, size_t enclen,
+		     uint32_t preset)
 {
 	uint8_t *copy = malloc(enclen);
 	unsigned slot;
@@ -329,11 +332,13 @@ int rebrand_repack_block(uint8_t *buf, size_t len, const struct zbin *z, size_t 
 	bool fits;
 	int rc;
 
-	if (block >= z->nblocks || z->nblocks > ZBIN_MAX_BLOCKS || z->blocks[z->nblocks - 1].end > len)
+	if (block >= z->nblocks || z->nblocks > ZBIN_MAX_BLOCKS ||
+	    z->blocks[z->nblocks - 1].end > len)
 		return diag_set(d, -EINVAL, "packed block %zu is not in the image", block + 1);
 	b = &z->blocks[block];
 	sha256_hex(plain, plen, key);
-	fits = memo_get(key, b->data_len, &enc, &enclen, &preset) == 0 && rebrand_fits(z, block, enclen);
+	fits = memo_get(key, b->data_len, &enc, &enclen, &preset) == 0 &&
+	       rebrand_fits(z, block, enclen);
 	for (i = 0; i < sizeof(presets) / sizeof(presets[0]) && !fits; i++) {
 		free(enc);
 		enc = NULL;
@@ -346,12 +351,13 @@ int rebrand_repack_block(uint8_t *buf, size_t len, const struct zbin *z, size_t 
 			memo_put(key, b->data_len, enc, enclen, preset);
 	}
 	if (!fits) {
-		rc = diag_set(d, -ENOSPC,
-			      "packed block %zu: the patched data recompresses to %zu bytes or more "
-			      "with every encoder preset tried, more than the %zu the block has: "
-			      "this build cannot be rebranded in place; build iPXE with "
-			      "chainboot build-ipxe instead",
-			      block + 1, enclen, b->data_len);
+		rc = diag_set(
+			d, -ENOSPC,
+			"packed block %zu: the patched data recompresses to %zu bytes or more "
+			"with every encoder preset tried, more than the %zu the block has: "
+			"this build cannot be rebranded in place; build iPXE with "
+			"chainboot build-ipxe instead",
+			block + 1, enclen, b->data_len);
 		goto out;
 	}
 	if (bi) {
@@ -380,8 +386,10 @@ int rebrand_repack_block(uint8_t *buf, size_t len, const struct zbin *z, size_t 
 	if (!rc && (checklen != plen || used != enclen || memcmp(check, plain, plen) != 0))
 		rc = diag_set(d, -EIO, "the rebuilt block does not decode to the intended data");
 	if (rc && rc != -ENOMEM)
-		diag_prefix(d, rc, "verification after re-packing block %zu failed (a bug in chainboot; "
-			    "nothing was written)", block + 1);
+		diag_prefix(d, rc,
+			    "verification after re-packing block %zu failed (a bug in chainboot; "
+			    "nothing was written)",
+			    block + 1);
 out:
 	free(enc);
 	free(check);
@@ -425,8 +433,11 @@ static int rebrand_packed(struct slice *s, const uint8_t *cls, size_t n, struct 
 		ipxebin_format_class(cls, n, want, sizeof(want));
 		ipxebin_format_class(plain + loc2.cls_off, loc2.cls_len, got, sizeof(got));
 		if (strcmp(got, want) != 0)
-			rc = diag_set(d, -EIO, "verification failed: the result reads as user-class "
-				      "\"%s\", not \"%s\" (a bug in chainboot; nothing was written)", got, want);
+			rc = diag_set(
+				d, -EIO,
+				"verification failed: the result reads as user-class "
+				"\"%s\", not \"%s\" (a bug in chainboot; nothing was written)",
+				got, want);
 	}
 out:
 	free(plain);
@@ -480,9 +491,11 @@ static int rebrand_one(struct slice *s, enum ipxebin_kind kind, const uint8_t *c
 		ipxebin_format_class(cls, n, want, sizeof(want));
 		rc = ipxebin_user_class(s->buf, s->len, got, sizeof(got), d);
 		if (!rc && strcmp(want, got) != 0)
-			rc = diag_set(d, -EIO, "verification failed: the result reads as user-class "
-				      "\"%s\", not \"%s\" (a bug in chainboot; nothing was written)",
-				      got, want);
+			rc = diag_set(
+				d, -EIO,
+				"verification failed: the result reads as user-class "
+				"\"%s\", not \"%s\" (a bug in chainboot; nothing was written)",
+				got, want);
 	}
 	if (rc)
 		return rc;
@@ -520,10 +533,11 @@ static int collect_cb(const struct fsextent_file *f, void *vctx)
 		/* The first piece tells whether it would have mattered. */
 		if (ipxebin_kind(c->img + f->off, f->len) != IPXEBIN_UNKNOWN ||
 		    (f->len >= 2 && c->img[f->off] == 'M' && c->img[f->off + 1] == 'Z'))
-			return diag_set(c->d, -ENOTSUP,
-					"%s is fragmented inside the image, so it cannot be patched in "
-					"place: rebrand the binaries first, then build the image",
-					f->path);
+			return diag_set(
+				c->d, -ENOTSUP,
+				"%s is fragmented inside the image, so it cannot be patched in "
+				"place: rebrand the binaries first, then build the image",
+				f->path);
 		return 0;
 	}
 	kind = ipxebin_kind(c->img + f->off, f->len);
@@ -545,8 +559,8 @@ static int collect_cb(const struct fsextent_file *f, void *vctx)
 	return 0;
 }
 
-static int rebrand_image(const uint8_t *in, uint8_t *out, size_t len, const uint8_t *cls,
-			 size_t n, struct rebrand_info *info, struct diag *d, bool *is_image)
+static int rebrand_image(const uint8_t *in, uint8_t *out, size_t len, const uint8_t *cls, size_t n,
+			 struct rebrand_info *info, struct diag *d, bool *is_image)
 {
 	struct diag wd = { { 0 } };
 	struct collect *c;
@@ -594,7 +608,8 @@ static int rebrand_image(const uint8_t *in, uint8_t *out, size_t len, const uint
 		if (next == SIZE_MAX)
 			next = len;
 		if (memcmp(in + end, out + end, next - end) != 0) {
-			rc = diag_set(d, -EIO, "verification failed: image bytes outside the binaries "
+			rc = diag_set(d, -EIO,
+				      "verification failed: image bytes outside the binaries "
 				      "changed (a bug in chainboot; nothing was written)");
 			goto out;
 		}
@@ -639,7 +654,8 @@ int rebrand_verify(const uint8_t *in, const uint8_t *out, size_t len, const char
 		goto out;
 	}
 	if (!plain) { /* ipxebin_locate() decodes the block of every packed image */
-		rc = diag_set(d, -EIO, "no decoded block for the DHCP template (a bug in chainboot)");
+		rc = diag_set(d, -EIO,
+			      "no decoded block for the DHCP template (a bug in chainboot)");
 		goto out;
 	}
 	rebrand_patch(plain, &loc, (const uint8_t *)cls, n);
@@ -652,12 +668,14 @@ int rebrand_verify(const uint8_t *in, const uint8_t *out, size_t len, const char
 	if (zo.nblocks != zi.nblocks || zo.blocks[loc.block].offset != b->offset ||
 	    zo.blocks[loc.block].end != b->end || memcmp(in, out, b->offset) != 0 ||
 	    memcmp(in + b->end, out + b->end, len - b->end) != 0) {
-		rc = diag_set(d, -EBADMSG, "the copy differs outside the block that holds the class");
+		rc = diag_set(d, -EBADMSG,
+			      "the copy differs outside the block that holds the class");
 		goto out;
 	}
 	rc = zbin_decode_block(out, len, &zo.blocks[loc.block], &got, &glen, NULL, d);
 	if (!rc && (glen != plen || memcmp(got, plain, plen) != 0))
-		rc = diag_set(d, -EBADMSG, "the copy's block does not decode to the rebranded data");
+		rc = diag_set(d, -EBADMSG,
+			      "the copy's block does not decode to the rebranded data");
 out:
 	free(plain);
 	free(got);
@@ -706,9 +724,10 @@ int rebrand_bytes(const uint8_t *in, size_t len, const char *cls, uint8_t **out,
 	rc = ipxebin_locate(in, len, &loc, &dec, &declen, d);
 	free(dec);
 	if (rc == 0)
-		rc = diag_set(d, -ENOENT,
-			      "holds an iPXE DHCP request template but is neither an EFI PE image "
-			      "nor a complete packed BIOS image: a format chainboot does not rebrand");
+		rc = diag_set(
+			d, -ENOENT,
+			"holds an iPXE DHCP request template but is neither an EFI PE image "
+			"nor a complete packed BIOS image: a format chainboot does not rebrand");
 out:
 	if (rc) {
 		free(buf);

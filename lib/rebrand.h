@@ -12,7 +12,7 @@
 /* The class every stock iPXE build sends (src/net/udp/dhcp.c), and so the room a
  * prebuilt binary has for ours: option 77 is patched in place, never grown. */
 #define REBRAND_STOCK_CLASS "iPXE"
-#define REBRAND_CLASS_MAX 4
+#define REBRAND_CLASS_MAX   4
 /* Binaries rebranded inside one image file (ipxe.iso holds five). */
 #define REBRAND_MAX_BINARIES 32
 /* Largest input read: Debian's ipxe.iso is 9 MiB; hybrid images of ours are ~4 MiB. */
@@ -20,16 +20,16 @@
 
 struct rebrand_bin {
 	enum ipxebin_kind kind;
-	char path[256];  /* inside an image ("/IPXE.KRN"), "" for IN itself */
-	size_t offset;   /* where the binary starts in IN */
+	char path[256];	 /* inside an image ("/IPXE.KRN"), "" for IN itself */
+	size_t offset;	 /* where the binary starts in IN */
 	uint32_t preset; /* packed BIOS: the xz preset whose stream fitted; 0 for EFI */
-	size_t stream;   /* packed BIOS: bytes of the new LZMA stream */
-	size_t room;     /* packed BIOS: bytes the block had for it */
+	size_t stream;	 /* packed BIOS: bytes of the new LZMA stream */
+	size_t room;	 /* packed BIOS: bytes the block had for it */
 };
 
 struct rebrand_info {
 	enum ipxebin_kind kind; /* IN's kind; IPXEBIN_UNKNOWN for an image of binaries */
-	unsigned nbinaries;     /* binaries patched: 1, or those inside an ISO/FAT/disk image */
+	unsigned nbinaries;	/* binaries patched: 1, or those inside an ISO/FAT/disk image */
 	struct rebrand_bin bin[REBRAND_MAX_BINARIES];
 };
 

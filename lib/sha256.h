@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include <sha2.h>
 
-#define SHA256_LEN 32
+#define SHA256_LEN     32
 #define SHA256_HEX_LEN (2 * SHA256_LEN + 1) /* with the NUL */
 
 struct sha256 {

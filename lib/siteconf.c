@@ -69,7 +69,8 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 
 static int parse_bool(const char *v, bool *out)
 {
-	static const char *yes[] = { "yes", "true", "on", "1" }, *no[] = { "no", "false", "off", "0" };
+	static const char *yes[] = { "yes", "true", "on", "1" },
+			  *no[] = { "no", "false", "off", "0" };
 
 	for (size_t i = 0; i < 4; i++) {
 		if (!strcasecmp(v, yes[i]))
@@ -92,7 +93,8 @@ static const char *url_problem(const char *u)
 	else if (!strncasecmp(u, "https://", 8))
 		host = u + 8;
 	else
-		return "must start with http:// or https:// (iPXE fetches the inventory script over HTTP)";
+		return "must start with http:// or https:// (iPXE fetches the inventory script "
+		       "over HTTP)";
 	if (!*host || *host == '/' || *host == '?' || *host == ':')
 		return "has no host name after the scheme";
 	for (size_t i = 0; i < n; i++) {
@@ -103,7 +105,8 @@ static const char *url_problem(const char *u)
 			return "has a space in the host part";
 	}
 	if (strchr(u, '#'))
-		return "contains '#' (a fragment is never sent to the server; percent-encode it as %23)";
+		return "contains '#' (a fragment is never sent to the server; percent-encode it as "
+		       "%23)";
 	return NULL;
 }
 
@@ -119,7 +122,8 @@ static const char *class_problem(const char *v)
 		if (v[i] < 0x21 || v[i] > 0x7e)
 			return "has a character other than printable ASCII without spaces";
 	if (!strcmp(v, "iPXE"))
-		return "is \"iPXE\", the class every stock and vendor iPXE ROM sends — pick your own (e.g. CSTM) so the DHCP server can tell our iPXE apart";
+		return "is \"iPXE\", the class every stock and vendor iPXE ROM sends — pick your "
+		       "own (e.g. CSTM) so the DHCP server can tell our iPXE apart";
 	return NULL;
 }
 
@@ -203,7 +207,8 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 	if (!strcmp(key, "listen")) {
 		if (inet_pton(AF_INET, value, &a) != 1 || a.s_addr == htonl(INADDR_ANY) ||
 		    a.s_addr == htonl(INADDR_BROADCAST))
-			return BAD("\"%s\" is not an IPv4 address of this host (e.g. 198.51.100.1)", where, key, value);
+			return BAD("\"%s\" is not an IPv4 address of this host (e.g. 198.51.100.1)",
+				   where, key, value);
 		snprintf(c->listen, sizeof(c->listen), "%s", value);
 		return 0;
 	}
@@ -215,7 +220,9 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		strcpy(buf, value);
 		for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
 			if (!name_ok(t, 15, "_.:-"))
-				return BAD("\"%s\" is not an interface name (at most 15 of A-Z a-z 0-9 _ . : -)", where, key, t);
+				return BAD("\"%s\" is not an interface name (at most 15 of A-Z a-z "
+					   "0-9 _ . : -)",
+					   where, key, t);
 			if (cnt >= SITE_MAX_IFACES)
 				return BAD("more than %d interfaces", where, key, SITE_MAX_IFACES);
 			snprintf(c->interfaces[cnt++], sizeof(c->interfaces[0]), "%s", t);
@@ -237,7 +244,8 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 	}
 	if (!strcmp(key, "uefi_strategy")) {
 		if (strcmp(value, "auto") && strcmp(value, "4011") && strcmp(value, "option43"))
-			return BAD("\"%s\" is unknown (allowed: auto, 4011, option43)", where, key, value);
+			return BAD("\"%s\" is unknown (allowed: auto, 4011, option43)", where, key,
+				   value);
 		snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "%s", value);
 		return 0;
 	}
@@ -253,7 +261,11 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 			return BAD("\"%s\" is not a usable path", where, key, value);
 		return 0;
 	}
-	struct { const char *k; unsigned *p; unsigned min, max; } nums[] = {
+	struct {
+		const char *k;
+		unsigned *p;
+		unsigned min, max;
+	} nums[] = {
 		{ "http_port", &c->http_port, 1, 65535 },
 		{ "tftp_max", &c->tftp_max, 1, 65536 },
 		{ "http_max", &c->http_max, 1, 65536 },
@@ -262,13 +274,15 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		if (strcmp(key, nums[i].k))
 			continue;
 		if (parse_uint(value, nums[i].min, nums[i].max, &n))
-			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value, nums[i].min,
-				   nums[i].max);
+			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
+				   nums[i].min, nums[i].max);
 		*nums[i].p = n;
 		return 0;
 	}
-	return diag_add(d, -EINVAL, "%s: [server] %s: unknown key (see examples/site.ini for the keys of [server])",
-			where, key);
+	return diag_add(
+		d, -EINVAL,
+		"%s: [server] %s: unknown key (see examples/site.ini for the keys of [server])",
+		where, key);
 #undef BAD
 }
 
@@ -284,7 +298,8 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 	if (!strcmp(section, "site")) {
 		if (!strcmp(key, "user_class")) {
 			if ((why = class_problem(value)))
-				return BAD("\"%.40s%s\" %s", where, key, value, strlen(value) > 40 ? "…" : "", why);
+				return BAD("\"%.40s%s\" %s", where, key, value,
+					   strlen(value) > 40 ? "…" : "", why);
 			snprintf(c->user_class, sizeof(c->user_class), "%s", value);
 			return 0;
 		}
@@ -299,13 +314,19 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 			if ((why = url_problem(value)))
 				return BAD("\"%s\" %s", where, key, value, why);
 			if (strlen(value) >= SITE_URL_MAX)
-				return BAD("URL is longer than %d bytes", where, key, SITE_URL_MAX - 1);
+				return BAD("URL is longer than %d bytes", where, key,
+					   SITE_URL_MAX - 1);
 			if (c->n_urls >= SITE_MAX_URLS)
-				return BAD("more than %d URLs; list at most %d", where, key, SITE_MAX_URLS, SITE_MAX_URLS);
+				return BAD("more than %d URLs; list at most %d", where, key,
+					   SITE_MAX_URLS, SITE_MAX_URLS);
 			snprintf(c->urls[c->n_urls++], SITE_URL_MAX, "%s", value);
 			return 0;
 		}
-		struct { const char *k; unsigned *p; unsigned min, max; } nums[] = {
+		struct {
+			const char *k;
+			unsigned *p;
+			unsigned min, max;
+		} nums[] = {
 			{ "rounds", &c->rounds, 1, 100 },
 			{ "backoff", &c->backoff, 0, 600 },
 			{ "dhcp_tries", &c->dhcp_tries, 1, 20 },
@@ -316,8 +337,8 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 			if (strcmp(key, nums[i].k))
 				continue;
 			if (parse_uint(value, nums[i].min, nums[i].max, &n))
-				return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
-					   nums[i].min, nums[i].max);
+				return BAD("\"%s\" is not a whole number from %u to %u", where, key,
+					   value, nums[i].min, nums[i].max);
 			*nums[i].p = n;
 			return 0;
 		}
@@ -329,15 +350,19 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 	} else if (!strcmp(section, "image")) {
 		if (!strcmp(key, "layout")) {
 			size_t len = strlen(value);
-			if (!len || len >= sizeof(c->layout) || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
-				return BAD("\"%s\" is not a layout name (lower-case letters, digits, _ and -; see layouts/)",
+			if (!len || len >= sizeof(c->layout) ||
+			    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+				return BAD("\"%s\" is not a layout name (lower-case letters, "
+					   "digits, _ and -; see layouts/)",
 					   where, key, value);
 			snprintf(c->layout, sizeof(c->layout), "%s", value);
 			return 0;
 		}
 		if (!strcmp(key, "arch")) {
 			if (parse_arch(value, &c->arch))
-				return BAD("\"%s\" is not a list of architectures (allowed: x86_64, arm64)", where, key, value);
+				return BAD("\"%s\" is not a list of architectures (allowed: "
+					   "x86_64, arm64)",
+					   where, key, value);
 			return 0;
 		}
 		if (!strcmp(key, "rebrand")) {
@@ -361,10 +386,13 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 		/* Read by chainbootd; the builder checks it too, so one file serves both. */
 		return server_key(c, key, value, where, base_dir, d);
 	} else {
-		return diag_add(d, -EINVAL, "%s: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
-				where, section);
+		return diag_add(
+			d, -EINVAL,
+			"%s: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
+			where, section);
 	}
-	return diag_add(d, -EINVAL, "%s: [%s] %s: unknown key (see examples/site.ini for the keys of [%s])",
+	return diag_add(d, -EINVAL,
+			"%s: [%s] %s: unknown key (see examples/site.ini for the keys of [%s])",
 			where, section, key, section);
 #undef BAD
 }
@@ -377,7 +405,8 @@ int site_set(struct site_config *c, const char *section, const char *key, const 
 
 static bool site_section_known(const char *name)
 {
-	return !strcmp(name, "site") || !strcmp(name, "chain") || !strcmp(name, "image") || !strcmp(name, "server");
+	return !strcmp(name, "site") || !strcmp(name, "chain") || !strcmp(name, "image") ||
+	       !strcmp(name, "server");
 }
 
 struct load_ctx {
@@ -386,7 +415,7 @@ struct load_ctx {
 	FILE *f;
 	const char *path;
 	char dir[PATH_MAX];
-	unsigned line;      /* lines read so far: inih calls the handler right after reading one */
+	unsigned line;	    /* lines read so far: inih calls the handler right after reading one */
 	unsigned long_line; /* first over-long line, 0 if none */
 	int max_line;
 	int rc;
@@ -420,7 +449,9 @@ static char *load_reader(char *str, int num, void *stream)
 		char name[64];
 		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
 		if (!site_section_known(name)) {
-			diag_add(x->d, -EINVAL, "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
+			diag_add(x->d, -EINVAL,
+				 "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], "
+				 "[server])",
 				 x->path, x->line, name);
 			x->rc = -EINVAL;
 		}
@@ -435,7 +466,9 @@ static int load_handler(void *user, const char *section, const char *name, const
 
 	snprintf(where, sizeof(where), "%s:%u", x->path, x->line);
 	if (!section[0]) {
-		diag_add(x->d, -EINVAL, "%s: %s: key outside a section (start the file with [site], [chain] or [image])",
+		diag_add(x->d, -EINVAL,
+			 "%s: %s: key outside a section (start the file with [site], [chain] or "
+			 "[image])",
 			 where, name);
 		x->rc = -EINVAL;
 		return 1;
@@ -455,7 +488,8 @@ int site_load(struct site_config *c, const char *path, struct diag *d)
 
 	x.f = fopen(path, "r");
 	if (!x.f)
-		return diag_add(d, -errno, "%s: cannot read the site file: %s", path, strerror(errno));
+		return diag_add(d, -errno, "%s: cannot read the site file: %s", path,
+				strerror(errno));
 	slash = strrchr(path, '/');
 	if (slash)
 		snprintf(x.dir, sizeof(x.dir), "%.*s", (int)(slash - path), path);
@@ -465,7 +499,8 @@ int site_load(struct site_config *c, const char *path, struct diag *d)
 	fclose(x.f);
 	if (rc > 0) {
 		/* inih reports the first line it could not parse (no '=' or no closing ']'). */
-		diag_add(d, -EINVAL, "%s:%d: not a \"key = value\" line or a [section] header", path, rc);
+		diag_add(d, -EINVAL, "%s:%d: not a \"key = value\" line or a [section] header",
+			 path, rc);
 		x.rc = -EINVAL;
 	} else if (rc < 0) {
 		return diag_add(d, -ENOMEM, "%s: out of memory while reading", path);
@@ -485,15 +520,19 @@ int site_validate(const struct site_config *c, struct diag *d)
 	int rc = 0;
 
 	if (c->n_urls == 0)
-		rc = diag_add(d, -EINVAL, "%s: no inventory URL: give one with [chain] url = http://… or --url",
+		rc = diag_add(d, -EINVAL,
+			      "%s: no inventory URL: give one with [chain] url = http://… or --url",
 			      c->source[0] ? c->source : "configuration");
 	/* A prebuilt binary is patched in place over "iPXE": room for 4 bytes. */
 	if (c->rebrand == SITE_REBRAND_YES && strlen(c->user_class) > REBRAND_CLASS_MAX)
-		rc = diag_add(d, -EINVAL, "%s: rebrand = yes, but user_class \"%s\" is %zu bytes and a prebuilt "
-			      "iPXE binary has room for %d: choose a class of 1-%d bytes, or rebrand = auto/no "
-			      "(the chain script's `set user-class` still sends it), or build iPXE with "
-			      "`chainboot build-ipxe`",
-			      c->source[0] ? c->source : "configuration", c->user_class, strlen(c->user_class),
-			      REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
+		rc = diag_add(
+			d, -EINVAL,
+			"%s: rebrand = yes, but user_class \"%s\" is %zu bytes and a prebuilt "
+			"iPXE binary has room for %d: choose a class of 1-%d bytes, or rebrand = "
+			"auto/no "
+			"(the chain script's `set user-class` still sends it), or build iPXE with "
+			"`chainboot build-ipxe`",
+			c->source[0] ? c->source : "configuration", c->user_class,
+			strlen(c->user_class), REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
 	return rc;
 }

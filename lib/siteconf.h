@@ -7,10 +7,10 @@
 
 #include "diag.h"
 
-#define SITE_MAX_URLS 16
-#define SITE_URL_MAX 1024
-#define SITE_CLASS_MAX 255 /* DHCP option length is one byte */
-#define SITE_LABEL_MAX 11  /* FAT volume label; also used as ISO volume id */
+#define SITE_MAX_URLS	16
+#define SITE_URL_MAX	1024
+#define SITE_CLASS_MAX	255 /* DHCP option length is one byte */
+#define SITE_LABEL_MAX	11  /* FAT volume label; also used as ISO volume id */
 #define SITE_MAX_IFACES 8
 
 enum site_arch {
@@ -28,7 +28,7 @@ enum site_rebrand {
 struct site_config {
 	/* [site] */
 	char user_class[SITE_CLASS_MAX + 1]; /* DHCP option 77 our iPXE sends */
-	char label[SITE_LABEL_MAX + 1];      /* volume label of images */
+	char label[SITE_LABEL_MAX + 1];	     /* volume label of images */
 	/* [chain] */
 	char urls[SITE_MAX_URLS][SITE_URL_MAX]; /* inventory script URLs, tried in order */
 	unsigned n_urls;
@@ -40,24 +40,24 @@ struct site_config {
 	bool try_offered;      /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
 	/* [image] */
 	char layout[64];
-	unsigned arch; /* SITE_ARCH_* bits */
+	unsigned arch;		 /* SITE_ARCH_* bits */
 	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
 	enum site_rebrand rebrand;
 	char output[PATH_MAX];
 	/* [server] (chainbootd) */
-	char listen[16];         /* IPv4 address served on: next-server, option 54, URLs */
+	char listen[16]; /* IPv4 address served on: next-server, option 54, URLs */
 	char interfaces[SITE_MAX_IFACES][16]; /* proxyDHCP only on these ("" = all) */
 	unsigned n_interfaces;
 	unsigned http_port;
-	bool proxydhcp;          /* answer PXE clients on ports 67/4011 */
-	bool tftp;               /* serve TFTP on port 69 */
+	bool proxydhcp;		  /* answer PXE clients on ports 67/4011 */
+	bool tftp;		  /* serve TFTP on port 69 */
 	char boot_root[PATH_MAX]; /* extra files served read-only by TFTP and HTTP */
 	char inventory[PATH_MAX]; /* "" = every machine is unknown and gets the menu */
-	char user[33];           /* drop to this user after binding */
-	char efi_binary[16];     /* "snponly" or "ipxe": for vendor iPXE / PXE on UEFI x86_64 */
-	char uefi_strategy[16];  /* "auto", "4011" or "option43" (see README) */
-	unsigned tftp_max;       /* concurrent TFTP transfers */
-	unsigned http_max;       /* concurrent HTTP connections */
+	char user[33];		  /* drop to this user after binding */
+	char efi_binary[16];	  /* "snponly" or "ipxe": for vendor iPXE / PXE on UEFI x86_64 */
+	char uefi_strategy[16];	  /* "auto", "4011" or "option43" (see README) */
+	unsigned tftp_max;	  /* concurrent TFTP transfers */
+	unsigned http_max;	  /* concurrent HTTP connections */
 	/* where the values came from, for messages */
 	char source[PATH_MAX];
 };
@@ -73,8 +73,8 @@ int site_load(struct site_config *c, const char *path, struct diag *d);
 
 /* Set one key as the file would; where names the origin for messages
  * ("site.ini:12" or "--url"). A key "url" appends; site_clear_urls() first to replace. */
-int site_set(struct site_config *c, const char *section, const char *key,
-	     const char *value, const char *where, struct diag *d);
+int site_set(struct site_config *c, const char *section, const char *key, const char *value,
+	     const char *where, struct diag *d);
 void site_clear_urls(struct site_config *c);
 
 /* Checks that need the whole config (e.g. at least one URL). */

@@ -123,8 +123,8 @@ static char **spawn_environ(char *const extra_env[])
 
 /* Append up to n bytes to a growing buffer without exceeding cap.
  * Returns 0, 1 if bytes had to be dropped, -ENOMEM. */
-static int spawn_append(char **buf, size_t *len, size_t *alloc, size_t cap,
-			const char *src, size_t n)
+static int spawn_append(char **buf, size_t *len, size_t *alloc, size_t cap, const char *src,
+			size_t n)
 {
 	int dropped = 0;
 
@@ -152,8 +152,8 @@ static int spawn_append(char **buf, size_t *len, size_t *alloc, size_t cap,
 	return dropped;
 }
 
-int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out,
-	      size_t max_out, struct diag *d)
+int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out, size_t max_out,
+	      struct diag *d)
 {
 	posix_spawn_file_actions_t fa;
 	char cmd[SPAWN_CMD_MAX];
@@ -261,8 +261,8 @@ int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out
 			 * full pipe; what does not fit is dropped and reported. */
 			if (pfd[i].fd == opipe[0]) {
 				int a = overflow || oom ? 0
-					: spawn_append(&obuf, &olen, &oalloc, max_out,
-						       chunk, (size_t)r);
+							: spawn_append(&obuf, &olen, &oalloc,
+								       max_out, chunk, (size_t)r);
 
 				if (a > 0)
 					overflow = true;
@@ -287,8 +287,8 @@ int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out
 		while (elen && (ebuf[elen - 1] == '\n' || ebuf[elen - 1] == '\r'))
 			ebuf[--elen] = '\0';
 		if (WIFSIGNALED(status))
-			rc = diag_set(d, -EIO, "%s: killed by signal %d%s%s", cmd,
-				      WTERMSIG(status), elen ? ": " : "", elen ? ebuf : "");
+			rc = diag_set(d, -EIO, "%s: killed by signal %d%s%s", cmd, WTERMSIG(status),
+				      elen ? ": " : "", elen ? ebuf : "");
 		else
 			rc = diag_set(d, -EIO, "%s: exited with status %d%s%s", cmd,
 				      WEXITSTATUS(status), elen ? ": " : "",

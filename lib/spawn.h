@@ -17,8 +17,8 @@ struct spawn_out {
  * Returns 0 if the tool exited 0. Otherwise -ENOENT (tool missing: d names the Debian
  * package that has it), -EIO (non-zero exit or signal: d has the command and its stderr),
  * or another -errno. */
-int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out,
-	      size_t max_out, struct diag *d);
+int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out, size_t max_out,
+	      struct diag *d);
 
 void spawn_out_free(struct spawn_out *o);
 

@@ -18,9 +18,9 @@
 /* Offsets of the Linux boot protocol fields a .lkrn carries (Documentation/x86/
  * boot.rst): iPXE's lkrnprefix.S has zbin fill setup_sects and syssize. */
 #define LKRN_SETUP_SECTS 0x1f1
-#define LKRN_SYSSIZE 0x1f4
-#define LKRN_BOOT_FLAG 0x1fe
-#define LKRN_HEADER 0x202
+#define LKRN_SYSSIZE	 0x1f4
+#define LKRN_BOOT_FLAG	 0x1fe
+#define LKRN_HEADER	 0x202
 /* Cap on CRC work while looking for the chain, as a multiple of the file size: a
  * real image needs about one pass; a crafted one could force one per candidate. */
 #define ZBIN_CRC_BUDGET_FACTOR 8u
@@ -214,8 +214,8 @@ int zbin_parse(const uint8_t *buf, size_t len, struct zbin *z, struct diag *d)
 		return diag_set(d, -E2BIG, "%zu bytes is too large for a packed iPXE BIOS image",
 				len);
 	budget = len * ZBIN_CRC_BUDGET_FACTOR;
-	if (le32(buf + LKRN_HEADER) == 0x53726448u /* "HdrS" */ &&
-	    buf[LKRN_BOOT_FLAG] == 0x55 && buf[LKRN_BOOT_FLAG + 1] == 0xaa)
+	if (le32(buf + LKRN_HEADER) == 0x53726448u /* "HdrS" */ && buf[LKRN_BOOT_FLAG] == 0x55 &&
+	    buf[LKRN_BOOT_FLAG + 1] == 0xaa)
 		z->prefix = ZBIN_PREFIX_LKRN;
 	/* PCI expansion ROM header: 55 aa, then the size in 512-byte units. */
 	else if (buf[0] == 0x55 && buf[1] == 0xaa && (size_t)buf[2] * 512 == len)
@@ -228,8 +228,9 @@ int zbin_parse(const uint8_t *buf, size_t len, struct zbin *z, struct diag *d)
 	 * start has to survive a 32-bit CRC check to be taken. */
 	limit = len < ZBIN_MAX_PREFIX ? len : ZBIN_MAX_PREFIX;
 	for (start = 0; start < limit; start += 16) {
-		size_t n = zbin_chain(buf, len, start,
-				      z->prefix == ZBIN_PREFIX_ROM ? 511 : 0, chain), i;
+		size_t n = zbin_chain(buf, len, start, z->prefix == ZBIN_PREFIX_ROM ? 511 : 0,
+				      chain),
+		       i;
 
 		if (n != ZBIN_MAX_BLOCKS)
 			continue;
@@ -241,8 +242,7 @@ int zbin_parse(const uint8_t *buf, size_t len, struct zbin *z, struct diag *d)
 						"too many candidate block chains: not a packed "
 						"iPXE BIOS image");
 			budget -= chain[i].data_len;
-			c = zbin_crc32(ZBIN_CRC_SEED, buf + chain[i].data_off,
-				       chain[i].data_len);
+			c = zbin_crc32(ZBIN_CRC_SEED, buf + chain[i].data_off, chain[i].data_len);
 			if (c != chain[i].crc) {
 				if (!seen_bad || i > best_good) {
 					seen_bad = true;
@@ -274,8 +274,8 @@ int zbin_parse(const uint8_t *buf, size_t len, struct zbin *z, struct diag *d)
 			"file: truncated, corrupt, or not a packed iPXE BIOS image");
 }
 
-int zbin_decode_block(const uint8_t *buf, size_t len, const struct zbin_block *b,
-		      uint8_t **out, size_t *outlen, size_t *stream_len, struct diag *d)
+int zbin_decode_block(const uint8_t *buf, size_t len, const struct zbin_block *b, uint8_t **out,
+		      size_t *outlen, size_t *stream_len, struct diag *d)
 {
 	lzma_options_lzma opt;
 	lzma_filter filters[2];
@@ -320,8 +320,7 @@ int zbin_decode_block(const uint8_t *buf, size_t len, const struct zbin_block *b
 		osize = 4096;
 	obuf = malloc(osize);
 	if (!obuf) {
-		rc = diag_set(d, -ENOMEM, "out of memory decoding block at offset %zu",
-			      b->offset);
+		rc = diag_set(d, -ENOMEM, "out of memory decoding block at offset %zu", b->offset);
 		goto err;
 	}
 	strm.next_in = buf + b->data_off;

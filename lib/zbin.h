@@ -30,13 +30,13 @@
 /* libprefix.S packs exactly four: .text16.early, .text16.late, .data16, .textdata.
  * Requiring all four means an image cut at a block boundary is not taken for a
  * shorter valid one. */
-#define ZBIN_MAX_BLOCKS 4
-#define ZBIN_MAX_PREFIX (64u * 1024)       /* where the first block may start */
+#define ZBIN_MAX_BLOCKS	 4
+#define ZBIN_MAX_PREFIX	 (64u * 1024)	     /* where the first block may start */
 #define ZBIN_MAX_DECODED (16u * 1024 * 1024) /* per block; .textdata is ~1 MiB */
-#define ZBIN_LZMA_LC 2
-#define ZBIN_LZMA_LP 0
-#define ZBIN_LZMA_PB 0
-#define ZBIN_CRC_SEED 0xffffffffu
+#define ZBIN_LZMA_LC	 2
+#define ZBIN_LZMA_LP	 0
+#define ZBIN_LZMA_PB	 0
+#define ZBIN_CRC_SEED	 0xffffffffu
 
 enum zbin_prefix {
 	ZBIN_PREFIX_OTHER = 0, /* .pxe, .kpxe, .kkpxe, ... (no header we read) */
@@ -45,17 +45,17 @@ enum zbin_prefix {
 };
 
 struct zbin_block {
-	size_t offset;   /* of the u32 length field */
-	uint32_t len;    /* its value: LZMA data + CRC */
+	size_t offset;	 /* of the u32 length field */
+	uint32_t len;	 /* its value: LZMA data + CRC */
 	size_t data_off; /* offset + 4: first byte of the LZMA data */
 	size_t data_len; /* len - 4 */
-	uint32_t crc;    /* stored CRC (at data_off + data_len) */
-	size_t end;      /* offset + 4 + len: first byte after the CRC */
+	uint32_t crc;	 /* stored CRC (at data_off + data_len) */
+	size_t end;	 /* offset + 4 + len: first byte after the CRC */
 };
 
 struct zbin {
 	enum zbin_prefix prefix;
-	size_t prefix_len; /* bytes before the first block */
+	size_t prefix_len;  /* bytes before the first block */
 	size_t payload_off; /* LKRN: where the setup header puts the payload, else 0 */
 	size_t nblocks;
 	struct zbin_block blocks[ZBIN_MAX_BLOCKS];
@@ -73,8 +73,8 @@ int zbin_parse(const uint8_t *buf, size_t len, struct zbin *z, struct diag *d);
  * bytes the stream used (== data_len in an unmodified image). Returns 0, -EINVAL
  * (block outside buf), -EBADMSG (CRC or LZMA data wrong), -EFBIG (decodes to more
  * than ZBIN_MAX_DECODED), -ENOMEM. */
-int zbin_decode_block(const uint8_t *buf, size_t len, const struct zbin_block *b,
-		      uint8_t **out, size_t *outlen, size_t *stream_len, struct diag *d);
+int zbin_decode_block(const uint8_t *buf, size_t len, const struct zbin_block *b, uint8_t **out,
+		      size_t *outlen, size_t *stream_len, struct diag *d);
 
 /* Encode plain data as iPXE does: filter a copy, raw LZMA1 (lc/lp/pb above) with
  * the given xz preset (iPXE: 6 | LZMA_PRESET_EXTREME). *out is malloc'd and holds

@@ -18,7 +18,6 @@
 #include "decide.h"
 #include "fileio.h"
 #include "ipxecache.h"
-#include "plan.h"
 #include "rebrand.h"
 
 /* Debian's file names, as TFTP/HTTP clients ask for them. ipxe.efi is Debian's
@@ -35,7 +34,6 @@ const struct bootfile *server_bootfile(const struct server *s, const char *name)
 	return NULL;
 }
 
-
 static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, const char *how)
 {
 	bf->files[bf->n] = (struct bootfile){ .name = name, .fd = -1, .data = mem, .len = len };
@@ -47,8 +45,8 @@ static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, c
 
 /* One binary: the cached rebranded copy, else rebranded in memory, else (class too
  * long for the binary) the stock bytes. */
-static int load_binary(const struct site_config *c, struct bootfiles *bf, const char *name, bool can_rebrand,
-		       struct diag *d)
+static int load_binary(const struct site_config *c, struct bootfiles *bf, const char *name,
+		       bool can_rebrand, struct diag *d)
 {
 	char src[PATH_MAX], path[PATH_MAX];
 	struct diag cd = { { 0 } };
@@ -59,10 +57,12 @@ static int load_binary(const struct site_config *c, struct bootfiles *bf, const 
 	snprintf(src, sizeof(src), "%s/%s", bf->ipxe_dir, name);
 	if (access(src, R_OK)) {
 		size_t used = strlen(bf->missing);
-		snprintf(bf->missing + used, sizeof(bf->missing) - used, "%s%s", used ? "," : "", name);
+		snprintf(bf->missing + used, sizeof(bf->missing) - used, "%s%s", used ? "," : "",
+			 name);
 		return 0;
 	}
-	if (can_rebrand && ipxecache_get(src, c->user_class, path, sizeof(path), &rebranded, &cd) == 0) {
+	if (can_rebrand &&
+	    ipxecache_get(src, c->user_class, path, sizeof(path), &rebranded, &cd) == 0) {
 		rc = fileio_read(path, REBRAND_MAX_INPUT, &buf, &len, d);
 		if (rc)
 			return rc;
@@ -84,7 +84,8 @@ static int load_binary(const struct site_config *c, struct bootfiles *bf, const 
 		}
 		if (rc != -EALREADY) {
 			free(buf);
-			return diag_set(d, rc, "%s: cannot rebrand to user-class %s: %s", src, c->user_class, cd.msg);
+			return diag_set(d, rc, "%s: cannot rebrand to user-class %s: %s", src,
+					c->user_class, cd.msg);
 		}
 	}
 	add(bf, name, buf, len, "stock");
@@ -101,35 +102,45 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 	int rc;
 
 	memset(bf, 0, sizeof(*bf));
-	rc = plan_find_ipxe_dir(c, bf->ipxe_dir, sizeof(bf->ipxe_dir), d);
+	rc = ipxecache_find_dir(c, bf->ipxe_dir, sizeof(bf->ipxe_dir), d);
 	if (rc)
 		return rc;
 	/* Binaries carry "iPXE" (4 bytes) and are patched in place, never grown. */
 	can_rebrand = c->rebrand != SITE_REBRAND_NO && rebrand_check_class(c->user_class, &cd) == 0;
 	if (c->rebrand == SITE_REBRAND_NO)
 		snprintf(bf->stock_why, sizeof(bf->stock_why),
-			 "[image] rebrand = no: serving stock binaries; UEFI clients get the class from "
+			 "[image] rebrand = no: serving stock binaries; UEFI clients get the class "
+			 "from "
 			 "autoexec.ipxe, BIOS vendor-iPXE clients would loop");
 	else if (!can_rebrand)
 		snprintf(bf->stock_why, sizeof(bf->stock_why),
-			 "user-class %s is longer than the 4 bytes a prebuilt binary has room for: serving stock "
-			 "binaries; UEFI clients get the class from autoexec.ipxe, BIOS vendor-iPXE clients would "
+			 "user-class %s is longer than the 4 bytes a prebuilt binary has room for: "
+			 "serving stock "
+			 "binaries; UEFI clients get the class from autoexec.ipxe, BIOS "
+			 "vendor-iPXE clients would "
 			 "loop (use a class of at most 4 characters, or chainboot build-ipxe)",
 			 c->user_class);
 	for (size_t i = 0; i < sizeof(binaries) / sizeof(binaries[0]); i++) {
 		rc = load_binary(c, bf, binaries[i], can_rebrand, d);
 		if (rc)
 			goto fail;
-		if (!strcmp(binaries[i], "ipxe-amd64.efi") && bf->n && !strcmp(bf->files[bf->n - 1].name, binaries[i])) {
+		if (!strcmp(binaries[i], "ipxe-amd64.efi") && bf->n &&
+		    !strcmp(bf->files[bf->n - 1].name, binaries[i])) {
 			struct bootfile *f = &bf->files[bf->n - 1];
-			bf->files[bf->n] = (struct bootfile){ .name = "ipxe.efi", .fd = -1, .data = f->data, .len = f->len };
+			bf->files[bf->n] = (struct bootfile){ .name = "ipxe.efi",
+							      .fd = -1,
+							      .data = f->data,
+							      .len = f->len };
 			bf->how[bf->n++] = "alias";
 		}
 	}
 	if (!(bf->have & DECIDE_HAVE_ALL)) {
-		rc = diag_set(d, -ENOENT, "%s holds none of the iPXE binaries (ipxe.pxe, undionly.kpxe, snponly.efi, "
-			      "ipxe-amd64.efi, ipxe-arm64.efi): run scripts/deps.sh or set [image] ipxe_dir",
-			      bf->ipxe_dir);
+		rc = diag_set(
+			d, -ENOENT,
+			"%s holds none of the iPXE binaries (ipxe.pxe, undionly.kpxe, snponly.efi, "
+			"ipxe-amd64.efi, ipxe-arm64.efi): run scripts/deps.sh or set [image] "
+			"ipxe_dir",
+			bf->ipxe_dir);
 		goto fail;
 	}
 
@@ -139,7 +150,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 	if (rc)
 		goto fail;
 	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = plan_read_file(tmpl_path, CHAINSCRIPT_MAX, &tmpl, &tmpl_len, d);
+	rc = fileio_read_text(tmpl_path, CHAINSCRIPT_MAX, &tmpl, &tmpl_len, d);
 	if (rc)
 		goto fail;
 	rc = chainscript_render(c, tmpl, tmpl_len, &script, &script_len, d);

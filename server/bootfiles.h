@@ -17,12 +17,12 @@
 struct bootfiles {
 	struct bootfile files[BOOTFILES_MAX]; /* what struct server points at */
 	size_t n;
-	void *mem[BOOTFILES_MAX];            /* buffers we own */
-	const char *how[BOOTFILES_MAX];      /* "rebranded", "stock", "generated", "alias" */
-	unsigned have;                       /* DECIDE_HAVE_* bits */
+	void *mem[BOOTFILES_MAX];	/* buffers we own */
+	const char *how[BOOTFILES_MAX]; /* "rebranded", "stock", "generated", "alias" */
+	unsigned have;			/* DECIDE_HAVE_* bits */
 	char ipxe_dir[PATH_MAX];
-	char missing[256];                   /* names not found in ipxe_dir, for the log */
-	char stock_why[512];                 /* why binaries are served stock, "" when rebranded */
+	char missing[256];   /* names not found in ipxe_dir, for the log */
+	char stock_why[512]; /* why binaries are served stock, "" when rebranded */
 };
 
 /* Find the iPXE directory (cfg ipxe_dir, CHAINBOOT_IPXE_DIR, the deps cache), rebrand
@@ -34,6 +34,5 @@ struct bootfiles {
 int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct diag *d);
 
 void bootfiles_free(struct bootfiles *bf);
-
 
 #endif

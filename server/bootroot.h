@@ -8,7 +8,7 @@
 #include "server.h"
 
 struct bootroot_file {
-	int fd;           /* open read-only (caller closes), or -1 when data is set */
+	int fd;		  /* open read-only (caller closes), or -1 when data is set */
 	const char *data; /* in-memory built-in file (not owned) */
 	off_t size;
 	const char *type; /* MIME type guessed from the name, for HTTP */

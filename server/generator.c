@@ -106,7 +106,8 @@ static void maybe_finish(struct generator_job *j)
 		return;
 	if (j->timedout) {
 		st = GENERATOR_TIMEOUT;
-		snprintf(why, sizeof(why), "killed after %u ms (the profile's timeout)", j->timeout_ms);
+		snprintf(why, sizeof(why), "killed after %u ms (the profile's timeout)",
+			 j->timeout_ms);
 	} else if (j->toobig) {
 		st = GENERATOR_TOOBIG;
 		snprintf(why, sizeof(why), "killed: printed more than %d bytes", GENERATOR_MAX_OUT);
@@ -115,7 +116,8 @@ static void maybe_finish(struct generator_job *j)
 		snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(j->wstatus));
 	} else if (!WIFEXITED(j->wstatus) || WEXITSTATUS(j->wstatus) != 0) {
 		st = GENERATOR_FAILED;
-		snprintf(why, sizeof(why), "exit status %d", WIFEXITED(j->wstatus) ? WEXITSTATUS(j->wstatus) : -1);
+		snprintf(why, sizeof(why), "exit status %d",
+			 WIFEXITED(j->wstatus) ? WEXITSTATUS(j->wstatus) : -1);
 	} else if (j->len < 6 || memcmp(j->buf, "#!ipxe", 6)) {
 		/* iPXE would take anything else for a binary image to boot */
 		st = GENERATOR_NOTSCRIPT;
@@ -193,7 +195,8 @@ static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *arg)
 	if (r == 0)
 		return; /* not yet (a spurious wake-up) */
 	if (r < 0)
-		j->wstatus = 0xff00; /* reaped elsewhere: status unknown, reported as exit status 255 */
+		j->wstatus =
+			0xff00; /* reaped elsewhere: status unknown, reported as exit status 255 */
 	j->exited = true;
 	loop_unwatch(j->g->l, fd);
 	close(fd);
@@ -218,8 +221,9 @@ static void on_timeout(struct loop *l, void *arg)
 	kill_group(j);
 }
 
-int generator_start(struct generator *g, const char *program, char *const envp[], unsigned timeout_ms,
-		    generator_done_fn done, void *arg, struct generator_job **job)
+int generator_start(struct generator *g, const char *program, char *const envp[],
+		    unsigned timeout_ms, generator_done_fn done, void *arg,
+		    struct generator_job **job)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -262,7 +266,8 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 	if (!rc)
 		rc = -posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	if (!rc)
-		rc = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+		rc = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+							      POSIX_SPAWN_SETSIGDEF |
 							      POSIX_SPAWN_SETPGROUP);
 	if (!rc)
 		rc = -posix_spawnattr_setsigmask(&attr, &none);

@@ -8,8 +8,8 @@
 
 #include "loop.h"
 
-#define GENERATOR_MAX_JOBS 16    /* programs running at once; more get the menu */
-#define GENERATOR_MAX_OUT 65536  /* bytes of script a program may print */
+#define GENERATOR_MAX_JOBS 16	 /* programs running at once; more get the menu */
+#define GENERATOR_MAX_OUT  65536 /* bytes of script a program may print */
 
 enum generator_status {
 	GENERATOR_OK = 0,
@@ -38,8 +38,9 @@ void generator_free(struct generator *g);
  * its own process group, every signal at its default and unblocked. Returns 0 (*job
  * set; done() follows), -EBUSY (GENERATOR_MAX_JOBS running) or -errno (it could not be
  * started: e.g. -ENOENT, -EACCES); then done() is never called. */
-int generator_start(struct generator *g, const char *program, char *const envp[], unsigned timeout_ms,
-		    generator_done_fn done, void *arg, struct generator_job **job);
+int generator_start(struct generator *g, const char *program, char *const envp[],
+		    unsigned timeout_ms, generator_done_fn done, void *arg,
+		    struct generator_job **job);
 
 /* The request went away: kill the program; done() is not called. */
 void generator_cancel(struct generator_job *job);

@@ -44,16 +44,17 @@
 #include "log.h"
 #include "template.h"
 
-#define IN_CAP (HTTP_MAX_HEAD + 4096)    /* one head, and the start of a pipelined next one */
-#define HEAD_RESERVE 1024                /* the longest response head we write */
-#define OUT_CAP (TEMPLATE_MAX + HEAD_RESERVE + 16384) /* batch: many small responses or one big script */
-#define ACCEPT_BATCH 64
-#define ACCEPT_PAUSE_MS 100              /* out of fds: let the listen queue wait a little */
-#define SENDFILE_CHUNK (1u << 20)
-#define FREE_KEEP 64                     /* idle connection structs kept for reuse */
-#define GEN_SLACK_MS 5000                /* a generating connection's timer beyond the generator's */
-#define SCRIPT_PATH "/boot.ipxe"
-#define SCRIPT_TYPE "text/plain; charset=utf-8"
+#define IN_CAP	     (HTTP_MAX_HEAD + 4096) /* one head, and the start of a pipelined next one */
+#define HEAD_RESERVE 1024		    /* the longest response head we write */
+#define OUT_CAP \
+	(TEMPLATE_MAX + HEAD_RESERVE + 16384) /* batch: many small responses or one big script */
+#define ACCEPT_BATCH	64
+#define ACCEPT_PAUSE_MS 100 /* out of fds: let the listen queue wait a little */
+#define SENDFILE_CHUNK	(1u << 20)
+#define FREE_KEEP	64   /* idle connection structs kept for reuse */
+#define GEN_SLACK_MS	5000 /* a generating connection's timer beyond the generator's */
+#define SCRIPT_PATH	"/boot.ipxe"
+#define SCRIPT_TYPE	"text/plain; charset=utf-8"
 
 enum cstate { C_READ, C_WRITE, C_GEN, C_LINGER };
 
@@ -81,10 +82,10 @@ struct conn {
 	struct loop_timer timer;
 	uint64_t deadline;
 	uint64_t req_start; /* ms of the first byte of the request being read; 0: none */
-	bool eof;           /* the client has shut its sending side */
+	bool eof;	    /* the client has shut its sending side */
 	bool close_after;   /* close once the output is out */
 	bool client_close;  /* the client asked for the close: it sends nothing more */
-	bool nodelay;       /* TCP_NODELAY set (on the first keep-alive answer) */
+	bool nodelay;	    /* TCP_NODELAY set (on the first keep-alive answer) */
 	char ip[INET_ADDRSTRLEN];
 	char peer[INET_ADDRSTRLEN + 8];
 	/* output not yet sent: pend (the batch, or a copy of its rest), then data, then file */
@@ -150,20 +151,34 @@ static uint64_t now_ms(const struct http *h)
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 206: return "Partial Content";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Internal Server Error";
+	case 200:
+		return "OK";
+	case 206:
+		return "Partial Content";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Internal Server Error";
 	}
 }
 
@@ -175,10 +190,12 @@ static const char *http_date(struct http *h)
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	if (ts.tv_sec != h->date_sec) {
-		static const char days[] = "SunMonTueWedThuFriSat", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+		static const char days[] = "SunMonTueWedThuFriSat",
+				  months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(h->date, sizeof(h->date), "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
-			 tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(h->date, sizeof(h->date), "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+			 days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		h->date_sec = ts.tv_sec;
 	}
 	return h->date;
@@ -209,11 +226,11 @@ static void out_u64(struct http *h, uint64_t v)
 
 struct resp {
 	int status;
-	unsigned minor;     /* the request's HTTP/1.<minor> */
-	bool close;         /* Connection: close */
-	bool no_store;      /* scripts are per machine and per moment */
-	bool ranges;        /* Accept-Ranges: bytes */
-	bool allow;         /* 405: Allow */
+	unsigned minor; /* the request's HTTP/1.<minor> */
+	bool close;	/* Connection: close */
+	bool no_store;	/* scripts are per machine and per moment */
+	bool ranges;	/* Accept-Ranges: bytes */
+	bool allow;	/* 405: Allow */
 	const char *type;
 	uint64_t length;    /* Content-Length */
 	const char *crange; /* Content-Range value, or NULL */
@@ -269,8 +286,8 @@ static void log_timer_fire(struct loop *l, void *arg)
 	log_release();
 }
 
-static void log_request(struct conn *c, const char *method, const char *path, int status, uint64_t bytes,
-			uint64_t t0, const char *extra)
+static void log_request(struct conn *c, const char *method, const char *path, int status,
+			uint64_t bytes, uint64_t t0, const char *extra)
 {
 	char qm[64], qp[320];
 	uint64_t now = now_ms(c->h);
@@ -285,11 +302,12 @@ static void log_request(struct conn *c, const char *method, const char *path, in
 
 	log_event("http", "client=%s method=%s path=%s status=%d bytes=%llu ms=%llu%s", c->peer,
 		  log_quote(method, qm, sizeof(qm)), log_quote(path, qp, sizeof(qp)), status,
-		  (unsigned long long)bytes, (unsigned long long)(now > t0 ? now - t0 : 0), extra ? extra : "");
+		  (unsigned long long)bytes, (unsigned long long)(now > t0 ? now - t0 : 0),
+		  extra ? extra : "");
 }
 
-static void log_req(struct conn *c, const struct http_request *req, int status, uint64_t bytes, uint64_t t0,
-		    const char *extra)
+static void log_req(struct conn *c, const struct http_request *req, int status, uint64_t bytes,
+		    uint64_t t0, const char *extra)
 {
 	char m[HTTP_MAX_METHOD + 1], p[256];
 
@@ -298,15 +316,18 @@ static void log_req(struct conn *c, const struct http_request *req, int status, 
 }
 
 /* A short text answer (errors): the status line again as the body. */
-static void reply_text(struct conn *c, const struct http_request *req, int status, bool close, uint64_t t0,
-		       const char *extra)
+static void reply_text(struct conn *c, const struct http_request *req, int status, bool close,
+		       uint64_t t0, const char *extra)
 {
 	struct http *h = c->h;
 	char body[64];
 	int n = snprintf(body, sizeof(body), "%d %s\n", status, status_text(status));
-	struct resp r = { .status = status, .minor = req->minor, .close = close || c->close_after,
+	struct resp r = { .status = status,
+			  .minor = req->minor,
+			  .close = close || c->close_after,
 			  .type = "text/plain; charset=utf-8",
-			  .length = (uint64_t)n, .allow = status == 405 };
+			  .length = (uint64_t)n,
+			  .allow = status == 405 };
 
 	put_head(h, &r);
 	if (req->method != HTTP_METHOD_HEAD)
@@ -403,9 +424,10 @@ static void on_timer(struct loop *l, void *arg)
 		}
 		/* A head that took too long (slow loris): say so, best effort, and close. */
 		{
-			static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nServer: chainbootd\r\n"
-						  "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\n"
-						  "Connection: close\r\n\r\n408 Request Timeout\n";
+			static const char msg[] =
+				"HTTP/1.1 408 Request Timeout\r\nServer: chainbootd\r\n"
+				"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\n"
+				"Connection: close\r\n\r\n408 Request Timeout\n";
 			if (send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 				/* nothing more to do: we close either way */
 			}
@@ -453,12 +475,15 @@ static int write_pending(struct conn *c)
 		ssize_t r;
 
 		if (c->pend_off < c->pend_len)
-			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->pend + c->pend_off), c->pend_len - c->pend_off };
+			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->pend + c->pend_off),
+							      c->pend_len - c->pend_off };
 		if (c->data_off < c->data_len)
-			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->data + c->data_off), c->data_len - c->data_off };
+			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->data + c->data_off),
+							      c->data_len - c->data_off };
 		/* MSG_NOSIGNAL: a client gone away is EPIPE, not SIGPIPE; MSG_MORE: the file's
 		 * bytes follow, so the head need not go out in a packet of its own. */
-		r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (c->file_fd >= 0 ? MSG_MORE : 0));
+		r = sendmsg(c->fd, &m,
+			    MSG_NOSIGNAL | MSG_DONTWAIT | (c->file_fd >= 0 ? MSG_MORE : 0));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -484,7 +509,8 @@ static int write_pending(struct conn *c)
 	c->data_len = c->data_off = 0;
 	while (c->file_fd >= 0 && c->file_off < c->file_end) {
 		uint64_t left = (uint64_t)(c->file_end - c->file_off);
-		ssize_t r = sendfile(c->fd, c->file_fd, &c->file_off, left < SENDFILE_CHUNK ? (size_t)left : SENDFILE_CHUNK);
+		ssize_t r = sendfile(c->fd, c->file_fd, &c->file_off,
+				     left < SENDFILE_CHUNK ? (size_t)left : SENDFILE_CHUNK);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -556,10 +582,15 @@ static int flush(struct conn *c)
 
 /* ---- requests ---- */
 
-static void reply_script(struct conn *c, bool head, unsigned minor, bool close, const char *body, size_t len)
+static void reply_script(struct conn *c, bool head, unsigned minor, bool close, const char *body,
+			 size_t len)
 {
 	struct http *h = c->h;
-	struct resp r = { .status = 200, .minor = minor, .close = close, .no_store = true, .type = SCRIPT_TYPE,
+	struct resp r = { .status = 200,
+			  .minor = minor,
+			  .close = close,
+			  .no_store = true,
+			  .type = SCRIPT_TYPE,
 			  .length = len };
 
 	put_head(h, &r);
@@ -567,16 +598,18 @@ static void reply_script(struct conn *c, bool head, unsigned minor, bool close, 
 		out_put(h, body, len);
 }
 
-static void script_extra(const struct inv_result *r, const struct inv_facts *f, const char *how, char *buf,
-			 size_t cap)
+static void script_extra(const struct inv_result *r, const struct inv_facts *f, const char *how,
+			 char *buf, size_t cap)
 {
 	snprintf(buf, cap, " decision=%s machine=%s profile=%s by=%s mac=%s%s",
-		 inventory_decision_str(r->decision), r->machine ? inventory_machine_name(r->machine) : "-",
+		 inventory_decision_str(r->decision),
+		 r->machine ? inventory_machine_name(r->machine) : "-",
 		 r->profile ? inventory_profile_name(r->profile) : "-", r->by[0] ? r->by : "-",
 		 f->mac_text[0] ? f->mac_text : "-", how ? how : "");
 }
 
-static void gen_done(void *arg, enum generator_status st, const char *out, size_t len, const char *why)
+static void gen_done(void *arg, enum generator_status st, const char *out, size_t len,
+		     const char *why)
 {
 	struct conn *c = arg;
 	struct http *h = c->h;
@@ -592,12 +625,17 @@ static void gen_done(void *arg, enum generator_status st, const char *out, size_
 		n = len;
 	} else {
 		/* The machine gets the menu instead; the daemon carries on. */
-		log_event("http.generator", "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
-			  c->peer, inventory_profile_name(g->r.profile), log_quote(why, q, sizeof(q)));
+		log_event("http.generator",
+			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
+			  c->peer, inventory_profile_name(g->r.profile),
+			  log_quote(why, q, sizeof(q)));
 		snprintf(how, sizeof(how), " generator=failed");
 		g->r.decision = INV_DECIDE_MENU;
-		if (inventory_render(g->inv, &g->r, &g->f, h->server_url, h->render, sizeof(h->render), &n)) {
-			struct http_request req = { .minor = g->minor, .method = g->head ? HTTP_METHOD_HEAD : HTTP_METHOD_GET };
+		if (inventory_render(g->inv, &g->r, &g->f, h->server_url, h->render,
+				     sizeof(h->render), &n)) {
+			struct http_request req = { .minor = g->minor,
+						    .method = g->head ? HTTP_METHOD_HEAD
+								      : HTTP_METHOD_GET };
 			reply_text(c, &req, 500, false, g->t0, " reason=render");
 			goto done;
 		}
@@ -613,8 +651,9 @@ done:
 }
 
 /* Run the profile's generator; 0 when it runs (the answer follows in gen_done). */
-static int start_generator(struct conn *c, const struct http_request *req, uint64_t t0, struct inventory *inv,
-			   const struct inv_facts *f, const struct inv_result *r, const char *prog, unsigned ms)
+static int start_generator(struct conn *c, const struct http_request *req, uint64_t t0,
+			   struct inventory *inv, const struct inv_facts *f,
+			   const struct inv_result *r, const char *prog, unsigned ms)
 {
 	struct http *h = c->h;
 	struct genctx *g = malloc(sizeof(*g));
@@ -642,9 +681,11 @@ static int start_generator(struct conn *c, const struct http_request *req, uint6
 	if (!rc)
 		rc = generator_start(h->gen, prog, h->envp, ms, gen_done, c, &c->job);
 	if (rc) {
-		log_event("http.generator", "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
+		log_event("http.generator",
+			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
 			  c->peer, inventory_profile_name(r->profile),
-			  log_quote(rc == -EBUSY ? "too many generators running" : strerror(-rc), q, sizeof(q)));
+			  log_quote(rc == -EBUSY ? "too many generators running" : strerror(-rc), q,
+				    sizeof(q)));
 		free(g);
 		return rc;
 	}
@@ -671,7 +712,8 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 	memset(&f, 0, sizeof(f));
 	f.client = c->ip;
 	if (req->query.p)
-		n = httpparse_query(req->query.p, req->query.len, params, HTTP_MAX_PARAMS, h->qbuf, sizeof(h->qbuf));
+		n = httpparse_query(req->query.p, req->query.len, params, HTTP_MAX_PARAMS, h->qbuf,
+				    sizeof(h->qbuf));
 	if (n < 0) {
 		reply_text(c, req, 400, false, t0, " reason=bad-query-string");
 		return;
@@ -686,7 +728,8 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		if (!slot)
 			continue; /* facts a later chain script may add are ignored, not refused */
 		if (*slot) {
-			snprintf(extra, sizeof(extra), " reason=bad-query-string fact=%s why=given-twice", params[i].key);
+			snprintf(extra, sizeof(extra),
+				 " reason=bad-query-string fact=%s why=given-twice", params[i].key);
 			reply_text(c, req, 400, false, t0, extra);
 			return;
 		}
@@ -708,7 +751,8 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		reply_text(c, req, 500, false, t0, " reason=script-too-large");
 		return;
 	}
-	reply_script(c, req->method == HTTP_METHOD_HEAD, req->minor, c->close_after, h->render, len);
+	reply_script(c, req->method == HTTP_METHOD_HEAD, req->minor, c->close_after, h->render,
+		     len);
 	script_extra(&r, &f, NULL, extra, sizeof(extra));
 	log_req(c, req, 200, req->method == HTTP_METHOD_HEAD ? 0 : len, t0, extra);
 }
@@ -717,15 +761,20 @@ static void serve_static(struct conn *c, const struct http_request *req, uint64_
 {
 	struct http *h = c->h;
 	struct bootroot_file f;
-	struct resp r = { .status = 200, .minor = req->minor, .close = c->close_after, .ranges = true };
+	struct resp r = { .status = 200,
+			  .minor = req->minor,
+			  .close = c->close_after,
+			  .ranges = true };
 	char crange[80];
 	uint64_t first = 0, last = 0, size;
 	int rc = bootroot_open(h->s, h->path, &f);
 
 	if (rc) {
 		/* never a server path in the answer: just the status */
-		int status = rc == -ENOENT || rc == -ENOSYS ? 404 : rc == -EACCES ? 403 :
-			     rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM ? 503 : 500;
+		int status = rc == -ENOENT || rc == -ENOSYS		       ? 404
+			     : rc == -EACCES				       ? 403
+			     : rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM ? 503
+									       : 500;
 		reply_text(c, req, status, false, t0, NULL);
 		return;
 	}
@@ -734,8 +783,13 @@ static void serve_static(struct conn *c, const struct http_request *req, uint64_
 	if (req->range.p) {
 		int rr = httpparse_range(req->range.p, req->range.len, size, &first, &last);
 		if (rr < 0) {
-			struct resp e = { .status = 416, .minor = req->minor, .close = c->close_after, .ranges = true,
-					  .type = "text/plain; charset=utf-8", .length = 26, .crange = crange };
+			struct resp e = { .status = 416,
+					  .minor = req->minor,
+					  .close = c->close_after,
+					  .ranges = true,
+					  .type = "text/plain; charset=utf-8",
+					  .length = 26,
+					  .crange = crange };
 			snprintf(crange, sizeof(crange), "bytes */%llu", (unsigned long long)size);
 			if (f.fd >= 0)
 				close(f.fd);
@@ -747,8 +801,9 @@ static void serve_static(struct conn *c, const struct http_request *req, uint64_
 		}
 		if (rr > 0) {
 			r.status = 206;
-			snprintf(crange, sizeof(crange), "bytes %llu-%llu/%llu", (unsigned long long)first,
-				 (unsigned long long)last, (unsigned long long)size);
+			snprintf(crange, sizeof(crange), "bytes %llu-%llu/%llu",
+				 (unsigned long long)first, (unsigned long long)last,
+				 (unsigned long long)size);
 			r.crange = crange;
 		}
 	}
@@ -885,7 +940,8 @@ static void process(struct conn *c)
 		size_t off = 0;
 		bool progress = false;
 
-		while (c->state == C_READ && !c->close_after && off < c->in_len && !c->data_len && c->file_fd < 0) {
+		while (c->state == C_READ && !c->close_after && off < c->in_len && !c->data_len &&
+		       c->file_fd < 0) {
 			struct http_request req;
 			int n;
 			if (h->out_len > OUT_CAP - (HEAD_RESERVE + TEMPLATE_MAX + 1)) {
@@ -901,8 +957,8 @@ static void process(struct conn *c)
 				int status = n == -1 ? req.status : 431;
 				struct http_request none = { .minor = 1 };
 				h->st.requests++;
-				reply_text(c, n == -1 && req.method_raw.p ? &req : &none, status, true,
-					   c->req_start ? c->req_start : now_ms(h), NULL);
+				reply_text(c, n == -1 && req.method_raw.p ? &req : &none, status,
+					   true, c->req_start ? c->req_start : now_ms(h), NULL);
 				off = c->in_len;
 				progress = true;
 				break;
@@ -1059,7 +1115,8 @@ static void on_accept_timer(struct loop *l, void *arg)
 static void reject(struct http *h, int fd, const char *peer)
 {
 	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\nServer: chainbootd\r\n"
-				  "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\nRetry-After: 1\r\n"
+				  "Content-Type: text/plain; charset=utf-8\r\nContent-Length: "
+				  "24\r\nRetry-After: 1\r\n"
 				  "Connection: close\r\n\r\n503 Service Unavailable\n";
 	uint64_t now = now_ms(h);
 
@@ -1071,8 +1128,9 @@ static void reject(struct http *h, int fd, const char *peer)
 	h->rejects_unlogged++;
 	/* one line a second at most: a flood must not become a log flood */
 	if (now - h->reject_log_ms >= 1000) {
-		log_event("http", "client=%s status=503 reason=too-many-connections max=%u rejected=%lu", peer, h->max,
-			  h->rejects_unlogged);
+		log_event("http",
+			  "client=%s status=503 reason=too-many-connections max=%u rejected=%lu",
+			  peer, h->max, h->rejects_unlogged);
 		h->rejects_unlogged = 0;
 		h->reject_log_ms = now;
 	}
@@ -1093,13 +1151,16 @@ static void on_listen(struct loop *l, int lfd, uint32_t events, void *arg)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
 				/* the listen queue keeps them; try again shortly instead of spinning */
-				log_event("http.accept", "error=%s note=\"pausing accept for %d ms\"", strerror(errno),
-					  ACCEPT_PAUSE_MS);
+				log_event("http.accept",
+					  "error=%s note=\"pausing accept for %d ms\"",
+					  strerror(errno), ACCEPT_PAUSE_MS);
 				if (loop_modify(l, lfd, 0) == 0) {
 					h->accept_paused = true;
-					loop_timer_set(l, &h->accept_timer, ACCEPT_PAUSE_MS, on_accept_timer, h);
+					loop_timer_set(l, &h->accept_timer, ACCEPT_PAUSE_MS,
+						       on_accept_timer, h);
 				}
 			}
 			return;
@@ -1109,7 +1170,8 @@ static void on_listen(struct loop *l, int lfd, uint32_t events, void *arg)
 		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(sa.sin_port));
 		if (h->n_conns >= h->max) {
 			if (h->idle_head)
-				close_conn(h->idle_head, NULL); /* RFC 9112 9.5: idle ones may be closed */
+				close_conn(h->idle_head,
+					   NULL); /* RFC 9112 9.5: idle ones may be closed */
 			else {
 				reject(h, fd, peer);
 				continue;
@@ -1160,7 +1222,8 @@ int http_open(struct server *s, struct http **out, struct diag *d)
 
 	*out = NULL;
 	if (inet_pton(AF_INET, cfg->listen, &sa.sin_addr) != 1)
-		return diag_set(d, -EINVAL, "HTTP: [server] listen \"%s\" is not an IPv4 address", cfg->listen);
+		return diag_set(d, -EINVAL, "HTTP: [server] listen \"%s\" is not an IPv4 address",
+				cfg->listen);
 	sa.sin_port = htons((uint16_t)cfg->http_port);
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -1170,7 +1233,8 @@ int http_open(struct server *s, struct http **out, struct diag *d)
 	if (cfg->http_port == 80)
 		snprintf(h->server_url, sizeof(h->server_url), "http://%s", cfg->listen);
 	else
-		snprintf(h->server_url, sizeof(h->server_url), "http://%s:%u", cfg->listen, cfg->http_port);
+		snprintf(h->server_url, sizeof(h->server_url), "http://%s:%u", cfg->listen,
+			 cfg->http_port);
 	rc = inventory_load(NULL, cfg, &h->empty, d);
 	if (rc) {
 		free(h);
@@ -1195,10 +1259,13 @@ int http_open(struct server *s, struct http **out, struct diag *d)
 	setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa))) {
 		rc = -errno;
-		diag_set(d, rc, "HTTP: cannot listen on %s:%u: %s (%s)", cfg->listen, cfg->http_port, strerror(-rc),
-			 rc == -EADDRINUSE ? "another web server has the port: stop it or choose [server] http_port"
+		diag_set(d, rc, "HTTP: cannot listen on %s:%u: %s (%s)", cfg->listen,
+			 cfg->http_port, strerror(-rc),
+			 rc == -EADDRINUSE ? "another web server has the port: stop it or choose "
+					     "[server] http_port"
 			 : rc == -EADDRNOTAVAIL ? "[server] listen must be an address of this host"
-			 : rc == -EACCES ? "ports below 1024 need root" : "check [server] listen and http_port");
+			 : rc == -EACCES	? "ports below 1024 need root"
+						: "check [server] listen and http_port");
 		goto err_sock;
 	}
 	/* Accept only once the request has arrived: no wake-up for an empty connection,
@@ -1206,7 +1273,8 @@ int http_open(struct server *s, struct http **out, struct diag *d)
 	setsockopt(h->lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	if (listen(h->lfd, 1024)) {
 		rc = -errno;
-		diag_set(d, rc, "HTTP: listen on %s:%u: %s", cfg->listen, cfg->http_port, strerror(-rc));
+		diag_set(d, rc, "HTTP: listen on %s:%u: %s", cfg->listen, cfg->http_port,
+			 strerror(-rc));
 		goto err_sock;
 	}
 	*out = h;

@@ -8,9 +8,9 @@
 #include "server.h"
 
 /* Time limits (milliseconds). */
-#define HTTP_IDLE_MS 15000   /* keep-alive connection with no request started */
-#define HTTP_HEAD_MS 10000   /* from a request's first byte to its complete head (slow loris) */
-#define HTTP_WRITE_MS 30000  /* without any progress writing a response */
+#define HTTP_IDLE_MS   15000 /* keep-alive connection with no request started */
+#define HTTP_HEAD_MS   10000 /* from a request's first byte to its complete head (slow loris) */
+#define HTTP_WRITE_MS  30000 /* without any progress writing a response */
 #define HTTP_LINGER_MS 2000  /* draining a client's bytes after an error, before closing */
 
 struct http;
@@ -31,9 +31,9 @@ void http_close(struct http *h);
 
 struct http_stats {
 	unsigned long connections; /* accepted */
-	unsigned long requests;    /* answered */
-	unsigned long rejected;    /* refused at the connection cap (503) */
-	unsigned open;             /* connections open now */
+	unsigned long requests;	   /* answered */
+	unsigned long rejected;	   /* refused at the connection cap (503) */
+	unsigned open;		   /* connections open now */
 };
 void http_stats(const struct http *h, struct http_stats *st);
 

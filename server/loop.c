@@ -14,7 +14,7 @@
 
 #include "log.h"
 
-#define LOOP_MAX_EVENTS 64
+#define LOOP_MAX_EVENTS	 64
 #define LOOP_MAX_SIGNALS 8
 
 struct watch {
@@ -35,7 +35,11 @@ struct loop {
 	uint64_t now;
 	int sigfd;
 	sigset_t sigmask;
-	struct { int signo; loop_signal_fn fn; void *arg; } sig[LOOP_MAX_SIGNALS];
+	struct {
+		int signo;
+		loop_signal_fn fn;
+		void *arg;
+	} sig[LOOP_MAX_SIGNALS];
 	unsigned nsig;
 	int stop;
 };
@@ -220,7 +224,8 @@ int loop_timer_reserve(struct loop *l, size_t n)
 	return 0;
 }
 
-void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loop_timer_fn fn, void *arg)
+void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loop_timer_fn fn,
+		    void *arg)
 {
 	loop_timer_cancel(l, t);
 	t->due_ms = l->now + after_ms;
@@ -229,7 +234,8 @@ void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loo
 	if (l->nheap + 1 >= l->capheap && loop_timer_reserve(l, l->nheap + 1)) {
 		/* This API cannot report an error, and a timer that never fires would
 		 * leak a transfer for ever: stop loudly (a supervisor restarts us). */
-		log_event("loop.error", "error=out-of-memory what=\"timer heap of %zu\"", l->nheap + 1);
+		log_event("loop.error", "error=out-of-memory what=\"timer heap of %zu\"",
+			  l->nheap + 1);
 		abort();
 	}
 	l->nheap++;
@@ -311,7 +317,9 @@ int loop_run(struct loop *l)
 			break;
 		if (l->nheap) {
 			uint64_t due = l->heap[1]->due_ms;
-			timeout = due <= l->now ? 0 : due - l->now > 60000 ? 60000 : (int)(due - l->now);
+			timeout = due <= l->now		 ? 0
+				  : due - l->now > 60000 ? 60000
+							 : (int)(due - l->now);
 		}
 		n = epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, timeout);
 		if (n < 0) {

@@ -35,7 +35,8 @@ void loop_unwatch(struct loop *l, int fd);
 uint64_t loop_now_ms(const struct loop *l);
 
 /* (Re)arm t to fire once after after_ms; cancel is a no-op on an idle timer. */
-void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loop_timer_fn fn, void *arg);
+void loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t after_ms, loop_timer_fn fn,
+		    void *arg);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 bool loop_timer_armed(const struct loop_timer *t);
 /* Make room for n armed timers at once (services call it with their caps at start, so

@@ -21,7 +21,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "loop.h"
-#include "plan.h"
+#include "ipxecache.h"
 #include "privdrop.h"
 #include "proxydhcp.h"
 #include "server.h"
@@ -41,42 +41,66 @@ static const char usage_text[] =
 	"drops to [server] user. SIGHUP reloads the inventory; SIGTERM/SIGINT stop.\n"
 	"\n"
 	"  -c, --config FILE        site file (INI; the same one chainboot build reads)\n"
-	"      --check              check the configuration and inventory, print \"configuration OK\", exit\n"
+	"      --check              check the configuration and inventory, print \"configuration "
+	"OK\", exit\n"
 	"  -v, --verbose            also log debug events (e.g. DHCP traffic that is not PXE)\n"
 	"\n"
 	"every site-file key is also an option (the option wins):\n"
-	"  [server] --listen ADDR   the IPv4 address served on: next-server, server id, URLs (required)\n"
-	"           --interface IF  answer proxyDHCP only on IF (repeat or comma-separate; default all)\n"
+	"  [server] --listen ADDR   the IPv4 address served on: next-server, server id, URLs "
+	"(required)\n"
+	"           --interface IF  answer proxyDHCP only on IF (repeat or comma-separate; default "
+	"all)\n"
 	"           --http-port N   HTTP port (default 80)\n"
-	"           --boot-root DIR extra files served read-only by TFTP and HTTP (default /srv/chainboot)\n"
-	"           --inventory FILE machines and profiles (default none: every machine gets the menu)\n"
+	"           --boot-root DIR extra files served read-only by TFTP and HTTP (default "
+	"/srv/chainboot)\n"
+	"           --inventory FILE machines and profiles (default none: every machine gets the "
+	"menu)\n"
 	"           --user NAME     drop to this user after binding (default nobody)\n"
-	"           --proxydhcp yes|no, --no-proxydhcp   answer PXE clients on ports 67/4011 (default yes)\n"
+	"           --proxydhcp yes|no, --no-proxydhcp   answer PXE clients on ports 67/4011 "
+	"(default yes)\n"
 	"           --tftp yes|no, --no-tftp             serve TFTP on port 69 (default yes)\n"
-	"           --efi-binary snponly|ipxe            what UEFI x86_64 clients get (default snponly)\n"
-	"           --uefi-strategy auto|4011|option43   how UEFI PXE ROMs are answered (default auto)\n"
+	"           --efi-binary snponly|ipxe            what UEFI x86_64 clients get (default "
+	"snponly)\n"
+	"           --uefi-strategy auto|4011|option43   how UEFI PXE ROMs are answered (default "
+	"auto)\n"
 	"           --tftp-max N, --http-max N           concurrent transfers / connections\n"
-	"  [site]   --user-class CLASS                   our iPXE's DHCP user-class (default CSTM)\n"
+	"  [site]   --user-class CLASS                   our iPXE's DHCP user-class (default "
+	"CSTM)\n"
 	"           --label LABEL\n"
-	"  [chain]  --url URL (repeat)                   URLs in autoexec.ipxe (default http://LISTEN[:PORT]/boot.ipxe)\n"
+	"  [chain]  --url URL (repeat)                   URLs in autoexec.ipxe (default "
+	"http://LISTEN[:PORT]/boot.ipxe)\n"
 	"           --rounds N, --backoff S, --dhcp-tries N, --http-timeout S, --menu-timeout S,\n"
 	"           --try-offered yes|no\n"
-	"  [image]  --ipxe-dir DIR                       iPXE binaries (default: the cache scripts/deps.sh fills)\n"
+	"  [image]  --ipxe-dir DIR                       iPXE binaries (default: the cache "
+	"scripts/deps.sh fills)\n"
 	"           --rebrand auto|yes|no\n";
 
 /* Long options that map one-to-one onto a site-file key. */
-static const struct { const char *flag, *section, *key; } key_opts[] = {
-	{ "listen", "server", "listen" },	     { "interface", "server", "interface" },
-	{ "http-port", "server", "http_port" },	     { "boot-root", "server", "boot_root" },
-	{ "inventory", "server", "inventory" },	     { "user", "server", "user" },
-	{ "proxydhcp", "server", "proxydhcp" },	     { "tftp", "server", "tftp" },
-	{ "efi-binary", "server", "efi_binary" },    { "uefi-strategy", "server", "uefi_strategy" },
-	{ "tftp-max", "server", "tftp_max" },	     { "http-max", "server", "http_max" },
-	{ "user-class", "site", "user_class" },	     { "label", "site", "label" },
-	{ "url", "chain", "url" },		     { "rounds", "chain", "rounds" },
-	{ "backoff", "chain", "backoff" },	     { "dhcp-tries", "chain", "dhcp_tries" },
-	{ "http-timeout", "chain", "http_timeout" }, { "menu-timeout", "chain", "menu_timeout" },
-	{ "try-offered", "chain", "try_offered" },   { "ipxe-dir", "image", "ipxe_dir" },
+static const struct {
+	const char *flag, *section, *key;
+} key_opts[] = {
+	{ "listen", "server", "listen" },
+	{ "interface", "server", "interface" },
+	{ "http-port", "server", "http_port" },
+	{ "boot-root", "server", "boot_root" },
+	{ "inventory", "server", "inventory" },
+	{ "user", "server", "user" },
+	{ "proxydhcp", "server", "proxydhcp" },
+	{ "tftp", "server", "tftp" },
+	{ "efi-binary", "server", "efi_binary" },
+	{ "uefi-strategy", "server", "uefi_strategy" },
+	{ "tftp-max", "server", "tftp_max" },
+	{ "http-max", "server", "http_max" },
+	{ "user-class", "site", "user_class" },
+	{ "label", "site", "label" },
+	{ "url", "chain", "url" },
+	{ "rounds", "chain", "rounds" },
+	{ "backoff", "chain", "backoff" },
+	{ "dhcp-tries", "chain", "dhcp_tries" },
+	{ "http-timeout", "chain", "http_timeout" },
+	{ "menu-timeout", "chain", "menu_timeout" },
+	{ "try-offered", "chain", "try_offered" },
+	{ "ipxe-dir", "image", "ipxe_dir" },
 	{ "rebrand", "image", "rebrand" },
 };
 #define N_KEY_OPTS (sizeof(key_opts) / sizeof(key_opts[0]))
@@ -108,7 +132,7 @@ struct daemon {
 	struct http *http;
 	int stop_signal;
 	struct loop_timer poll; /* inventory change poll */
-	struct stat bad_st;     /* the inventory file as it was when it last failed to load */
+	struct stat bad_st;	/* the inventory file as it was when it last failed to load */
 	bool bad_known;
 };
 
@@ -119,7 +143,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 	int o, idx;
 
 	for (size_t i = 0; i < N_KEY_OPTS; i++)
-		opts[n++] = (struct option){ key_opts[i].flag, required_argument, NULL, OPT_KEY + (int)i };
+		opts[n++] = (struct option){ key_opts[i].flag, required_argument, NULL,
+					     OPT_KEY + (int)i };
 	opts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
 	opts[n++] = (struct option){ "check", no_argument, NULL, OPT_CHECK };
 	opts[n++] = (struct option){ "no-proxydhcp", no_argument, NULL, OPT_NO_PROXYDHCP };
@@ -141,23 +166,39 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 			if (!strcmp(key, "interface")) {
 				/* Repeated --interface adds; the site file's list is replaced. */
 				size_t used = strlen(cl->iface_list);
-				snprintf(cl->iface_list + used, sizeof(cl->iface_list) - used, "%s%s", used ? "," : "",
-					 optarg);
+				snprintf(cl->iface_list + used, sizeof(cl->iface_list) - used,
+					 "%s%s", used ? "," : "", optarg);
 				cl->iface_given = true;
 				continue;
 			}
 		} else {
 			switch (o) {
-			case 'c': cl->config = optarg; continue;
-			case 'v': cl->verbose = true; continue;
-			case OPT_CHECK: cl->check = true; continue;
-			case OPT_NO_PROXYDHCP: sec = "server", key = "proxydhcp", val = "no";
-				snprintf(where, sizeof(where), "--no-proxydhcp"); break;
-			case OPT_NO_TFTP: sec = "server", key = "tftp", val = "no";
-				snprintf(where, sizeof(where), "--no-tftp"); break;
-			case OPT_VERSION: printf("chainbootd %s\n", CHAINBOOT_VERSION); exit(0);
-			case 'h': fputs(usage_text, stdout); exit(0);
-			default: return diag_set(d, -EINVAL, "see chainbootd --help for the options");
+			case 'c':
+				cl->config = optarg;
+				continue;
+			case 'v':
+				cl->verbose = true;
+				continue;
+			case OPT_CHECK:
+				cl->check = true;
+				continue;
+			case OPT_NO_PROXYDHCP:
+				sec = "server", key = "proxydhcp", val = "no";
+				snprintf(where, sizeof(where), "--no-proxydhcp");
+				break;
+			case OPT_NO_TFTP:
+				sec = "server", key = "tftp", val = "no";
+				snprintf(where, sizeof(where), "--no-tftp");
+				break;
+			case OPT_VERSION:
+				printf("chainbootd %s\n", CHAINBOOT_VERSION);
+				exit(0);
+			case 'h':
+				fputs(usage_text, stdout);
+				exit(0);
+			default:
+				return diag_set(d, -EINVAL,
+						"see chainbootd --help for the options");
 			}
 		}
 		if (cl->n_ov >= sizeof(cl->ov) / sizeof(cl->ov[0]))
@@ -169,7 +210,9 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 		cl->n_ov++;
 	}
 	if (optind < argc)
-		return diag_set(d, -EINVAL, "unexpected argument \"%s\" (the site file is given with -c)", argv[optind]);
+		return diag_set(d, -EINVAL,
+				"unexpected argument \"%s\" (the site file is given with -c)",
+				argv[optind]);
 	return 0;
 }
 
@@ -188,19 +231,24 @@ static int load_config(const struct cli *cl, struct site_config *c, struct diag 
 	if (cl->iface_given && site_set(c, "server", "interface", cl->iface_list, "--interface", d))
 		rc = -EINVAL;
 	for (unsigned i = 0; i < cl->n_ov; i++)
-		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].where, d))
+		if (site_set(c, cl->ov[i].section, cl->ov[i].key, cl->ov[i].value, cl->ov[i].where,
+			     d))
 			rc = -EINVAL;
 	if (!c->listen[0])
-		rc = diag_add(d, -EINVAL, "%s: [server] listen: not set: give the IPv4 address chainbootd serves on "
-			      "(--listen ADDR): it goes into every reply as next-server and server identifier",
-			      c->source[0] ? c->source : "configuration");
+		rc = diag_add(
+			d, -EINVAL,
+			"%s: [server] listen: not set: give the IPv4 address chainbootd serves on "
+			"(--listen ADDR): it goes into every reply as next-server and server "
+			"identifier",
+			c->source[0] ? c->source : "configuration");
 	/* With no [chain] url, autoexec.ipxe asks this server itself. */
 	if (!rc && c->n_urls == 0) {
 		char url[64];
 		if (c->http_port == 80)
 			snprintf(url, sizeof(url), "http://%s/boot.ipxe", c->listen);
 		else
-			snprintf(url, sizeof(url), "http://%s:%u/boot.ipxe", c->listen, c->http_port);
+			snprintf(url, sizeof(url), "http://%s:%u/boot.ipxe", c->listen,
+				 c->http_port);
 		if (site_set(c, "chain", "url", url, "default URL", d))
 			rc = -EINVAL;
 	}
@@ -240,7 +288,8 @@ static void reload(struct daemon *dm, const char *trigger)
 	size_t machines = 0, profiles = 0;
 
 	if (!dm->cfg.inventory[0]) {
-		log_event("reload", "trigger=%s status=skipped reason=\"no inventory configured\"", trigger);
+		log_event("reload", "trigger=%s status=skipped reason=\"no inventory configured\"",
+			  trigger);
 		return;
 	}
 	log_quote(dm->cfg.inventory, f, sizeof(f));
@@ -249,15 +298,16 @@ static void reload(struct daemon *dm, const char *trigger)
 		 * it every turn; the next edit is tried again. */
 		if (!stat(dm->cfg.inventory, &dm->bad_st))
 			dm->bad_known = true;
-		log_event("reload", "trigger=%s file=%s status=failed kept=previous error=%s", trigger, f,
-			  log_quote(d.msg, q, sizeof(q)));
+		log_event("reload", "trigger=%s file=%s status=failed kept=previous error=%s",
+			  trigger, f, log_quote(d.msg, q, sizeof(q)));
 		return;
 	}
 	dm->bad_known = false;
 	inventory_free(dm->srv.inv);
 	dm->srv.inv = inv;
 	inventory_counts(inv, &machines, &profiles);
-	log_event("reload", "trigger=%s file=%s status=ok machines=%zu profiles=%zu", trigger, f, machines, profiles);
+	log_event("reload", "trigger=%s file=%s status=ok machines=%zu profiles=%zu", trigger, f,
+		  machines, profiles);
 }
 
 static void on_hup(struct loop *l, int signo, void *arg)
@@ -276,7 +326,8 @@ static void on_poll(struct loop *l, void *arg)
 	struct stat st;
 
 	if (dm->cfg.inventory[0] && inventory_changed(dm->srv.inv)) {
-		bool same_bad = dm->bad_known && !stat(dm->cfg.inventory, &st) && st.st_ino == dm->bad_st.st_ino &&
+		bool same_bad = dm->bad_known && !stat(dm->cfg.inventory, &st) &&
+				st.st_ino == dm->bad_st.st_ino &&
 				st.st_size == dm->bad_st.st_size &&
 				st.st_mtim.tv_sec == dm->bad_st.st_mtim.tv_sec &&
 				st.st_mtim.tv_nsec == dm->bad_st.st_mtim.tv_nsec;
@@ -341,9 +392,11 @@ static void log_bootfiles(const struct bootfiles *bf)
 	char q[600];
 
 	for (size_t i = 0; i < bf->n; i++)
-		log_event("bootfile", "name=%s bytes=%zu source=%s", bf->files[i].name, bf->files[i].len, bf->how[i]);
+		log_event("bootfile", "name=%s bytes=%zu source=%s", bf->files[i].name,
+			  bf->files[i].len, bf->how[i]);
 	if (bf->missing[0])
-		log_event("bootfile", "missing=%s dir=%s note=\"not offered to any client\"", bf->missing, bf->ipxe_dir);
+		log_event("bootfile", "missing=%s dir=%s note=\"not offered to any client\"",
+			  bf->missing, bf->ipxe_dir);
 	if (bf->stock_why[0])
 		log_event("bootfile", "warning=%s", log_quote(bf->stock_why, q, sizeof(q)));
 }
@@ -371,7 +424,7 @@ int main(int argc, char **argv)
 		return fail(&d, rc);
 	if (cl.check) {
 		char dir[PATH_MAX];
-		rc = plan_find_ipxe_dir(&dm.cfg, dir, sizeof(dir), &d);
+		rc = ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
 		if (rc) {
 			inventory_free(dm.srv.inv);
 			return fail(&d, rc);
@@ -380,7 +433,8 @@ int main(int argc, char **argv)
 		if (dm.cfg.inventory[0]) {
 			size_t machines = 0, profiles = 0;
 			inventory_counts(dm.srv.inv, &machines, &profiles);
-			printf("inventory %s: %zu machines, %zu profiles\n", dm.cfg.inventory, machines, profiles);
+			printf("inventory %s: %zu machines, %zu profiles\n", dm.cfg.inventory,
+			       machines, profiles);
 		}
 		inventory_free(dm.srv.inv);
 		printf("iPXE binaries: %s\n", dir);
@@ -394,8 +448,11 @@ int main(int argc, char **argv)
 	/* boot_root is optional: without it only the built-in files are served. */
 	dm.srv.boot_root_fd = open(dm.cfg.boot_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dm.srv.boot_root_fd < 0)
-		log_event("boot_root", "dir=%s status=unavailable error=%s note=\"serving the built-in files only\"",
-			  log_quote(dm.cfg.boot_root, q, sizeof(q)), log_quote(strerror(errno), q + 150, 150));
+		log_event("boot_root",
+			  "dir=%s status=unavailable error=%s note=\"serving the built-in files "
+			  "only\"",
+			  log_quote(dm.cfg.boot_root, q, sizeof(q)),
+			  log_quote(strerror(errno), q + 150, 150));
 	/* Every port first, as root; nothing is read until the loop runs. */
 	rc = open_services(&dm, &d);
 	if (!rc)
@@ -423,36 +480,42 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (unsigned i = 0; i < dm.cfg.n_interfaces; i++)
-		snprintf(ifaces + strlen(ifaces), sizeof(ifaces) - strlen(ifaces), "%s%s", i ? "," : "",
-			 dm.cfg.interfaces[i]);
+		snprintf(ifaces + strlen(ifaces), sizeof(ifaces) - strlen(ifaces), "%s%s",
+			 i ? "," : "", dm.cfg.interfaces[i]);
 	{
 		char qi[600];
 		size_t machines = 0, profiles = 0;
 		if (dm.srv.inv)
 			inventory_counts(dm.srv.inv, &machines, &profiles);
 		log_event("start",
-			  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s http_port=%u user=%s uid=%u "
-			  "user_class=%s uefi_strategy=%s efi_binary=%s inventory=%s machines=%zu profiles=%zu",
-			  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all", dm.cfg.proxydhcp ? "yes" : "no",
-			  dm.cfg.tftp ? "yes" : "no", dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "unchanged",
-			  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)), dm.cfg.uefi_strategy,
-			  dm.cfg.efi_binary, dm.cfg.inventory[0] ? log_quote(dm.cfg.inventory, qi, sizeof(qi)) : "none",
+			  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s http_port=%u "
+			  "user=%s uid=%u "
+			  "user_class=%s uefi_strategy=%s efi_binary=%s inventory=%s machines=%zu "
+			  "profiles=%zu",
+			  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all",
+			  dm.cfg.proxydhcp ? "yes" : "no", dm.cfg.tftp ? "yes" : "no",
+			  dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "unchanged",
+			  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)),
+			  dm.cfg.uefi_strategy, dm.cfg.efi_binary,
+			  dm.cfg.inventory[0] ? log_quote(dm.cfg.inventory, qi, sizeof(qi))
+					      : "none",
 			  machines, profiles);
 	}
 	rc = loop_run(dm.loop);
 	if (rc)
 		diag_set(&d, rc, "event loop: %s", strerror(-rc));
-out:
-	{
-		struct proxydhcp_stats st = { 0 };
-		if (dm.pdhcp)
-			proxydhcp_stats(dm.pdhcp, &st);
-		close_services(&dm);
-		if (!rc)
-			log_event("stop", "signal=%s dhcp_received=%lu dhcp_answered=%lu",
-				  dm.stop_signal == SIGTERM ? "TERM" : dm.stop_signal == SIGINT ? "INT" : "none",
-				  st.received, st.answered);
-	}
+out : {
+	struct proxydhcp_stats st = { 0 };
+	if (dm.pdhcp)
+		proxydhcp_stats(dm.pdhcp, &st);
+	close_services(&dm);
+	if (!rc)
+		log_event("stop", "signal=%s dhcp_received=%lu dhcp_answered=%lu",
+			  dm.stop_signal == SIGTERM  ? "TERM"
+			  : dm.stop_signal == SIGINT ? "INT"
+						     : "none",
+			  st.received, st.answered);
+}
 	bootfiles_free(&dm.bf);
 	inventory_free(dm.srv.inv);
 	if (dm.srv.boot_root_fd >= 0)

@@ -25,11 +25,16 @@ int privdrop_resolve(const char *user, struct privdrop *p, struct diag *d)
 	p->was_root = geteuid() == 0;
 	e = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
 	if (e || !res)
-		return diag_set(d, -ENOENT, "user \"%s\" does not exist: create it (useradd --system %s) or set "
-				"[server] user / --user to an existing unprivileged user", user, user);
+		return diag_set(
+			d, -ENOENT,
+			"user \"%s\" does not exist: create it (useradd --system %s) or set "
+			"[server] user / --user to an existing unprivileged user",
+			user, user);
 	if (pw.pw_uid == 0 || pw.pw_gid == 0)
-		return diag_set(d, -EINVAL, "user \"%s\" has uid or gid 0: chainbootd must drop to an "
-				"unprivileged user ([server] user / --user)", user);
+		return diag_set(d, -EINVAL,
+				"user \"%s\" has uid or gid 0: chainbootd must drop to an "
+				"unprivileged user ([server] user / --user)",
+				user);
 	p->uid = pw.pw_uid;
 	p->gid = pw.pw_gid;
 	return 0;
@@ -39,7 +44,9 @@ int privdrop_resolve(const char *user, struct privdrop *p, struct diag *d)
 static int caps_left(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct c[2] = { 0 }; /* zeroed: valgrind 3.19 marks only c[0] written */
+	struct __user_cap_data_struct c[2] = {
+		0
+	}; /* zeroed: valgrind 3.19 marks only c[0] written */
 
 	if (syscall(SYS_capget, &h, c))
 		return -errno;
@@ -57,7 +64,8 @@ int privdrop_apply(const struct privdrop *p, struct diag *d)
 	if (!p->was_root) {
 		/* Nothing to give up; still make sure nothing can be gained. */
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			return diag_set(d, -errno, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+			return diag_set(d, -errno, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+					strerror(errno));
 		return 0;
 	}
 	/* The bounding set needs CAP_SETPCAP: clear it while still root. Numbers past
@@ -67,7 +75,8 @@ int privdrop_apply(const struct privdrop *p, struct diag *d)
 			continue;
 		if (errno == EINVAL)
 			break;
-		return diag_set(d, -errno, "dropping capability %d from the bounding set: %s", cap, strerror(errno));
+		return diag_set(d, -errno, "dropping capability %d from the bounding set: %s", cap,
+				strerror(errno));
 	}
 	/* Ambient capabilities (Linux >= 4.3) would survive the uid change. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
@@ -88,9 +97,13 @@ int privdrop_apply(const struct privdrop *p, struct diag *d)
 	if (rc)
 		return diag_set(d, rc, "capget: %s", strerror(-rc));
 	if (eff || perm || inh)
-		return diag_set(d, -EPERM, "capabilities left after dropping to %s (effective %#llx, permitted "
-				"%#llx): refusing to run", p->user, (unsigned long long)eff, (unsigned long long)perm);
+		return diag_set(
+			d, -EPERM,
+			"capabilities left after dropping to %s (effective %#llx, permitted "
+			"%#llx): refusing to run",
+			p->user, (unsigned long long)eff, (unsigned long long)perm);
 	if (setuid(0) == 0 || setgid(0) == 0)
-		return diag_set(d, -EPERM, "could regain root after dropping to %s: refusing to run", p->user);
+		return diag_set(d, -EPERM,
+				"could regain root after dropping to %s: refusing to run", p->user);
 	return 0;
 }

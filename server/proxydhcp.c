@@ -21,7 +21,7 @@
 /* Datagrams handled per wake-up and socket, so a flood cannot starve TFTP and HTTP;
  * taken PROXYDHCP_RX at a time by recvmmsg, their replies sent by one sendmmsg. */
 #define PROXYDHCP_BATCH 64
-#define PROXYDHCP_RX 32
+#define PROXYDHCP_RX	32
 
 struct pd_sock {
 	struct proxydhcp *p;
@@ -33,7 +33,10 @@ struct pd_sock {
  * the send, so it can say whether the send failed. */
 struct pd_reply {
 	struct sockaddr_in to;
-	union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl;
+	union {
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
 	size_t len;
 	char log[1024];
 	uint8_t buf[DHCP_MAX_LEN];
@@ -43,11 +46,11 @@ struct proxydhcp {
 	struct server *s;
 	proxydhcp_inv_fn inv;
 	struct pd_sock sock[2]; /* 67, 4011 */
-	uint32_t server_ip;     /* cfg->listen, network order */
+	uint32_t server_ip;	/* cfg->listen, network order */
 	unsigned ifindex[SITE_MAX_IFACES];
-	unsigned n_ifindex;     /* 0 = every interface */
+	unsigned n_ifindex; /* 0 = every interface */
 	struct proxydhcp_stats st;
-	struct dhcp_msg msg;    /* one request at a time: kept off the stack (6 KiB) */
+	struct dhcp_msg msg; /* one request at a time: kept off the stack (6 KiB) */
 	/* The name of the last interface not in [server] interface (if_indextoname opens
 	 * a socket per call: too dear per datagram), looked up again after a second. */
 	unsigned name_ifindex;
@@ -109,13 +112,16 @@ static void printable(char *dst, size_t cap, const uint8_t *src, size_t n)
 }
 
 /* Address r (built in r->buf, r->len bytes) to ip:port, leaving from our address. */
-static void reply_address(struct pd_reply *r, uint32_t ip, uint16_t port, unsigned ifindex, uint32_t spec_dst)
+static void reply_address(struct pd_reply *r, uint32_t ip, uint16_t port, unsigned ifindex,
+			  uint32_t spec_dst)
 {
 	struct msghdr mh = { .msg_control = r->ctl.b, .msg_controllen = sizeof(r->ctl.b) };
 	struct cmsghdr *cm;
 	struct in_pktinfo pi = { 0 };
 
-	r->to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ip };
+	r->to = (struct sockaddr_in){ .sin_family = AF_INET,
+				      .sin_port = htons(port),
+				      .sin_addr.s_addr = ip };
 	memset(&r->ctl, 0, sizeof(r->ctl));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = IPPROTO_IP;
@@ -142,8 +148,11 @@ static void flush_replies(struct pd_sock *ps)
 	for (unsigned k = 0; k < n; k++) {
 		struct pd_reply *r = &p->tx[k];
 		iov[k] = (struct iovec){ r->buf, r->len };
-		mm[k].msg_hdr = (struct msghdr){ .msg_name = &r->to, .msg_namelen = sizeof(r->to), .msg_iov = &iov[k],
-						 .msg_iovlen = 1, .msg_control = r->ctl.b,
+		mm[k].msg_hdr = (struct msghdr){ .msg_name = &r->to,
+						 .msg_namelen = sizeof(r->to),
+						 .msg_iov = &iov[k],
+						 .msg_iovlen = 1,
+						 .msg_control = r->ctl.b,
 						 .msg_controllen = sizeof(r->ctl.b) };
 		err[k] = 0;
 	}
@@ -158,7 +167,8 @@ static void flush_replies(struct pd_sock *ps)
 		}
 	}
 	for (unsigned k = 0; k < n; k++) {
-		log_event("proxydhcp", "%s%s%s", p->tx[k].log, err[k] ? " status=send-failed error=" : "",
+		log_event("proxydhcp", "%s%s%s", p->tx[k].log,
+			  err[k] ? " status=send-failed error=" : "",
 			  err[k] ? strerror(err[k]) : "");
 		if (err[k])
 			p->st.ignored++;
@@ -168,8 +178,8 @@ static void flush_replies(struct pd_sock *ps)
 	p->n_tx = 0;
 }
 
-static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
-		   unsigned ifindex)
+static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
+		   const struct sockaddr_in *from, unsigned ifindex)
 {
 	struct proxydhcp *p = ps->p;
 	const struct site_config *c = p->s->cfg;
@@ -191,14 +201,18 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 	snprintf(src, sizeof(src), "%s:%u", inet_ntoa(from->sin_addr), ntohs(from->sin_port));
 	if (!iface_allowed(p, ifindex)) {
 		p->st.ignored++;
-		log_event("proxydhcp.debug", "port=%u iface=%s from=%s decision=ignore reason=\"not a served interface\"",
+		log_event("proxydhcp.debug",
+			  "port=%u iface=%s from=%s decision=ignore reason=\"not a served "
+			  "interface\"",
 			  ps->port, ifname, src);
 		return;
 	}
 	rc = dhcp_parse(buf, len, m, &err);
 	if (rc) {
 		p->st.malformed++;
-		log_event("proxydhcp.debug", "port=%u iface=%s from=%s bytes=%zu decision=ignore reason=\"malformed: %s\"",
+		log_event("proxydhcp.debug",
+			  "port=%u iface=%s from=%s bytes=%zu decision=ignore reason=\"malformed: "
+			  "%s\"",
 			  ps->port, ifname, src, len, err ? err : "?");
 		return;
 	}
@@ -226,11 +240,12 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 		p->st.ignored++;
 		/* Non-PXE DHCP traffic is the bulk on a shared network: debug only. */
 		log_event(strcmp(o.row, "ignore") ? "proxydhcp" : "proxydhcp.debug",
-			  "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s class=%s uuid=%s "
+			  "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s "
+			  "class=%s uuid=%s "
 			  "decision=%s%s%s reason=\"%s\"",
-			  dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid, why,
-			  log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)), uuid[0] ? uuid : "-",
-			  o.row, o.file[0] ? " file=" : "", o.file, o.why);
+			  dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid,
+			  why, log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)),
+			  uuid[0] ? uuid : "-", o.row, o.file[0] ? " file=" : "", o.file, o.why);
 		return;
 	}
 	rc = decide_reply(&in, &o, r->buf, sizeof(r->buf), &r->len);
@@ -246,12 +261,13 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len, const str
 		char dst[24], fq[300];
 		snprintf(dst, sizeof(dst), "%s:%u", inet_ntoa(a), to_port);
 		snprintf(r->log, sizeof(r->log),
-			 "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s class=%s uuid=%s "
+			 "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s "
+			 "class=%s uuid=%s "
 			 "decision=%s file=%s reply=%s option43=%s to=%s bytes=%zu",
-			 dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid, why,
-			 log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)), uuid[0] ? uuid : "-", o.row,
-			 log_quote(o.file, fq, sizeof(fq)), dhcp_type_name(o.reply_type), o.bypass43 ? "6:8" : "none",
-			 dst, r->len);
+			 dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid,
+			 why, log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)),
+			 uuid[0] ? uuid : "-", o.row, log_quote(o.file, fq, sizeof(fq)),
+			 dhcp_type_name(o.reply_type), o.bypass43 ? "6:8" : "none", dst, r->len);
 	}
 	p->n_tx++; /* sent, logged and counted by flush_replies() */
 }
@@ -261,7 +277,10 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	struct pd_sock *ps = arg;
 	struct proxydhcp *p = ps->p;
 	struct sockaddr_in from[PROXYDHCP_RX];
-	union { char b[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl[PROXYDHCP_RX];
+	union {
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} ctl[PROXYDHCP_RX];
 	struct iovec iov[PROXYDHCP_RX];
 	struct mmsghdr mm[PROXYDHCP_RX];
 
@@ -270,8 +289,11 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	for (int done = 0; done < PROXYDHCP_BATCH;) {
 		for (int i = 0; i < PROXYDHCP_RX; i++) {
 			iov[i] = (struct iovec){ p->rx[i], sizeof(p->rx[i]) };
-			mm[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-							 .msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = ctl[i].b,
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+							 .msg_namelen = sizeof(from[i]),
+							 .msg_iov = &iov[i],
+							 .msg_iovlen = 1,
+							 .msg_control = ctl[i].b,
 							 .msg_controllen = sizeof(ctl[i].b) };
 			mm[i].msg_len = 0;
 		}
@@ -307,7 +329,9 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 static int open_port(struct proxydhcp *p, struct pd_sock *ps, uint16_t port, struct diag *d)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_ANY) };
 	int one = 1, rc;
 
 	ps->p = p;
@@ -320,16 +344,21 @@ static int open_port(struct proxydhcp *p, struct pd_sock *ps, uint16_t port, str
 	if (setsockopt(ps->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(ps->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
 	    setsockopt(ps->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
-		return diag_set(d, -errno, "proxyDHCP: setsockopt on port %u: %s", port, strerror(errno));
+		return diag_set(d, -errno, "proxyDHCP: setsockopt on port %u: %s", port,
+				strerror(errno));
 	udpbuf_grow(ps->fd, UDPBUF_RCV);
 	/* The wildcard address: requests from clients without an address are broadcasts. */
 	if (bind(ps->fd, (struct sockaddr *)&a, sizeof(a)))
-		return diag_set(d, -errno, "proxyDHCP: cannot bind UDP port %u: %s%s", port, strerror(errno),
-				errno == EACCES ? " (start chainbootd as root; it drops to [server] user after binding)"
-				: errno == EADDRINUSE ? " (a DHCP server on this host holds it without SO_REUSEADDR: run "
-							"chainbootd on another host, or use --no-proxydhcp and chainboot "
-							"dhcp-config)"
-						      : "");
+		return diag_set(
+			d, -errno, "proxyDHCP: cannot bind UDP port %u: %s%s", port,
+			strerror(errno),
+			errno == EACCES ? " (start chainbootd as root; it drops to [server] user "
+					  "after binding)"
+			: errno == EADDRINUSE
+				? " (a DHCP server on this host holds it without SO_REUSEADDR: run "
+				  "chainbootd on another host, or use --no-proxydhcp and chainboot "
+				  "dhcp-config)"
+				: "");
 	rc = loop_watch(p->s->loop, ps->fd, EPOLLIN, on_readable, ps);
 	if (rc)
 		return diag_set(d, rc, "proxyDHCP: watching port %u: %s", port, strerror(-rc));
@@ -350,7 +379,8 @@ int proxydhcp_open(struct server *s, proxydhcp_inv_fn inv, struct proxydhcp **ou
 	p->sock[0].fd = p->sock[1].fd = -1;
 	if (inet_pton(AF_INET, c->listen, &a) != 1) {
 		free(p);
-		return diag_set(d, -EINVAL, "proxyDHCP needs [server] listen (or --listen): the address put in "
+		return diag_set(d, -EINVAL,
+				"proxyDHCP needs [server] listen (or --listen): the address put in "
 				"replies as next-server and server identifier");
 	}
 	p->server_ip = a.s_addr;
@@ -358,7 +388,8 @@ int proxydhcp_open(struct server *s, proxydhcp_inv_fn inv, struct proxydhcp **ou
 		unsigned idx = if_nametoindex(c->interfaces[i]);
 		if (!idx) {
 			free(p);
-			return diag_set(d, -ENODEV, "[server] interface: %s: no such network interface",
+			return diag_set(d, -ENODEV,
+					"[server] interface: %s: no such network interface",
 					c->interfaces[i]);
 		}
 		p->ifindex[p->n_ifindex++] = idx;

@@ -7,7 +7,7 @@
 #include "loop.h"
 #include "siteconf.h"
 
-struct inventory; /* server/inventory.h: reloadable; NULL = every machine unknown */
+struct inventory; /* lib/inventory.h: reloadable; NULL = every machine unknown */
 
 /* The files the daemon serves without the user copying anything: the rebranded iPXE
  * binaries (by Debian file name: ipxe.pxe, undionly.kpxe, snponly.efi, ipxe-amd64.efi,
@@ -15,7 +15,7 @@ struct inventory; /* server/inventory.h: reloadable; NULL = every machine unknow
  * memory, prepared before privileges are dropped. */
 struct bootfile {
 	const char *name; /* as requested over TFTP/HTTP, e.g. "snponly.efi" */
-	int fd;           /* open read-only, or -1 when data is set */
+	int fd;		  /* open read-only, or -1 when data is set */
 	const char *data; /* in-memory content (e.g. autoexec.ipxe) */
 	size_t len;
 };
@@ -25,8 +25,8 @@ struct server {
 	struct loop *loop;
 	struct bootfile *files; /* the built-in boot files */
 	size_t n_files;
-	int boot_root_fd;       /* cfg->boot_root opened O_PATH|O_DIRECTORY, or -1 */
-	struct inventory *inv;  /* current inventory (swapped on reload) */
+	int boot_root_fd;      /* cfg->boot_root opened O_PATH|O_DIRECTORY, or -1 */
+	struct inventory *inv; /* current inventory (swapped on reload) */
 };
 
 /* Find a built-in boot file by name, or NULL. */

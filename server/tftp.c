@@ -30,9 +30,9 @@
 /* Retransmission: without a negotiated timeout, 1 s doubling up to 8 s; 6 retries, so a
  * client that went away costs about 30 s of a slot (1+2+4+8+8+8). With a negotiated
  * timeout (RFC 2349) that value is used as is for every retry. */
-#define TFTP_RTO_MS 1000u
+#define TFTP_RTO_MS	1000u
 #define TFTP_RTO_MAX_MS 8000u
-#define TFTP_RETRIES 6
+#define TFTP_RETRIES	6
 /* Requests handled per wakeup of port 69, so a flood there cannot starve transfers. */
 #define TFTP_BURST 32
 /* Read-ahead of a file: at least TFTP_RA_MIN bytes per preadv() (22 blocks of 1468), at
@@ -41,7 +41,7 @@
 #define TFTP_RA_MAX 65536u
 /* DATA packets per sendmmsg(): a whole window (TFTP_WINDOW_CAP) at once. Also the most
  * segments of one UDP GSO send (the kernel's UDP_MAX_SEGMENTS was 64 before Linux 6.9). */
-#define TFTP_BATCH 64
+#define TFTP_BATCH   64
 #define TFTP_UDP_MAX 65507u /* largest UDP payload over IPv4 */
 /* IPv4 (20) + UDP (8) + TFTP (4) header bytes: blksize + 32 must fit the path MTU, so
  * DATA is never fragmented (dnsmasq caps the same way; some PXE ROMs drop fragments). */
@@ -58,14 +58,14 @@ struct xfer {
 	/* octet: blocks read ahead as ready DATA packets, TFTP_HDR + blksize apart, so
 	 * each goes out from where it was read; NULL until the first DATA and for netascii */
 	uint8_t *ra;
-	int64_t ra_first;   /* block in slot 0 */
-	unsigned ra_n;      /* blocks held */
+	int64_t ra_first; /* block in slot 0 */
+	unsigned ra_n;	  /* blocks held */
 	unsigned ra_slots;
 	char name[TFTP_FILENAME_MAX + 1]; /* as the client asked (for the log only) */
-	uint64_t req_hash;                /* to recognise a retransmitted RRQ */
+	uint64_t req_hash;		  /* to recognise a retransmitted RRQ */
 	enum tftp_mode mode;
 	struct tftp_negotiation neg;
-	int64_t base;       /* last block acknowledged; -1 while the OACK awaits ACK 0 */
+	int64_t base;	    /* last block acknowledged; -1 while the OACK awaits ACK 0 */
 	int64_t sent_hi;    /* highest block sent */
 	int64_t next_send;  /* next block of the current window to send */
 	int64_t last_block; /* number of the final (short) block; -1 not yet known (netascii) */
@@ -73,12 +73,12 @@ struct xfer {
 	 * after it (blocks depend on their predecessor, so the window stays 1) */
 	uint64_t na_off, na_next_off;
 	int na_carry, na_next_carry;
-	size_t na_len;      /* payload length of block base+1 */
-	uint64_t bytes;     /* payload bytes acknowledged */
-	unsigned retries;   /* timer expiries since the last progress */
+	size_t na_len;	  /* payload length of block base+1 */
+	uint64_t bytes;	  /* payload bytes acknowledged */
+	unsigned retries; /* timer expiries since the last progress */
 	unsigned retransmits;
-	bool out_wanted;    /* waiting for EPOLLOUT (send buffer full) */
-	bool no_gso;        /* the route refused UDP GSO: one datagram per block */
+	bool out_wanted; /* waiting for EPOLLOUT (send buffer full) */
+	bool no_gso;	 /* the route refused UDP GSO: one datagram per block */
 	uint64_t start_ms;
 	struct loop_timer timer;
 };
@@ -243,12 +243,15 @@ static int ra_fill(struct xfer *x, int64_t first)
 	x->ra_n = 0;
 	for (n = 0; n < x->ra_slots && first + (int64_t)n <= x->last_block; n++) {
 		uint8_t *p = x->ra + n * slot;
-		tftp_build_data_hdr(p, TFTP_HDR, (uint16_t)(uint64_t)(first + (int64_t)n)); /* rolls over */
-		iov[n] = (struct iovec){ .iov_base = p + TFTP_HDR, .iov_len = block_len(x, first + (int64_t)n) };
+		tftp_build_data_hdr(p, TFTP_HDR,
+				    (uint16_t)(uint64_t)(first + (int64_t)n)); /* rolls over */
+		iov[n] = (struct iovec){ .iov_base = p + TFTP_HDR,
+					 .iov_len = block_len(x, first + (int64_t)n) };
 	}
 	if (x->file.data) {
 		for (unsigned i = 0; i < n; i++)
-			memcpy(iov[i].iov_base, x->file.data + off + (uint64_t)i * x->neg.blksize, iov[i].iov_len);
+			memcpy(iov[i].iov_base, x->file.data + off + (uint64_t)i * x->neg.blksize,
+			       iov[i].iov_len);
 	} else if ((rc = readv_at(x, iov, n, off)) < 0) {
 		return rc;
 	}
@@ -268,7 +271,10 @@ static int build_block(struct xfer *x, int64_t n, size_t *plen)
 	tftp_build_data_hdr(t->pkt, TFTP_HDR, (uint16_t)(uint64_t)n); /* rolls over to 0 */
 	/* block base+1 only (window 1), rebuilt from the saved state on resend */
 	{
-		size_t avail = x->na_off >= size ? 0 : (size - x->na_off < blk ? (size_t)(size - x->na_off) : (size_t)blk);
+		size_t avail = x->na_off >= size
+				       ? 0
+				       : (size - x->na_off < blk ? (size_t)(size - x->na_off)
+								 : (size_t)blk);
 		const uint8_t *src = t->src;
 		size_t used;
 		int carry = x->na_carry;
@@ -302,7 +308,8 @@ static void read_failed(struct xfer *x, int rc)
 {
 	struct tftp *t = x->t;
 	char extra[64];
-	ssize_t len = tftp_build_error(t->pkt, TFTP_HDR + TFTP_BLKSIZE_MAX, TFTP_EUNDEF, "Read error");
+	ssize_t len = tftp_build_error(t->pkt, TFTP_HDR + TFTP_BLKSIZE_MAX, TFTP_EUNDEF,
+				       "Read error");
 
 	(void)!send(x->sock, t->pkt, (size_t)len, 0);
 	snprintf(extra, sizeof(extra), "error=\"%s\"", strerror(-rc));
@@ -392,8 +399,10 @@ static int send_octet(struct xfer *x, int64_t end)
 			struct iovec iov[TFTP_BATCH];
 			for (unsigned i = 0; i < k; i++) {
 				iov[i] = (struct iovec){ .iov_base = p + i * slot,
-							 .iov_len = TFTP_HDR + block_len(x, n + (int64_t)i) };
-				m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+							 .iov_len = TFTP_HDR +
+								    block_len(x, n + (int64_t)i) };
+				m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
+								.msg_iovlen = 1 };
 				m[i].msg_len = 0;
 			}
 			sent = sendmmsg(x->sock, m, k, 0);
@@ -489,7 +498,8 @@ static void on_timer(struct loop *l, void *arg)
 	if (++x->retries > TFTP_RETRIES) {
 		/* Some clients never ACK the final block (dnsmasq notes the same): the
 		 * file was sent, but we cannot know it arrived. */
-		xfer_end(x, x->last_block >= 0 && x->sent_hi >= x->last_block ? "unacked" : "timeout",
+		xfer_end(x,
+			 x->last_block >= 0 && x->sent_hi >= x->last_block ? "unacked" : "timeout",
 			 NULL);
 		return;
 	}
@@ -567,7 +577,8 @@ static void on_xfer(struct loop *l, int fd, uint32_t events, void *arg)
 			char extra[TFTP_ERRMSG_MAX * 4 + 64], q[TFTP_ERRMSG_MAX * 4 + 8];
 			snprintf(extra, sizeof(extra), "client_error=%u client_message=%s",
 				 p.error_code, log_quote(p.error_msg, q, sizeof(q)));
-			xfer_end(x, x->base < 0 && x->neg.ack_tsize ? "size-probe" : "aborted", extra);
+			xfer_end(x, x->base < 0 && x->neg.ack_tsize ? "size-probe" : "aborted",
+				 extra);
 		}
 		/* anything else on a read transfer is ignored */
 		return;
@@ -587,8 +598,10 @@ static void reply_error(struct tftp *t, const struct sockaddr_in *peer, const st
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	} ctl;
 	struct iovec iov = { .iov_base = pkt, .iov_len = (size_t)len };
-	struct msghdr m = { .msg_name = (void *)peer, .msg_namelen = sizeof(*peer),
-			    .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr m = { .msg_name = (void *)peer,
+			    .msg_namelen = sizeof(*peer),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1 };
 	struct cmsghdr *c;
 	struct in_pktinfo pi;
 
@@ -668,14 +681,16 @@ static int xfer_socket(const struct in_addr *local, const struct sockaddr_in *pe
 		return rc;
 	}
 	/* The route's MTU toward this client (65536 on loopback, 1500 on Ethernet). */
-	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &m, &ml) < 0 || m <= TFTP_OVERHEAD + TFTP_BLKSIZE_MIN)
+	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &m, &ml) < 0 ||
+	    m <= TFTP_OVERHEAD + TFTP_BLKSIZE_MIN)
 		m = 1500;
 	*mtu = (unsigned)m;
 	return fd;
 }
 
-static void start_transfer(struct tftp *t, const struct sockaddr_in *peer, const struct in_addr *local,
-			   const struct tftp_request *req, uint64_t hash, struct bootroot_file *f)
+static void start_transfer(struct tftp *t, const struct sockaddr_in *peer,
+			   const struct in_addr *local, const struct tftp_request *req,
+			   uint64_t hash, struct bootroot_file *f)
 {
 	struct tftp_limits lim = { .max_windowsize = TFTP_WINDOW_CAP };
 	struct xfer *x;
@@ -754,8 +769,8 @@ err_file:
 		close(f->fd);
 }
 
-static void on_request(struct tftp *t, const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
-		       const struct in_addr *local)
+static void on_request(struct tftp *t, const uint8_t *buf, size_t len,
+		       const struct sockaddr_in *peer, const struct in_addr *local)
 {
 	struct tftp_packet p;
 	struct bootroot_file f;
@@ -773,8 +788,10 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len, const str
 	if (p.op != TFTP_RRQ && p.op != TFTP_WRQ)
 		return;
 	if (p.op == TFTP_WRQ) {
-		reply_error(t, peer, local, TFTP_EACCESS, "Access violation: this server is read-only");
-		log_refused(peer, rc == 0 || rc == -EPROTONOSUPPORT ? p.req.filename : "", "write-refused", NULL);
+		reply_error(t, peer, local, TFTP_EACCESS,
+			    "Access violation: this server is read-only");
+		log_refused(peer, rc == 0 || rc == -EPROTONOSUPPORT ? p.req.filename : "",
+			    "write-refused", NULL);
 		return;
 	}
 	switch (rc) {
@@ -803,7 +820,8 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len, const str
 	 * port (firmware reusing it after an aborted probe) replaces the old transfer. */
 	hash = fnv1a(buf, len);
 	for (struct xfer *x = t->xfers; x; x = x->next) {
-		if (x->peer.sin_addr.s_addr != peer->sin_addr.s_addr || x->peer.sin_port != peer->sin_port)
+		if (x->peer.sin_addr.s_addr != peer->sin_addr.s_addr ||
+		    x->peer.sin_port != peer->sin_port)
 			continue;
 		if (x->req_hash == hash)
 			return;
@@ -822,7 +840,8 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len, const str
 			*c = '/';
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
 			reply_error(t, peer, local, TFTP_ENOTFOUND, "File not found");
-			log_refused(peer, p.req.filename, "not-found", "error=\"control character in name\"");
+			log_refused(peer, p.req.filename, "not-found",
+				    "error=\"control character in name\"");
 			return;
 		}
 	}
@@ -863,8 +882,11 @@ static void on_listen(struct loop *l, int fd, uint32_t events, void *arg)
 			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		} ctl;
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr m = { .msg_name = &peer, .msg_namelen = sizeof(peer), .msg_iov = &iov,
-				    .msg_iovlen = 1, .msg_control = ctl.buf,
+		struct msghdr m = { .msg_name = &peer,
+				    .msg_namelen = sizeof(peer),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
 				    .msg_controllen = sizeof(ctl.buf) };
 		struct in_addr local = { .s_addr = htonl(INADDR_ANY) };
 		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_TRUNC);
@@ -883,7 +905,8 @@ static void on_listen(struct loop *l, int fd, uint32_t events, void *arg)
 				local = pi.ipi_spec_dst;
 			}
 		}
-		on_request(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), &peer, &local);
+		on_request(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), &peer,
+			   &local);
 	}
 }
 
@@ -898,7 +921,8 @@ int tftp_open(struct server *s, struct tftp **out, struct diag *d)
 
 	*out = NULL;
 	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
-		return diag_set(d, -EINVAL, "tftp: listen address \"%s\" is not an IPv4 address", addr);
+		return diag_set(d, -EINVAL, "tftp: listen address \"%s\" is not an IPv4 address",
+				addr);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return diag_set(d, -ENOMEM, "tftp: out of memory");
@@ -926,16 +950,20 @@ int tftp_open(struct server *s, struct tftp **out, struct diag *d)
 	if (bind(t->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		rc = -errno;
 		if (rc == -EACCES)
-			diag_set(d, rc, "tftp: cannot bind UDP port %d on %s: %s (start chainbootd as "
+			diag_set(d, rc,
+				 "tftp: cannot bind UDP port %d on %s: %s (start chainbootd as "
 				 "root; it drops privileges after binding), or set tftp = no",
 				 TFTP_PORT, addr, strerror(-rc));
 		else if (rc == -EADDRINUSE)
-			diag_set(d, rc, "tftp: UDP port %d on %s is in use (another TFTP server, e.g. "
+			diag_set(d, rc,
+				 "tftp: UDP port %d on %s is in use (another TFTP server, e.g. "
 				 "dnsmasq or tftpd-hpa?): stop it, or set tftp = no",
 				 TFTP_PORT, addr);
 		else
-			diag_set(d, rc, "tftp: cannot bind UDP port %d on %s: %s (is the address on "
-				 "one of this host's interfaces?)", TFTP_PORT, addr, strerror(-rc));
+			diag_set(d, rc,
+				 "tftp: cannot bind UDP port %d on %s: %s (is the address on "
+				 "one of this host's interfaces?)",
+				 TFTP_PORT, addr, strerror(-rc));
 		goto err_sock;
 	}
 	*out = t;

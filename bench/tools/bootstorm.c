@@ -44,17 +44,17 @@
 #include "tftpproto.h"
 #include "tool.h"
 
-#define CLIENTS_MAX 100000
-#define TFTP_BLKSIZE 1468 /* what PXE ROMs and iPXE ask for on Ethernet */
-#define TFTP_RTO_MS 1000
-#define TFTP_RETRIES 6
-#define HTTP_TRY_MS 5000  /* one HTTP attempt: connect, send, whole answer */
-#define HTTP_TRIES 3
+#define CLIENTS_MAX   100000
+#define TFTP_BLKSIZE  1468 /* what PXE ROMs and iPXE ask for on Ethernet */
+#define TFTP_RTO_MS   1000
+#define TFTP_RETRIES  6
+#define HTTP_TRY_MS   5000 /* one HTTP attempt: connect, send, whole answer */
+#define HTTP_TRIES    3
 #define HTTP_RETRY_MS 1000
 #define HTTP_HEAD_MAX 8192
 #define HTTP_BODY_MAX (1u << 20)
-#define TICK_MS 5 /* timer scan granularity */
-#define REASONS_MAX 64
+#define TICK_MS	      5 /* timer scan granularity */
+#define REASONS_MAX   64
 
 enum stage { S_WAIT, S_DHCP, S_PXE, S_TFTP, S_HTTP, S_HTTP_PAUSE, S_OK, S_FAIL };
 enum kind { K_UDP = 1, K_TCP = 2 };
@@ -95,7 +95,11 @@ struct opts {
 	bool verbose;
 };
 
-static struct opts O = { .clients = 1000, .spread = 10, .http_port = 8080, .timeout_ms = 60000, .dhcp_tries = 4,
+static struct opts O = { .clients = 1000,
+			 .spread = 10,
+			 .http_port = 8080,
+			 .timeout_ms = 60000,
+			 .dhcp_tries = 4,
 			 .expect_size = -1 };
 static struct client *C;
 static int ep, dfd = -1;
@@ -107,8 +111,8 @@ static unsigned long long n_dhcp_retry, n_pxe_retry, n_tftp_retx, n_http_retry, 
 
 static void mac_str(const struct client *c, char out[18])
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
-		 c->mac[5]);
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2],
+		 c->mac[3], c->mac[4], c->mac[5]);
 }
 
 static void close_fd(int *fd)
@@ -163,7 +167,8 @@ static int build_dhcp(const struct client *c, uint8_t type, uint8_t *buf, size_t
 {
 	static const char vendor[] = "PXEClient:Arch:00000:UNDI:002001";
 	static const uint8_t arch[2] = { 0, 0 }, ndi[3] = { 1, 2, 1 };
-	static const uint8_t params[] = { 1, 3, 43, 60, 66, 67, 128, 129, 130, 131, 132, 133, 134, 135 };
+	static const uint8_t params[] = { 1,   3,   43,	 60,  66,  67,	128,
+					  129, 130, 131, 132, 133, 134, 135 };
 	struct dhcp_hdr h = { .op = 1, .htype = 1, .hlen = 6, .xid = c->xid, .flags = 0x8000 };
 	struct dhcp_build b;
 	uint8_t guid[17] = { 0 };
@@ -190,7 +195,8 @@ static void send_discover(struct client *c)
 {
 	uint8_t buf[DHCP_MAX_LEN];
 	size_t len;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(DHCP_PORT_SERVER),
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(DHCP_PORT_SERVER),
 				  .sin_addr.s_addr = htonl(INADDR_BROADCAST) };
 
 	if (build_dhcp(c, DHCP_DISCOVER, buf, sizeof(buf), &len) ||
@@ -203,7 +209,9 @@ static void send_request(struct client *c)
 {
 	uint8_t buf[DHCP_MAX_LEN];
 	size_t len;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(DHCP_PORT_PXE), .sin_addr = O.server };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(DHCP_PORT_PXE),
+				  .sin_addr = O.server };
 
 	if (build_dhcp(c, DHCP_REQUEST, buf, sizeof(buf), &len) ||
 	    sendto(c->ufd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
@@ -255,8 +263,10 @@ static void start_pxe(struct client *c, size_t idx)
 	}
 	setsockopt(c->ufd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (O.iface)
-		setsockopt(c->ufd, SOL_SOCKET, SO_BINDTODEVICE, O.iface, (socklen_t)strlen(O.iface));
-	if (bind(c->ufd, (struct sockaddr *)&me, sizeof(me)) || watch(c->ufd, EPOLLIN, idx, K_UDP)) {
+		setsockopt(c->ufd, SOL_SOCKET, SO_BINDTODEVICE, O.iface,
+			   (socklen_t)strlen(O.iface));
+	if (bind(c->ufd, (struct sockaddr *)&me, sizeof(me)) ||
+	    watch(c->ufd, EPOLLIN, idx, K_UDP)) {
 		fail(c, "bind/watch: %s", strerror(errno));
 		return;
 	}
@@ -299,8 +309,11 @@ static void send_rrq(struct client *c)
 	static const char *const names[] = { "blksize", "tsize" };
 	static const char *const values[] = { "1468", "0" };
 	uint8_t req[TFTP_REQUEST_MAX];
-	ssize_t n = tftp_build_request(req, sizeof(req), TFTP_RRQ, c->file, "octet", names, values, 2);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TFTP_PORT), .sin_addr = O.server };
+	ssize_t n = tftp_build_request(req, sizeof(req), TFTP_RRQ, c->file, "octet", names, values,
+				       2);
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(TFTP_PORT),
+				  .sin_addr = O.server };
 
 	if (n < 0 || sendto(c->ufd, req, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		n_send_err++;
@@ -333,7 +346,8 @@ static void on_pxe(struct client *c, const uint8_t *buf, size_t len)
 	}
 	if (O.tftp_file)
 		snprintf(c->file, sizeof(c->file), "%s", O.tftp_file);
-	else if ((v = dhcp_opt_get(&m, DHCP_OPT_BOOTFILE, &n)) && n && n < sizeof(c->file) && !memchr(v, 0, n))
+	else if ((v = dhcp_opt_get(&m, DHCP_OPT_BOOTFILE, &n)) && n && n < sizeof(c->file) &&
+		 !memchr(v, 0, n))
 		snprintf(c->file, sizeof(c->file), "%.*s", (int)n, (const char *)v);
 	else if (m.h.file[0] && memchr(m.h.file, 0, sizeof(m.h.file)))
 		snprintf(c->file, sizeof(c->file), "%s", (const char *)m.h.file);
@@ -351,18 +365,22 @@ static void on_pxe(struct client *c, const uint8_t *buf, size_t len)
 
 static void tftp_done(struct client *c, size_t idx)
 {
-	long long want = O.expect_size >= 0 ? O.expect_size : c->oack && c->tsize ? (long long)c->tsize : -1;
+	long long want = O.expect_size >= 0    ? O.expect_size
+			 : c->oack && c->tsize ? (long long)c->tsize
+					       : -1;
 
 	send_ack(c, (uint16_t)(c->expect - 1));
 	if (want >= 0 && c->bytes != (uint64_t)want) {
-		fail(c, "tftp: got %llu bytes of %s, expected %lld", (unsigned long long)c->bytes, c->file, want);
+		fail(c, "tftp: got %llu bytes of %s, expected %lld", (unsigned long long)c->bytes,
+		     c->file, want);
 		return;
 	}
 	close_fd(&c->ufd);
 	start_http(c, idx);
 }
 
-static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len, const struct sockaddr_in *from)
+static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len,
+		    const struct sockaddr_in *from)
 {
 	static struct tftp_packet p;
 
@@ -385,8 +403,10 @@ static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len
 	case TFTP_OACK:
 		if (c->expect != 1 || c->bytes)
 			return;
-		if (p.oack.has_blksize && (p.oack.blksize < TFTP_BLKSIZE_MIN || p.oack.blksize > TFTP_BLKSIZE)) {
-			fail(c, "tftp: OACK blksize %llu outside 8..%u", (unsigned long long)p.oack.blksize, TFTP_BLKSIZE);
+		if (p.oack.has_blksize &&
+		    (p.oack.blksize < TFTP_BLKSIZE_MIN || p.oack.blksize > TFTP_BLKSIZE)) {
+			fail(c, "tftp: OACK blksize %llu outside 8..%u",
+			     (unsigned long long)p.oack.blksize, TFTP_BLKSIZE);
 			return;
 		}
 		c->oack = true;
@@ -447,7 +467,9 @@ static void on_udp(struct client *c, size_t idx)
 static void http_attempt(struct client *c, size_t idx)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = c->src };
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)O.http_port), .sin_addr = O.server };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)O.http_port),
+				  .sin_addr = O.server };
 
 	c->st = S_HTTP;
 	c->sent = false;
@@ -479,7 +501,8 @@ static void start_http(struct client *c, size_t idx)
 }
 
 /* An attempt failed: wait a second and try again, as iPXE's retry loop in a chain script does. */
-static void http_retry(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void http_retry(struct client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void http_retry(struct client *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -542,7 +565,8 @@ static void on_tcp(struct client *c, size_t idx, uint32_t ev)
 		}
 		mac_str(c, mac);
 		n = snprintf(req, sizeof(req),
-			     "GET /boot.ipxe?mac=%s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: iPXE/1.21.1\r\n"
+			     "GET /boot.ipxe?mac=%s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: "
+			     "iPXE/1.21.1\r\n"
 			     "Connection: close\r\n\r\n",
 			     mac, inet_ntoa(O.server), O.http_port);
 		if (send(c->tfd, req, (size_t)n, MSG_NOSIGNAL) != n) {
@@ -565,7 +589,8 @@ static void on_tcp(struct client *c, size_t idx, uint32_t ev)
 			return;
 		}
 		if (r == 0) {
-			http_retry(c, "http: closed after %llu of %llu body bytes", (unsigned long long)c->body_got,
+			http_retry(c, "http: closed after %llu of %llu body bytes",
+				   (unsigned long long)c->body_got,
 				   (unsigned long long)c->body_len);
 			return;
 		}
@@ -593,12 +618,14 @@ static void on_tcp(struct client *c, size_t idx, uint32_t ev)
 			c->body_got += (uint64_t)r;
 		}
 		if (c->body_got > c->body_len) {
-			fail(c, "http: %llu bytes past Content-Length", (unsigned long long)(c->body_got - c->body_len));
+			fail(c, "http: %llu bytes past Content-Length",
+			     (unsigned long long)(c->body_got - c->body_len));
 			return;
 		}
 		if (c->body_got == c->body_len) {
 			if (c->body_len < 6) {
-				fail(c, "http: script of %llu bytes", (unsigned long long)c->body_len);
+				fail(c, "http: script of %llu bytes",
+				     (unsigned long long)c->body_len);
 				return;
 			}
 			finish(c, S_OK, NULL);
@@ -612,7 +639,8 @@ static void on_tcp(struct client *c, size_t idx, uint32_t ev)
 static void on_timeout(struct client *c, size_t idx, uint64_t now)
 {
 	if (now - c->t_start >= O.timeout_ms) {
-		static const char *const names[] = { "wait", "dhcp", "pxe 4011", "tftp", "http", "http", "", "" };
+		static const char *const names[] = { "wait", "dhcp", "pxe 4011", "tftp",
+						     "http", "http", "",	 "" };
 		fail(c, "%s: overall timeout (%u ms)", names[c->st], O.timeout_ms);
 		return;
 	}
@@ -639,8 +667,11 @@ static void on_timeout(struct client *c, size_t idx, uint64_t now)
 		break;
 	case S_TFTP:
 		if (++c->retries > TFTP_RETRIES) {
-			fail(c, "tftp: %s: no answer after %u retransmissions (block %llu, %llu bytes)", c->file,
-			     TFTP_RETRIES, (unsigned long long)c->expect, (unsigned long long)c->bytes);
+			fail(c,
+			     "tftp: %s: no answer after %u retransmissions (block %llu, %llu "
+			     "bytes)",
+			     c->file, TFTP_RETRIES, (unsigned long long)c->expect,
+			     (unsigned long long)c->bytes);
 			return;
 		}
 		n_tftp_retx++;
@@ -712,9 +743,11 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bootstorm --iface IF --server ADDR [--clients N] [--spread S] [--tftp-file NAME]\n"
+	fprintf(stderr, "usage: bootstorm --iface IF --server ADDR [--clients N] [--spread S] "
+			"[--tftp-file NAME]\n"
 			"                 [--expect-size BYTES] [--http-port N] [--timeout-ms MS]\n"
-			"                 [--src A.B.C.D[-LAST]] [--dhcp-tries N] [--seed N] [--dump FILE] [-v]\n");
+			"                 [--src A.B.C.D[-LAST]] [--dhcp-tries N] [--seed N] "
+			"[--dump FILE] [-v]\n");
 	exit(2);
 }
 
@@ -723,7 +756,10 @@ static void report(uint64_t t0, uint64_t t_last)
 	uint64_t *lat = calloc(O.clients, sizeof(*lat)), *ld = calloc(O.clients, sizeof(*ld)),
 		 *lt = calloc(O.clients, sizeof(*lt)), *lh = calloc(O.clients, sizeof(*lh));
 	size_t n = 0, fails[8] = { 0 }, printed = 0;
-	struct reason { const char *why; unsigned n; } reasons[REASONS_MAX];
+	struct reason {
+		const char *why;
+		unsigned n;
+	} reasons[REASONS_MAX];
 	size_t n_reasons = 0;
 
 	if (!lat || !ld || !lt || !lh) {
@@ -739,11 +775,13 @@ static void report(uint64_t t0, uint64_t t_last)
 	for (size_t i = 0; i < O.clients; i++) {
 		struct client *c = &C[i];
 		if (dump)
-			fprintf(dump, "%zu %llu %lld %lld %lld %llu %s\n", i, (unsigned long long)(c->t_start - t0),
+			fprintf(dump, "%zu %llu %lld %lld %lld %llu %s\n", i,
+				(unsigned long long)(c->t_start - t0),
 				c->t_dhcp ? (long long)(c->t_dhcp - c->t_start) : -1LL,
 				c->t_tftp ? (long long)(c->t_tftp - c->t_dhcp) : -1LL,
 				c->st == S_OK ? (long long)(c->t_end - c->t_tftp) : -1LL,
-				(unsigned long long)(c->t_end - c->t_start), c->st == S_OK ? "ok" : "failed");
+				(unsigned long long)(c->t_end - c->t_start),
+				c->st == S_OK ? "ok" : "failed");
 		if (c->st == S_OK) {
 			lat[n] = c->t_end - c->t_start;
 			ld[n] = c->t_dhcp - c->t_start;
@@ -756,8 +794,9 @@ static void report(uint64_t t0, uint64_t t_last)
 		if (O.verbose || printed < 10) {
 			char mac[18];
 			mac_str(c, mac);
-			fprintf(stderr, "bootstorm: client %zu mac=%s failed at %llu ms: %s\n", i, mac,
-				(unsigned long long)(c->t_end - c->t_start), c->why ? c->why : "?");
+			fprintf(stderr, "bootstorm: client %zu mac=%s failed at %llu ms: %s\n", i,
+				mac, (unsigned long long)(c->t_end - c->t_start),
+				c->why ? c->why : "?");
 			printed++;
 		}
 		/* reasons without the numbers that vary, counted */
@@ -780,15 +819,19 @@ static void report(uint64_t t0, uint64_t t_last)
 	qsort(ld, n, sizeof(*ld), cmp_u64);
 	qsort(lt, n, sizeof(*lt), cmp_u64);
 	qsort(lh, n, sizeof(*lh), cmp_u64);
-	printf("clients=%u ok=%zu failed=%zu p50_ms=%llu p99_ms=%llu max_ms=%llu dhcp_fail=%zu tftp_fail=%zu "
-	       "http_fail=%zu elapsed_s=%.2f dhcp_retries=%llu pxe_retries=%llu tftp_retransmits=%llu "
-	       "http_retries=%llu invalid_replies=%llu send_errors=%llu dhcp_p99_ms=%llu pxe_p99_ms=%llu "
+	printf("clients=%u ok=%zu failed=%zu p50_ms=%llu p99_ms=%llu max_ms=%llu dhcp_fail=%zu "
+	       "tftp_fail=%zu "
+	       "http_fail=%zu elapsed_s=%.2f dhcp_retries=%llu pxe_retries=%llu "
+	       "tftp_retransmits=%llu "
+	       "http_retries=%llu invalid_replies=%llu send_errors=%llu dhcp_p99_ms=%llu "
+	       "pxe_p99_ms=%llu "
 	       "tftp_http_p99_ms=%llu\n",
-	       O.clients, n, O.clients - n, (unsigned long long)pct(lat, n, 0.5), (unsigned long long)pct(lat, n, 0.99),
-	       (unsigned long long)(n ? lat[n - 1] : 0), fails[S_DHCP] + fails[S_PXE] + fails[S_WAIT],
-	       fails[S_TFTP], fails[S_HTTP], (double)(t_last - t0) / 1000.0, n_dhcp_retry, n_pxe_retry, n_tftp_retx,
-	       n_http_retry, n_invalid, n_send_err, (unsigned long long)pct(ld, n, 0.99), (unsigned long long)pct(lt, n, 0.99),
-	       (unsigned long long)pct(lh, n, 0.99));
+	       O.clients, n, O.clients - n, (unsigned long long)pct(lat, n, 0.5),
+	       (unsigned long long)pct(lat, n, 0.99), (unsigned long long)(n ? lat[n - 1] : 0),
+	       fails[S_DHCP] + fails[S_PXE] + fails[S_WAIT], fails[S_TFTP], fails[S_HTTP],
+	       (double)(t_last - t0) / 1000.0, n_dhcp_retry, n_pxe_retry, n_tftp_retx, n_http_retry,
+	       n_invalid, n_send_err, (unsigned long long)pct(ld, n, 0.99),
+	       (unsigned long long)pct(lt, n, 0.99), (unsigned long long)pct(lh, n, 0.99));
 	fflush(stdout);
 	free(lat);
 	free(ld);
@@ -799,13 +842,20 @@ static void report(uint64_t t0, uint64_t t_last)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },	   { "server", required_argument, NULL, 's' },
-		{ "clients", required_argument, NULL, 'n' },	   { "spread", required_argument, NULL, 'S' },
-		{ "tftp-file", required_argument, NULL, 'f' },	   { "expect-size", required_argument, NULL, 'e' },
-		{ "http-port", required_argument, NULL, 'p' },	   { "timeout-ms", required_argument, NULL, 't' },
-		{ "src", required_argument, NULL, 'a' },	   { "dhcp-tries", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 'r' },	   { "verbose", no_argument, NULL, 'v' },
-		{ "dump", required_argument, NULL, 'D' },	   { "help", no_argument, NULL, 'h' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "server", required_argument, NULL, 's' },
+		{ "clients", required_argument, NULL, 'n' },
+		{ "spread", required_argument, NULL, 'S' },
+		{ "tftp-file", required_argument, NULL, 'f' },
+		{ "expect-size", required_argument, NULL, 'e' },
+		{ "http-port", required_argument, NULL, 'p' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "src", required_argument, NULL, 'a' },
+		{ "dhcp-tries", required_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "dump", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct epoll_event evs[256];
@@ -819,35 +869,73 @@ int main(int argc, char **argv)
 	O.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20;
 	while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': O.iface = optarg; break;
+		case 'i':
+			O.iface = optarg;
+			break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, &O.server) != 1)
-				return fprintf(stderr, "bootstorm: --server: \"%s\" is not an IPv4 address\n", optarg), 2;
+				return fprintf(stderr,
+					       "bootstorm: --server: \"%s\" is not an IPv4 "
+					       "address\n",
+					       optarg),
+				       2;
 			have_server = true;
 			break;
-		case 'n': O.clients = (unsigned)tool_num("bootstorm", "--clients", optarg, 1, CLIENTS_MAX); break;
+		case 'n':
+			O.clients = (unsigned)tool_num("bootstorm", "--clients", optarg, 1,
+						       CLIENTS_MAX);
+			break;
 		case 'S':
 			O.spread = strtod(optarg, &end);
 			if (*end || end == optarg || !(O.spread >= 0 && O.spread <= 3600))
-				return fprintf(stderr, "bootstorm: --spread: \"%s\" is not 0..3600 seconds\n", optarg), 2;
+				return fprintf(stderr,
+					       "bootstorm: --spread: \"%s\" is not 0..3600 "
+					       "seconds\n",
+					       optarg),
+				       2;
 			break;
 		case 'f':
 			if (strlen(optarg) > 128)
-				return fprintf(stderr, "bootstorm: --tftp-file: longer than 128 bytes\n"), 2;
+				return fprintf(stderr,
+					       "bootstorm: --tftp-file: longer than 128 bytes\n"),
+				       2;
 			O.tftp_file = optarg;
 			break;
-		case 'e': O.expect_size = tool_num("bootstorm", "--expect-size", optarg, 0, 1LL << 32); break;
-		case 'p': O.http_port = (unsigned)tool_num("bootstorm", "--http-port", optarg, 1, 65535); break;
-		case 't': O.timeout_ms = (unsigned)tool_num("bootstorm", "--timeout-ms", optarg, 100, 3600000); break;
+		case 'e':
+			O.expect_size = tool_num("bootstorm", "--expect-size", optarg, 0,
+						 1LL << 32);
+			break;
+		case 'p':
+			O.http_port = (unsigned)tool_num("bootstorm", "--http-port", optarg, 1,
+							 65535);
+			break;
+		case 't':
+			O.timeout_ms = (unsigned)tool_num("bootstorm", "--timeout-ms", optarg, 100,
+							  3600000);
+			break;
 		case 'a':
 			if (parse_src(optarg))
-				return fprintf(stderr, "bootstorm: --src: \"%s\" is not ADDR or ADDR-LAST\n", optarg), 2;
+				return fprintf(stderr,
+					       "bootstorm: --src: \"%s\" is not ADDR or "
+					       "ADDR-LAST\n",
+					       optarg),
+				       2;
 			break;
-		case 'd': O.dhcp_tries = (unsigned)tool_num("bootstorm", "--dhcp-tries", optarg, 1, 20); break;
-		case 'r': O.seed = (uint64_t)tool_num("bootstorm", "--seed", optarg, 1, INT64_MAX); break;
-		case 'v': O.verbose = true; break;
-		case 'D': O.dump = optarg; break;
-		default: usage();
+		case 'd':
+			O.dhcp_tries = (unsigned)tool_num("bootstorm", "--dhcp-tries", optarg, 1,
+							  20);
+			break;
+		case 'r':
+			O.seed = (uint64_t)tool_num("bootstorm", "--seed", optarg, 1, INT64_MAX);
+			break;
+		case 'v':
+			O.verbose = true;
+			break;
+		case 'D':
+			O.dump = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!O.iface || !have_server || optind != argc)
@@ -869,11 +957,13 @@ int main(int argc, char **argv)
 		c->ufd = c->tfd = -1;
 		c->xid = xid_base + (uint32_t)i;
 		c->mac[0] = 0x52, c->mac[1] = 0x54, c->mac[2] = 0x00;
-		c->mac[3] = (uint8_t)(i >> 16), c->mac[4] = (uint8_t)(i >> 8), c->mac[5] = (uint8_t)i;
+		c->mac[3] = (uint8_t)(i >> 16), c->mac[4] = (uint8_t)(i >> 8),
+		c->mac[5] = (uint8_t)i;
 		if (O.src_count)
 			c->src = htonl(O.src_first + (uint32_t)(i % O.src_count));
 		/* power-on times: uniform over the spread, in order */
-		starts[i] = (uint64_t)((double)tool_rnd(&rng) / 65536.0 / 65536.0 * O.spread * 1000.0);
+		starts[i] = (uint64_t)((double)tool_rnd(&rng) / 65536.0 / 65536.0 * O.spread *
+				       1000.0);
 	}
 	qsort(starts, O.clients, sizeof(*starts), cmp_u64);
 
@@ -882,15 +972,19 @@ int main(int argc, char **argv)
 	if (ep < 0 || dfd < 0)
 		return perror("bootstorm: socket"), 2;
 	{
-		struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(DHCP_PORT_CLIENT) };
+		struct sockaddr_in me = { .sin_family = AF_INET,
+					  .sin_port = htons(DHCP_PORT_CLIENT) };
 		/* every OFFER of the storm is a broadcast to port 68: room for a burst */
 		if (setsockopt(dfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 			setsockopt(dfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		if (setsockopt(dfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		    setsockopt(dfd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-		    setsockopt(dfd, SOL_SOCKET, SO_BINDTODEVICE, O.iface, (socklen_t)strlen(O.iface)) ||
+		    setsockopt(dfd, SOL_SOCKET, SO_BINDTODEVICE, O.iface,
+			       (socklen_t)strlen(O.iface)) ||
 		    bind(dfd, (struct sockaddr *)&me, sizeof(me)))
-			return fprintf(stderr, "bootstorm: cannot bind UDP port 68 on %s: %s\n", O.iface, strerror(errno)), 2;
+			return fprintf(stderr, "bootstorm: cannot bind UDP port 68 on %s: %s\n",
+				       O.iface, strerror(errno)),
+			       2;
 		struct epoll_event e = { .events = EPOLLIN, .data.u64 = 0 };
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, dfd, &e))
 			return perror("bootstorm: epoll"), 2;

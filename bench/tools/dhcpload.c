@@ -33,8 +33,8 @@
 
 #include "dhcpopt.h"
 
-#define BATCH 64      /* datagrams per sendmmsg/recvmmsg */
-#define PKT_CAP 512   /* our DISCOVER is ~350 bytes */
+#define BATCH	     64	 /* datagrams per sendmmsg/recvmmsg */
+#define PKT_CAP	     512 /* our DISCOVER is ~350 bytes */
 #define MAX_INFLIGHT 4096
 
 static int reflect(int fd, double duration);
@@ -72,18 +72,22 @@ static int cmp_u32(const void *a, const void *b)
 
 /* A DISCOVER as a PXE 2.1 ROM sends it (options 57, 60, 93, 94, 97, 55); to port 4011
  * the REQUEST the ROM sends there instead, asking for boot item 0x8000 layer 0. */
-static int build_discover(uint8_t *buf, size_t *len, uint32_t xid, const uint8_t mac[6], unsigned arch, bool pxe_port)
+static int build_discover(uint8_t *buf, size_t *len, uint32_t xid, const uint8_t mac[6],
+			  unsigned arch, bool pxe_port)
 {
-	static const uint8_t prl[] = { 1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54,
-				       58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135 };
+	static const uint8_t prl[] = { 1,  2,  3,  4,	5,   6,	  12,  13,  15,	 17,  18, 22,
+				       23, 28, 40, 41,	42,  43,  50,  51,  54,	 58,  59, 60,
+				       66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135 };
 	struct dhcp_hdr h = { .op = 1, .htype = 1, .hlen = 6, .xid = xid, .flags = 0x8000 };
-	uint8_t a[2] = { (uint8_t)(arch >> 8), (uint8_t)arch }, ndi[3] = { 1, 2, 1 }, msz[2] = { 1260 >> 8, 1260 & 0xff };
+	uint8_t a[2] = { (uint8_t)(arch >> 8), (uint8_t)arch }, ndi[3] = { 1, 2, 1 },
+		msz[2] = { 1260 >> 8, 1260 & 0xff };
 	uint8_t guid[17] = { 0 };
 	char vc[40];
 	struct dhcp_build b;
 
 	memcpy(h.chaddr, mac, 6);
-	static const uint8_t base[12] = { 0xcb, 0x10, 0xad, 0x00, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x00 };
+	static const uint8_t base[12] = { 0xcb, 0x10, 0xad, 0x00, 0x00, 0x00,
+					  0x40, 0x00, 0x80, 0x00, 0x00, 0x00 };
 	memcpy(guid + 1, base, sizeof(base)); /* one machine per MAC: the MAC's low bytes */
 	memcpy(guid + 13, mac + 2, 4);
 	snprintf(vc, sizeof(vc), "PXEClient:Arch:%05u:UNDI:002001", arch);
@@ -115,8 +119,10 @@ static bool reply_ok(const struct dhcp_msg *m, unsigned arch)
 	if (!v || n != 4 || !memcmp(v, "\0\0\0\0", 4))
 		return false;
 	if (arch == 0) {
-		bool file = m->h.file[0] || ((v = dhcp_opt_get(m, DHCP_OPT_BOOTFILE, &n)) && n && v[0]);
-		bool servers = (v = dhcp_opt_get(m, DHCP_OPT_VENDOR, &n)) && !dhcp_sub_get(v, n, 8, &s, &sl) && sl >= 7;
+		bool file = m->h.file[0] ||
+			    ((v = dhcp_opt_get(m, DHCP_OPT_BOOTFILE, &n)) && n && v[0]);
+		bool servers = (v = dhcp_opt_get(m, DHCP_OPT_VENDOR, &n)) &&
+			       !dhcp_sub_get(v, n, 8, &s, &sl) && sl >= 7;
 		if (!file && !servers)
 			return false;
 		if (file && !m->h.siaddr && !dhcp_opt_get(m, DHCP_OPT_TFTP_SERVER, &n))
@@ -128,41 +134,77 @@ static bool reply_ok(const struct dhcp_msg *m, unsigned arch)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },    { "to", required_argument, NULL, 'T' },
-		{ "port", required_argument, NULL, 'p' },     { "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' }, { "inflight", required_argument, NULL, 'k' },
-		{ "macs", required_argument, NULL, 'm' },     { "arch", required_argument, NULL, 'a' },
-		{ "timeout-ms", required_argument, NULL, 't' }, { "src", required_argument, NULL, 's' },
-		{ "reflect", no_argument, NULL, 'r' },	    { 0 },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "inflight", required_argument, NULL, 'k' },
+		{ "macs", required_argument, NULL, 'm' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "src", required_argument, NULL, 's' },
+		{ "reflect", no_argument, NULL, 'r' },
+		{ 0 },
 	};
 	const char *iface = NULL;
 	uint32_t to = htonl(INADDR_BROADCAST), src = htonl(INADDR_ANY);
-	unsigned long count = 10000, macs = 1000, inflight = 64, arch = 0, port = 67, timeout_ms = 1000;
+	unsigned long count = 10000, macs = 1000, inflight = 64, arch = 0, port = 67,
+		      timeout_ms = 1000;
 	double duration = 10;
 	int o, fd, one = 1, bufsz = 4 << 20, reflecting = 0;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': iface = optarg; break;
-		case 'T': if (parse_addr(optarg, &to)) return 2; break;
-		case 's': if (parse_addr(optarg, &src)) return 2; break;
-		case 'p': port = strtoul(optarg, NULL, 10); break;
-		case 'c': count = strtoul(optarg, NULL, 10); break;
-		case 'd': duration = strtod(optarg, NULL); break;
-		case 'k': inflight = strtoul(optarg, NULL, 10); break;
-		case 'm': macs = strtoul(optarg, NULL, 10); break;
-		case 'a': arch = strtoul(optarg, NULL, 10); break;
-		case 't': timeout_ms = strtoul(optarg, NULL, 10); break;
-		case 'r': reflecting = 1; break;
-		default: return 2;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'T':
+			if (parse_addr(optarg, &to))
+				return 2;
+			break;
+		case 's':
+			if (parse_addr(optarg, &src))
+				return 2;
+			break;
+		case 'p':
+			port = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			count = strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			duration = strtod(optarg, NULL);
+			break;
+		case 'k':
+			inflight = strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			macs = strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			arch = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout_ms = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			reflecting = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!iface)
 		return fprintf(stderr, "dhcpload: --iface is required\n"), 2;
-	if (!port || port > 65535 || !count || count > 100000000 || !(duration > 0 && duration <= 600) || !inflight ||
-	    inflight > MAX_INFLIGHT || !macs || macs > 0xffffff || arch > 0xffff || !timeout_ms || timeout_ms > 60000)
-		return fprintf(stderr, "dhcpload: bad value: need --port 1..65535, --count 1..1e8, --duration 0..600, "
-				       "--inflight 1..%d, --macs 1..16777215, --arch 0..65535, --timeout-ms 1..60000\n",
+	if (!port || port > 65535 || !count || count > 100000000 ||
+	    !(duration > 0 && duration <= 600) || !inflight || inflight > MAX_INFLIGHT || !macs ||
+	    macs > 0xffffff || arch > 0xffff || !timeout_ms || timeout_ms > 60000)
+		return fprintf(stderr,
+			       "dhcpload: bad value: need --port 1..65535, --count 1..1e8, "
+			       "--duration 0..600, "
+			       "--inflight 1..%d, --macs 1..16777215, --arch 0..65535, "
+			       "--timeout-ms 1..60000\n",
 			       MAX_INFLIGHT),
 		       2;
 
@@ -171,13 +213,15 @@ int main(int argc, char **argv)
 		return perror("dhcpload: socket"), 2;
 	/* Replies are broadcast to 255.255.255.255:68: bind the port on the wildcard (or
 	 * --src) address, on the one interface. */
-	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(reflecting ? (uint16_t)port : DHCP_PORT_CLIENT),
+	struct sockaddr_in me = { .sin_family = AF_INET,
+				  .sin_port = htons(reflecting ? (uint16_t)port : DHCP_PORT_CLIENT),
 				  .sin_addr.s_addr = src };
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface)))
 		return perror("dhcpload: setsockopt"), 2;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz)); /* best effort: capped by rmem_max */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+		   sizeof(bufsz)); /* best effort: capped by rmem_max */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
 		return perror("dhcpload: bind"), 2;
@@ -193,9 +237,12 @@ int main(int argc, char **argv)
 	struct mmsghdr smsg[BATCH], rmsg[BATCH];
 	struct iovec siov[BATCH], riov[BATCH];
 	unsigned sslot[BATCH];
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = to };
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port),
+				   .sin_addr.s_addr = to };
 	uint32_t key = ((uint32_t)now_ns() ^ (uint32_t)getpid() << 16) & 0xffff0000u;
-	unsigned long sent = 0, replies = 0, valid = 0, invalid = 0, yinz = 0, lost = 0, late = 0, mac_i = 0;
+	unsigned long sent = 0, replies = 0, valid = 0, invalid = 0, yinz = 0, lost = 0, late = 0,
+		      mac_i = 0;
 	size_t nfree = inflight, active = 0;
 	uint64_t t0, end_send, last = 0, tmo = (uint64_t)timeout_ms * 1000000u;
 	uint32_t maxlat = 0;
@@ -233,12 +280,16 @@ int main(int argc, char **argv)
 				sl->mac[3] = (uint8_t)(idx >> 16);
 				sl->mac[4] = (uint8_t)(idx >> 8);
 				sl->mac[5] = (uint8_t)idx;
-				if (build_discover(sbuf[n], &len, sl->xid, sl->mac, (unsigned)arch, port == DHCP_PORT_PXE))
-					return fprintf(stderr, "dhcpload: packet does not fit\n"), 2;
+				if (build_discover(sbuf[n], &len, sl->xid, sl->mac, (unsigned)arch,
+						   port == DHCP_PORT_PXE))
+					return fprintf(stderr, "dhcpload: packet does not fit\n"),
+					       2;
 				siov[n] = (struct iovec){ sbuf[n], len };
 				memset(&smsg[n], 0, sizeof(smsg[n]));
-				smsg[n].msg_hdr = (struct msghdr){ .msg_name = &dst, .msg_namelen = sizeof(dst),
-								   .msg_iov = &siov[n], .msg_iovlen = 1 };
+				smsg[n].msg_hdr = (struct msghdr){ .msg_name = &dst,
+								   .msg_namelen = sizeof(dst),
+								   .msg_iov = &siov[n],
+								   .msg_iovlen = 1 };
 				sslot[n++] = s;
 			}
 			if (!n)
@@ -255,7 +306,8 @@ int main(int argc, char **argv)
 					slot[sslot[i]].sent_ns = ts;
 					active++;
 				} else {
-					freel[nfree++] = sslot[i]; /* not sent: try again next round */
+					freel[nfree++] =
+						sslot[i]; /* not sent: try again next round */
 				}
 			}
 			sent += (unsigned long)r;
@@ -313,14 +365,19 @@ int main(int argc, char **argv)
 					uint32_t us = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 					if (m.h.yiaddr)
 						yinz++;
-					if (reply_ok(&m, (unsigned)arch) && dhcp_msg_type(&m) == (port == DHCP_PORT_PXE ? DHCP_ACK : DHCP_OFFER))
+					if (reply_ok(&m, (unsigned)arch) &&
+					    dhcp_msg_type(&m) ==
+						    (port == DHCP_PORT_PXE ? DHCP_ACK : DHCP_OFFER))
 						valid++;
 					else
 						invalid++;
 					if (nlat == lat_cap) {
-						uint32_t *more = realloc(lat, 2 * lat_cap * sizeof(*lat));
+						uint32_t *more = realloc(lat, 2 * lat_cap *
+										      sizeof(*lat));
 						if (!more)
-							return fprintf(stderr, "dhcpload: out of memory\n"), 2;
+							return fprintf(stderr,
+								       "dhcpload: out of memory\n"),
+							       2;
 						lat = more;
 						lat_cap *= 2;
 					}
@@ -351,11 +408,15 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double el = last > t0 ? (double)(last - t0) / 1e9 : 0;
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
-	uint32_t p50 = nlat ? lat[(nlat - 1) / 2] : 0, p99 = nlat ? lat[(size_t)((double)(nlat - 1) * 0.99)] : 0;
-	printf("sent=%lu replies=%lu valid=%lu invalid=%lu yiaddr_nonzero=%lu lost=%lu late=%lu elapsed_s=%.3f "
+	uint32_t p50 = nlat ? lat[(nlat - 1) / 2] : 0,
+		 p99 = nlat ? lat[(size_t)((double)(nlat - 1) * 0.99)] : 0;
+	printf("sent=%lu replies=%lu valid=%lu invalid=%lu yiaddr_nonzero=%lu lost=%lu late=%lu "
+	       "elapsed_s=%.3f "
 	       "rate=%.1f p50_us=%u p99_us=%u max_us=%u cpu_us=%ld\n",
-	       sent, replies, valid, invalid, yinz, lost, late, el, el > 0 ? (double)valid / el : 0.0, p50, p99, maxlat,
-	       (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	       sent, replies, valid, invalid, yinz, lost, late, el,
+	       el > 0 ? (double)valid / el : 0.0, p50, p99, maxlat,
+	       (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+		       ru.ru_stime.tv_usec);
 	free(slot);
 	free(freel);
 	free(lat);
@@ -370,7 +431,8 @@ static int reflect(int fd, double duration)
 	static uint8_t buf[BATCH][DHCP_MAX_LEN + 1];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
-	struct sockaddr_in bc = { .sin_family = AF_INET, .sin_port = htons(DHCP_PORT_CLIENT),
+	struct sockaddr_in bc = { .sin_family = AF_INET,
+				  .sin_port = htons(DHCP_PORT_CLIENT),
 				  .sin_addr.s_addr = htonl(INADDR_BROADCAST) };
 	uint64_t end = now_ns() + (uint64_t)(duration * 1e9);
 	unsigned long n = 0;
@@ -388,7 +450,9 @@ static int reflect(int fd, double duration)
 		for (int i = 0; i < r; i++) {
 			buf[i][0] = 2; /* BOOTREPLY */
 			iov[i].iov_len = mm[i].msg_len;
-			mm[i].msg_hdr = (struct msghdr){ .msg_name = &bc, .msg_namelen = sizeof(bc), .msg_iov = &iov[i],
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &bc,
+							 .msg_namelen = sizeof(bc),
+							 .msg_iov = &iov[i],
 							 .msg_iovlen = 1 };
 		}
 		for (int i = 0; i < r;) {

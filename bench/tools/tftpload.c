@@ -33,12 +33,12 @@
 #include "tftpproto.h"
 #include "tool.h"
 
-#define BATCH 32                  /* datagrams per recvmmsg */
-#define MAX_CLIENTS 4096
+#define BATCH	      32 /* datagrams per recvmmsg */
+#define MAX_CLIENTS   4096
 #define MAX_TRANSFERS 10000000ull /* clients × repeat */
-#define SCAN_NS 5000000ull        /* timeout scan every 5 ms */
-#define RCVBUF (4 << 20)          /* a window of big blocks lands at once */
-#define REPORT_FAILS 5            /* failures described on stderr */
+#define SCAN_NS	      5000000ull  /* timeout scan every 5 ms */
+#define RCVBUF	      (4 << 20)	  /* a window of big blocks lands at once */
+#define REPORT_FAILS  5		  /* failures described on stderr */
 
 enum state { IDLE, RUNNING };
 
@@ -92,17 +92,18 @@ static uint64_t now_ns(void)
 
 static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: tftpload --server ADDR --file NAME [--port 69] [--clients N] [--repeat R] "
-			"[--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES] [--timeout-ms T] "
-			"[--retries N] [--src ADDR [--src-count K]] [--deadline-s S]\n");
+	fprintf(stderr,
+		"usage: tftpload --server ADDR --file NAME [--port 69] [--clients N] [--repeat R] "
+		"[--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES] [--timeout-ms T] "
+		"[--retries N] [--src ADDR [--src-count K]] [--deadline-s S]\n");
 	exit(2);
 }
 
 static void fail(struct run *r, struct xfer *x, const char *why)
 {
 	if (r->fails_told++ < REPORT_FAILS)
-		fprintf(stderr, "tftpload: client %u: transfer failed after %llu bytes: %s\n", x->client,
-			(unsigned long long)x->bytes, why);
+		fprintf(stderr, "tftpload: client %u: transfer failed after %llu bytes: %s\n",
+			x->client, (unsigned long long)x->bytes, why);
 	r->failed++;
 }
 
@@ -117,8 +118,8 @@ static void send_ack(struct xfer *x, uint16_t block)
 
 static void send_req(struct run *r, struct xfer *x)
 {
-	(void)!sendto(x->fd, r->req, r->req_len, MSG_DONTWAIT, (const struct sockaddr *)&r->o->server,
-		      sizeof(r->o->server));
+	(void)!sendto(x->fd, r->req, r->req_len, MSG_DONTWAIT,
+		      (const struct sockaddr *)&r->o->server, sizeof(r->o->server));
 }
 
 /* Open a socket and send the request; 0, or -1 with the failure counted. */
@@ -141,7 +142,8 @@ static int xfer_begin(struct run *r, struct xfer *x)
 		a.sin_addr.s_addr = htonl(ntohl(o->src.s_addr) + x->client % o->src_count);
 		if (bind(x->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			char why[96];
-			snprintf(why, sizeof(why), "bind %s: %s", inet_ntoa(a.sin_addr), strerror(errno));
+			snprintf(why, sizeof(why), "bind %s: %s", inet_ntoa(a.sin_addr),
+				 strerror(errno));
 			close(x->fd);
 			x->fd = -1;
 			fail(r, x, why);
@@ -208,7 +210,8 @@ static const char *take_oack(const struct run *r, struct xfer *x, const uint8_t 
 	if (p.oack.n_unknown || p.oack.n_invalid)
 		return "OACK with options we did not ask for";
 	if (p.oack.has_blksize) {
-		if (!o->ask_blksize || p.oack.blksize < TFTP_BLKSIZE_MIN || p.oack.blksize > o->blksize)
+		if (!o->ask_blksize || p.oack.blksize < TFTP_BLKSIZE_MIN ||
+		    p.oack.blksize > o->blksize)
 			return "OACK blksize out of range";
 		x->blksize = (uint32_t)p.oack.blksize;
 	}
@@ -217,8 +220,8 @@ static const char *take_oack(const struct run *r, struct xfer *x, const uint8_t 
 			return "OACK windowsize out of range";
 		x->window = (uint32_t)p.oack.windowsize;
 	}
-	if (p.oack.has_tsize && (!o->ask_tsize ||
-				 (o->expect_size >= 0 && p.oack.tsize != (uint64_t)o->expect_size)))
+	if (p.oack.has_tsize &&
+	    (!o->ask_tsize || (o->expect_size >= 0 && p.oack.tsize != (uint64_t)o->expect_size)))
 		return "OACK tsize unexpected or wrong";
 	if (p.oack.has_timeout)
 		return "OACK timeout we did not ask for";
@@ -284,7 +287,8 @@ static bool on_datagram(struct run *r, struct xfer *x, const uint8_t *buf, size_
 	if (block != (uint16_t)x->expect) {
 		/* RFC 7440: a gap (or, lock-step, a resent block whose ACK was lost):
 		 * ACK the last in-order block, once per gap and timeout quarter */
-		if (x->gap_for != x->expect || t - x->gap_ns > (uint64_t)r->o->timeout_ms * 250000ull) {
+		if (x->gap_for != x->expect ||
+		    t - x->gap_ns > (uint64_t)r->o->timeout_ms * 250000ull) {
 			x->gap_for = x->expect;
 			x->gap_ns = t;
 			r->gaps++;
@@ -318,8 +322,10 @@ static void on_readable(struct run *r, struct xfer *x, uint8_t *bufs, size_t buf
 
 	for (int i = 0; i < BATCH; i++) {
 		iov[i] = (struct iovec){ .iov_base = bufs + (size_t)i * bufsz, .iov_len = bufsz };
-		m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-						.msg_iov = &iov[i], .msg_iovlen = 1 };
+		m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+						.msg_namelen = sizeof(from[i]),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1 };
 	}
 	n = recvmmsg(x->fd, m, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
@@ -408,10 +414,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		else if (!strcmp(a, "--repeat"))
 			o->repeat = (unsigned)tool_num("tftpload", a, v, 1, 1000000);
 		else if (!strcmp(a, "--blksize")) {
-			o->blksize = (uint32_t)tool_num("tftpload", a, v, TFTP_BLKSIZE_MIN, TFTP_BLKSIZE_MAX);
+			o->blksize = (uint32_t)tool_num("tftpload", a, v, TFTP_BLKSIZE_MIN,
+							TFTP_BLKSIZE_MAX);
 			o->ask_blksize = true;
 		} else if (!strcmp(a, "--windowsize")) {
-			o->window = (uint32_t)tool_num("tftpload", a, v, TFTP_WINDOW_MIN, TFTP_WINDOW_MAX);
+			o->window = (uint32_t)tool_num("tftpload", a, v, TFTP_WINDOW_MIN,
+						       TFTP_WINDOW_MAX);
 			o->ask_window = o->window > 1;
 		} else if (!strcmp(a, "--expect-size"))
 			o->expect_size = tool_num("tftpload", a, v, -1, 1LL << 50);
@@ -425,7 +433,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->src_count = (unsigned)tool_num("tftpload", a, v, 1, 254);
 		else if (!strcmp(a, "--src")) {
 			if (inet_pton(AF_INET, v, &o->src) != 1) {
-				fprintf(stderr, "tftpload: --src \"%s\" is not an IPv4 address\n", v);
+				fprintf(stderr, "tftpload: --src \"%s\" is not an IPv4 address\n",
+					v);
 				exit(2);
 			}
 			o->have_src = true;
@@ -439,7 +448,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		exit(2);
 	}
 	if ((unsigned long long)o->clients * o->repeat > MAX_TRANSFERS) {
-		fprintf(stderr, "tftpload: --clients × --repeat is over %llu transfers\n", MAX_TRANSFERS);
+		fprintf(stderr, "tftpload: --clients × --repeat is over %llu transfers\n",
+			MAX_TRANSFERS);
 		exit(2);
 	}
 	o->server.sin_family = AF_INET;
@@ -452,9 +462,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .clients = 1, .repeat = 1, .retries = 5, .src_count = 1,
-			  .blksize = TFTP_BLKSIZE_DEFAULT, .window = 1, .expect_size = -1,
-			  .timeout_ms = 1000, .deadline_s = 600 };
+	struct opts o = { .clients = 1,
+			  .repeat = 1,
+			  .retries = 5,
+			  .src_count = 1,
+			  .blksize = TFTP_BLKSIZE_DEFAULT,
+			  .window = 1,
+			  .expect_size = -1,
+			  .timeout_ms = 1000,
+			  .deadline_s = 600 };
 	struct run r = { .o = &o };
 	const char *names[3], *values[3];
 	char bs[16], ws[16];
@@ -479,7 +495,8 @@ int main(int argc, char **argv)
 		names[n_opts] = "windowsize";
 		values[n_opts++] = ws;
 	}
-	rl = tftp_build_request(r.req, sizeof(r.req), TFTP_RRQ, o.file, "octet", names, values, n_opts);
+	rl = tftp_build_request(r.req, sizeof(r.req), TFTP_RRQ, o.file, "octet", names, values,
+				n_opts);
 	if (rl < 0) {
 		fprintf(stderr, "tftpload: request too long\n");
 		return 2;
@@ -538,12 +555,13 @@ int main(int argc, char **argv)
 		double el = (double)(now_ns() - t0) / 1e9;
 		qsort(r.dur_ms, r.n_dur, sizeof(double), cmp_double);
 		getrusage(RUSAGE_SELF, &ru);
-		printf("ok=%llu failed=%llu bytes=%llu elapsed_s=%.3f mbps=%.2f p50_ms=%.2f p99_ms=%.2f "
+		printf("ok=%llu failed=%llu bytes=%llu elapsed_s=%.3f mbps=%.2f p50_ms=%.2f "
+		       "p99_ms=%.2f "
 		       "retrans=%llu gaps=%llu cpu_s=%.3f\n",
-		       (unsigned long long)r.ok, (unsigned long long)r.failed, (unsigned long long)r.bytes, el,
-		       el > 0 ? (double)r.bytes / 1e6 / el : 0.0, pct(r.dur_ms, r.n_dur, 0.50),
-		       pct(r.dur_ms, r.n_dur, 0.99), (unsigned long long)r.retrans,
-		       (unsigned long long)r.gaps,
+		       (unsigned long long)r.ok, (unsigned long long)r.failed,
+		       (unsigned long long)r.bytes, el, el > 0 ? (double)r.bytes / 1e6 / el : 0.0,
+		       pct(r.dur_ms, r.n_dur, 0.50), pct(r.dur_ms, r.n_dur, 0.99),
+		       (unsigned long long)r.retrans, (unsigned long long)r.gaps,
 		       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 			       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	}

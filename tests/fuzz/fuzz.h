@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The fd of a memfd holding data[0..size), its path (under /proc/self/fd) in path; -1
  * when it cannot be made. For parsers that read files. The caller closes the fd. */
-static inline int fuzz_memfile(const char *name, const uint8_t *data, size_t size, char *path, size_t pathsz)
+static inline int fuzz_memfile(const char *name, const uint8_t *data, size_t size, char *path,
+			       size_t pathsz)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);
 

@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!v != !v2 || (v && (n != n2 || memcmp(v, v2, n))))
 			abort();
 	}
-	if (memcmp(&m.h.chaddr, &m2.h.chaddr, sizeof(m.h.chaddr)) || m.h.xid != m2.h.xid || m.h.giaddr != m2.h.giaddr)
+	if (memcmp(&m.h.chaddr, &m2.h.chaddr, sizeof(m.h.chaddr)) || m.h.xid != m2.h.xid ||
+	    m.h.giaddr != m2.h.giaddr)
 		abort();
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* fuzz_http: libFuzzer harness for the HTTP request parser and its helpers
- * (server/httpparse.c). The input is what one client sends on a connection: pipelined
+ * (lib/httpparse.c). The input is what one client sends on a connection: pipelined
  * request heads are parsed one after another, as the server does. Besides "no crash, no
  * over-read" (the input is copied to a buffer of exactly its size), it checks what the
  * server relies on: spans lie inside the input, a complete head parses the same on its
@@ -31,13 +31,16 @@ static void helpers(const struct http_request *r, uint64_t size)
 	int n;
 
 	n = httpparse_decode(r->path.p, r->path.len, out, sizeof(out));
-	CHECK(n < 0 || ((size_t)n <= r->path.len && out[n] == '\0' && !memchr(out, '\0', (size_t)n)));
+	CHECK(n < 0 ||
+	      ((size_t)n <= r->path.len && out[n] == '\0' && !memchr(out, '\0', (size_t)n)));
 	if (r->query.p) {
 		/* 2 * len + 2 bytes always suffice (httpparse.h) */
-		n = httpparse_query(r->query.p, r->query.len, p, HTTP_MAX_PARAMS, out, 2 * r->query.len + 2);
+		n = httpparse_query(r->query.p, r->query.len, p, HTTP_MAX_PARAMS, out,
+				    2 * r->query.len + 2);
 		CHECK(n >= -1 && n <= HTTP_MAX_PARAMS);
 		for (int i = 0; i < n; i++)
-			CHECK(p[i].key[0] && strlen(p[i].key) <= r->query.len && strlen(p[i].value) <= r->query.len);
+			CHECK(p[i].key[0] && strlen(p[i].key) <= r->query.len &&
+			      strlen(p[i].value) <= r->query.len);
 	}
 	n = httpparse_range(r->range.p, r->range.len, size, &a, &b);
 	CHECK(n >= -1 && n <= 1);
@@ -61,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int n = httpparse_request(buf + off, size - off, &r);
 		CHECK(n >= -2 && n <= (int)(size - off) && n != 0);
 		if (n == -1)
-			CHECK(r.status == 400 || r.status == 414 || r.status == 431 || r.status == 501 || r.status == 505);
+			CHECK(r.status == 400 || r.status == 414 || r.status == 431 ||
+			      r.status == 501 || r.status == 505);
 		if (n < 0)
 			break;
 		CHECK(r.path.p && r.path.len >= 1 && r.path.p[0] == '/');
@@ -77,7 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(httpparse_request(buf + off, (size_t)n, &again) == n);
 		CHECK(again.keep_alive == r.keep_alive && again.method == r.method);
 		CHECK(httpparse_request(buf + off, (size_t)n - 1, &again) < 0);
-		helpers(&r, size >= 8 ? (uint64_t)data[size - 1] << 16 | (uint64_t)data[size - 2] << 8 | data[size - 3] : size);
+		helpers(&r, size >= 8 ? (uint64_t)data[size - 1] << 16 |
+						(uint64_t)data[size - 2] << 8 | data[size - 3]
+				      : size);
 		off += (size_t)n;
 	}
 	free(buf);

@@ -18,7 +18,8 @@ static void fuzz_iso(struct img *im, struct iso *iso, json_t *root, json_t *jiso
 	size_t n = 0, i;
 
 	jset(root, "kind", jstr("iso9660"));
-	jset(root, "kind_name", jstr(hybrid ? "ISO 9660 image (hybrid: also a disk image)" : "ISO 9660 image"));
+	jset(root, "kind_name",
+	     jstr(hybrid ? "ISO 9660 image (hybrid: also a disk image)" : "ISO 9660 image"));
 	if (iso->have_catalog) {
 		json_t *et = json_object(), *jents = json_array();
 		struct diag ed = { { 0 } };
@@ -90,15 +91,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != 0)
 			probe_fs(&im, 0, 0, fstype, sizeof(fstype), root);
 		probe_parts(&im, false, tables);
-		if (json_array_size(tables) && !strcmp(jget_str(json_array_get(tables, 0), "type"), "dos"))
+		if (json_array_size(tables) &&
+		    !strcmp(jget_str(json_array_get(tables, 0), "type"), "dos"))
 			probe_parts(&im, true, tables);
 		if (rc == 0) {
 			fuzz_iso(&im, &iso, root, jiso, json_array_size(tables) > 0);
 			jset(root, "iso9660", jiso);
 			jiso = NULL;
 		} else {
-			jset(root, "kind_name", jstr(json_array_size(tables) ? "disk image"
-						     : !strcmp(fstype, "vfat") ? "FAT image" : "other"));
+			jset(root, "kind_name",
+			     jstr(json_array_size(tables)   ? "disk image"
+				  : !strcmp(fstype, "vfat") ? "FAT image"
+							    : "other"));
 		}
 	}
 	json_decref(jiso);

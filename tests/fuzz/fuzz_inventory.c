@@ -1,4 +1,4 @@
-/* fuzz_inventory: libFuzzer harness for the inventory file reader (server/inventory.c:
+/* fuzz_inventory: libFuzzer harness for the inventory file reader (lib/inventory.c:
  * libinih with our line reader, every key's check, the duplicate and reference checks,
  * template compilation, the menu) and, when a file loads, matching, deciding and
  * rendering for facts taken from the input. The input is an inventory file (written to
@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc) {
 		CHECK(!inv && d.msg[0] && strstr(d.msg, path));
 	} else {
-		static const char *const macs[] = { "52:54:00:12:34:56", "02:00:00:00:00:01", "525400aa0001", "" };
+		static const char *const macs[] = { "52:54:00:12:34:56", "02:00:00:00:00:01",
+						    "525400aa0001", "" };
 		struct inv_facts f;
 		struct inv_result r;
 		const char *why;
@@ -48,11 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.client = "198.51.100.9";
 			CHECK(inventory_facts_check(&f, &why) == 0);
 			inventory_decide(inv, &f, &r);
-			rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &len);
+			rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out),
+					      &len);
 			CHECK(rc == 0 || rc == -ENOSPC);
 			if (rc == 0)
 				CHECK(len < sizeof(out) && !memcmp(out, "#!ipxe", 6));
-			(void)inventory_dhcp_verdict(inv, macs[i], "11111111-2222-3333-4444-555555555555");
+			(void)inventory_dhcp_verdict(inv, macs[i],
+						     "11111111-2222-3333-4444-555555555555");
 		}
 		inventory_free(inv);
 	}

@@ -24,7 +24,8 @@ static void check_config(const struct site_config *c)
 
 	CHECK(c->n_urls <= SITE_MAX_URLS);
 	for (unsigned i = 0; i < c->n_urls; i++) {
-		CHECK(!strncasecmp(c->urls[i], "http://", 7) || !strncasecmp(c->urls[i], "https://", 8));
+		CHECK(!strncasecmp(c->urls[i], "http://", 7) ||
+		      !strncasecmp(c->urls[i], "https://", 8));
 		CHECK(strlen(c->urls[i]) < SITE_URL_MAX && !strchr(c->urls[i], '\n'));
 	}
 	n = strlen(c->user_class);
@@ -41,7 +42,8 @@ static void check_config(const struct site_config *c)
 	CHECK(c->tftp_max >= 1 && c->http_max >= 1);
 	CHECK(c->n_interfaces <= SITE_MAX_IFACES);
 	CHECK(strlen(site_arch_str(c->arch, buf, sizeof(buf))) > 0);
-	CHECK(c->rebrand == SITE_REBRAND_AUTO || c->rebrand == SITE_REBRAND_YES || c->rebrand == SITE_REBRAND_NO);
+	CHECK(c->rebrand == SITE_REBRAND_AUTO || c->rebrand == SITE_REBRAND_YES ||
+	      c->rebrand == SITE_REBRAND_NO);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

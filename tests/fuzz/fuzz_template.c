@@ -1,5 +1,5 @@
 /* fuzz_template: libFuzzer harness for template compilation, rendering and escaping
- * (server/template.c). The input is a template's text; its last bytes also serve as the
+ * (lib/template.c). The input is a template's text; its last bytes also serve as the
  * client-sent values. Checks: no crash or over-read; a compiled template renders within
  * the cap; with every value escaped the output has exactly the template's newlines (a
  * value cannot add a line) and no "${" beyond the template's own; escaped values use
@@ -52,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(n >= 0);
 	for (int i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)esc[i];
-		CHECK((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~:%${}", c));
+		CHECK((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("-._~:%${}", c));
 	}
 	CHECK(vlen ? (size_t)n <= 3 * vlen && !strchr(esc, '$') : !strcmp(esc, "${}"));
 
@@ -73,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		template_free(t);
 	} else if (rc == -EINVAL) {
-		CHECK(err.line >= 1 && err.line <= count(text, size, "\n") + 1 && memchr(err.msg, '\0', sizeof(err.msg)));
+		CHECK(err.line >= 1 && err.line <= count(text, size, "\n") + 1 &&
+		      memchr(err.msg, '\0', sizeof(err.msg)));
 	}
 	free(text);
 	return 0;

@@ -1,5 +1,5 @@
 /* fuzz_tftp: libFuzzer harness for the TFTP packet parser and option negotiation
- * (server/tftpproto.c). The input is one hostile datagram. Besides "no crash, no
+ * (lib/tftpproto.c). The input is one hostile datagram. Besides "no crash, no
  * over-read", it checks what the server relies on: negotiated values stay within the
  * RFC bounds and the server's limits, the OACK we would send parses back to the same
  * values, ACK block mapping stays inside the window, netascii blocks concatenate. */
@@ -14,10 +14,12 @@
 static void check_negotiation(const struct tftp_options *o, const uint8_t *data, size_t size)
 {
 	/* server limits taken from the input's last bytes, so they vary too */
-	uint32_t seed = size >= 4 ? (uint32_t)data[size - 1] << 24 | (uint32_t)data[size - 2] << 16 |
-					    (uint32_t)data[size - 3] << 8 | data[size - 4]
-				  : 0;
-	struct tftp_limits lim = { .max_blksize = seed & 0x1ffff, .max_windowsize = (seed >> 17) & 0x7f,
+	uint32_t seed = size >= 4
+				? (uint32_t)data[size - 1] << 24 | (uint32_t)data[size - 2] << 16 |
+					  (uint32_t)data[size - 3] << 8 | data[size - 4]
+				: 0;
+	struct tftp_limits lim = { .max_blksize = seed & 0x1ffff,
+				   .max_windowsize = (seed >> 17) & 0x7f,
 				   .file_size = (seed & 0x80000000u) ? -1 : (int64_t)(seed >> 3),
 				   .netascii = (seed >> 30) & 1 };
 	struct tftp_negotiation n;
@@ -28,7 +30,9 @@ static void check_negotiation(const struct tftp_options *o, const uint8_t *data,
 	tftp_negotiate(o, &lim, &n);
 	CHECK(n.blksize >= TFTP_BLKSIZE_MIN && n.blksize <= TFTP_BLKSIZE_MAX);
 	CHECK(n.ack_blksize || n.blksize == TFTP_BLKSIZE_DEFAULT);
-	CHECK(!n.ack_blksize || n.blksize <= (lim.max_blksize > TFTP_BLKSIZE_MIN ? lim.max_blksize : TFTP_BLKSIZE_MIN));
+	CHECK(!n.ack_blksize ||
+	      n.blksize <=
+		      (lim.max_blksize > TFTP_BLKSIZE_MIN ? lim.max_blksize : TFTP_BLKSIZE_MIN));
 	CHECK(!n.ack_blksize || n.blksize <= o->blksize);
 	CHECK(n.windowsize >= 1 && n.windowsize <= TFTP_WINDOW_MAX);
 	CHECK(n.windowsize <= (lim.max_windowsize ? lim.max_windowsize : 1));
@@ -42,7 +46,8 @@ static void check_negotiation(const struct tftp_options *o, const uint8_t *data,
 	CHECK(len >= 2);
 	CHECK(tftp_parse(oack, (size_t)len, &back) == 0 && back.op == TFTP_OACK);
 	CHECK(back.oack.has_blksize == n.ack_blksize && back.oack.has_tsize == n.ack_tsize &&
-	      back.oack.has_timeout == n.ack_timeout && back.oack.has_windowsize == n.ack_windowsize);
+	      back.oack.has_timeout == n.ack_timeout &&
+	      back.oack.has_windowsize == n.ack_windowsize);
 	CHECK(!n.ack_blksize || back.oack.blksize == n.blksize);
 	CHECK(!n.ack_tsize || back.oack.tsize == n.tsize);
 	CHECK(!n.ack_timeout || back.oack.timeout == n.timeout);
@@ -97,7 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(p.data + p.data_len == data + size);
 	if (size >= 6) {
 		/* ACK mapping: any base, a window below 65536 */
-		int64_t base = (int64_t)((uint32_t)data[0] << 16 | (uint32_t)data[1] << 8 | data[2]) - 1;
+		int64_t base =
+			(int64_t)((uint32_t)data[0] << 16 | (uint32_t)data[1] << 8 | data[2]) - 1;
 		int64_t sent = base + (data[3] << 8 | data[4]);
 		uint16_t wire = (uint16_t)(data[5] << 8 | (size > 6 ? data[6] : 0));
 		int64_t b = tftp_ack_block(base, sent, wire);

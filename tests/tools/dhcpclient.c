@@ -57,7 +57,8 @@ static int parse_addr(const char *s, uint32_t *out)
 
 static void print_reply(const struct dhcp_msg *m, const struct sockaddr_in *from, uint32_t xid)
 {
-	char f[160], sn[80], o54[20] = "-", o60[80] = "-", o67[300] = "-", o97[40] = "-", o43[80] = "-", o77[80] = "-";
+	char f[160], sn[80], o54[20] = "-", o60[80] = "-", o67[300] = "-", o97[40] = "-",
+			     o43[80] = "-", o77[80] = "-";
 	char yi[16], si[16], gi[16], ci[16], sub6[8] = "-";
 	const uint8_t *v, *s;
 	size_t n, sl;
@@ -88,27 +89,39 @@ static void print_reply(const struct dhcp_msg *m, const struct sockaddr_in *from
 	inet_ntop(AF_INET, &a, gi, sizeof(gi));
 	a.s_addr = m->h.ciaddr;
 	inet_ntop(AF_INET, &a, ci, sizeof(ci));
-	printf("reply from=%s:%u op=%u type=%s xid=0x%08x ours=%s yiaddr=%s siaddr=%s giaddr=%s ciaddr=%s file=%s "
+	printf("reply from=%s:%u op=%u type=%s xid=0x%08x ours=%s yiaddr=%s siaddr=%s giaddr=%s "
+	       "ciaddr=%s file=%s "
 	       "sname=%s opt54=%s opt60=%s opt67=%s opt97=%s opt77=%s opt43=%s sub6=%s\n",
-	       inet_ntoa(from->sin_addr), ntohs(from->sin_port), m->h.op, dhcp_type_name(dhcp_msg_type(m)), m->h.xid,
-	       m->h.xid == xid ? "yes" : "no", yi, si, gi, ci, f, sn, o54, o60, o67, o97, o77, o43, sub6);
+	       inet_ntoa(from->sin_addr), ntohs(from->sin_port), m->h.op,
+	       dhcp_type_name(dhcp_msg_type(m)), m->h.xid, m->h.xid == xid ? "yes" : "no", yi, si,
+	       gi, ci, f, sn, o54, o60, o67, o97, o77, o43, sub6);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },	 { "type", required_argument, NULL, 't' },
-		{ "to", required_argument, NULL, 'T' },		 { "port", required_argument, NULL, 'p' },
-		{ "listen-port", required_argument, NULL, 'l' }, { "mac", required_argument, NULL, 'm' },
-		{ "vendor", required_argument, NULL, 'V' },	 { "no-vendor", no_argument, NULL, 'N' },
-		{ "arch", required_argument, NULL, 'a' },	 { "user-class", required_argument, NULL, 'u' },
-		{ "guid", required_argument, NULL, 'g' },	 { "giaddr", required_argument, NULL, 'G' },
-		{ "ciaddr", required_argument, NULL, 'C' },	 { "sid", required_argument, NULL, 's' },
-		{ "item71", no_argument, NULL, '7' },		 { "xid", required_argument, NULL, 'x' },
-		{ "wait", required_argument, NULL, 'w' },	 { "count", required_argument, NULL, 'c' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "type", required_argument, NULL, 't' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "listen-port", required_argument, NULL, 'l' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "vendor", required_argument, NULL, 'V' },
+		{ "no-vendor", no_argument, NULL, 'N' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "user-class", required_argument, NULL, 'u' },
+		{ "guid", required_argument, NULL, 'g' },
+		{ "giaddr", required_argument, NULL, 'G' },
+		{ "ciaddr", required_argument, NULL, 'C' },
+		{ "sid", required_argument, NULL, 's' },
+		{ "item71", no_argument, NULL, '7' },
+		{ "xid", required_argument, NULL, 'x' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'c' },
 		{ 0 },
 	};
-	const char *iface = NULL, *vendor = "PXEClient:Arch:00000:UNDI:002001", *uc = NULL, *type_s = "discover";
+	const char *iface = NULL, *vendor = "PXEClient:Arch:00000:UNDI:002001", *uc = NULL,
+		   *type_s = "discover";
 	uint32_t to = htonl(INADDR_BROADCAST), giaddr = 0, ciaddr = 0, sid = 0;
 	unsigned port = 67, lport = 68, wait = 1500, count = 0;
 	int arch = -1, guid = 17, item71 = 0, o, fd, one = 1, got = 0, type;
@@ -119,39 +132,86 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': iface = optarg; break;
-		case 't': type_s = optarg; break;
-		case 'T': if (parse_addr(optarg, &to)) return 2; break;
-		case 'p': port = (unsigned)atoi(optarg); break;
-		case 'l': lport = (unsigned)atoi(optarg); break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 't':
+			type_s = optarg;
+			break;
+		case 'T':
+			if (parse_addr(optarg, &to))
+				return 2;
+			break;
+		case 'p':
+			port = (unsigned)atoi(optarg);
+			break;
+		case 'l':
+			lport = (unsigned)atoi(optarg);
+			break;
 		case 'm':
-			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
-				   &mac[5]) != 6)
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+				   &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
 				return fprintf(stderr, "dhcpclient: bad --mac\n"), 2;
 			break;
-		case 'V': vendor = optarg; break;
-		case 'N': vendor = NULL; break;
-		case 'a': arch = atoi(optarg); break;
-		case 'u': uc = optarg; break;
-		case 'g': guid = !strcmp(optarg, "none") ? -1 : atoi(optarg); break;
-		case 'G': if (parse_addr(optarg, &giaddr)) return 2; break;
-		case 'C': if (parse_addr(optarg, &ciaddr)) return 2; break;
-		case 's': if (parse_addr(optarg, &sid)) return 2; break;
-		case '7': item71 = 1; break;
-		case 'x': xid = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'w': wait = (unsigned)atoi(optarg); break;
-		case 'c': count = (unsigned)atoi(optarg); break;
-		default: return 2;
+		case 'V':
+			vendor = optarg;
+			break;
+		case 'N':
+			vendor = NULL;
+			break;
+		case 'a':
+			arch = atoi(optarg);
+			break;
+		case 'u':
+			uc = optarg;
+			break;
+		case 'g':
+			guid = !strcmp(optarg, "none") ? -1 : atoi(optarg);
+			break;
+		case 'G':
+			if (parse_addr(optarg, &giaddr))
+				return 2;
+			break;
+		case 'C':
+			if (parse_addr(optarg, &ciaddr))
+				return 2;
+			break;
+		case 's':
+			if (parse_addr(optarg, &sid))
+				return 2;
+			break;
+		case '7':
+			item71 = 1;
+			break;
+		case 'x':
+			xid = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			wait = (unsigned)atoi(optarg);
+			break;
+		case 'c':
+			count = (unsigned)atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!iface)
 		return fprintf(stderr, "dhcpclient: --iface is required\n"), 2;
-	type = !strcmp(type_s, "discover") ? DHCP_DISCOVER : !strcmp(type_s, "request") ? DHCP_REQUEST
-				    : !strcmp(type_s, "inform") ? DHCP_INFORM : !strcmp(type_s, "release") ? DHCP_RELEASE : 0;
+	type = !strcmp(type_s, "discover")  ? DHCP_DISCOVER
+	       : !strcmp(type_s, "request") ? DHCP_REQUEST
+	       : !strcmp(type_s, "inform")  ? DHCP_INFORM
+	       : !strcmp(type_s, "release") ? DHCP_RELEASE
+					    : 0;
 	if (!type || wait > 30000)
 		return fprintf(stderr, "dhcpclient: bad --type or --wait\n"), 2;
 
-	struct dhcp_hdr h = { .op = 1, .htype = 1, .hlen = 6, .xid = xid, .ciaddr = ciaddr, .giaddr = giaddr,
+	struct dhcp_hdr h = { .op = 1,
+			      .htype = 1,
+			      .hlen = 6,
+			      .xid = xid,
+			      .ciaddr = ciaddr,
+			      .giaddr = giaddr,
 			      .flags = ciaddr ? 0 : 0x8000 };
 	struct dhcp_build b;
 	size_t len;
@@ -168,9 +228,12 @@ int main(int argc, char **argv)
 	if (uc)
 		dhcp_build_opt(&b, DHCP_OPT_USER_CLASS, uc, strlen(uc));
 	if (guid >= 0) {
-		uint8_t g[17] = { 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
-				  0xff, 0x01 };
-		dhcp_build_opt(&b, DHCP_OPT_CLIENT_GUID, guid == 16 ? g + 1 : g, guid == 16 ? 16 : guid ? 17 : 0);
+		uint8_t g[17] = { 0,	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+				  0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
+		dhcp_build_opt(&b, DHCP_OPT_CLIENT_GUID, guid == 16 ? g + 1 : g,
+			       guid == 16 ? 16
+			       : guid	  ? 17
+					  : 0);
 	}
 	if (sid)
 		dhcp_build_opt(&b, DHCP_OPT_SERVER_ID, &sid, 4);
@@ -189,11 +252,13 @@ int main(int argc, char **argv)
 		return perror("setsockopt"), 2;
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
 		return perror("bind"), 2;
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = to };
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port),
+				   .sin_addr.s_addr = to };
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		return perror("sendto"), 2;
-	printf("sent type=%s xid=0x%08x to=%s:%u bytes=%zu\n", dhcp_type_name(type), xid, inet_ntoa(dst.sin_addr), port,
-	       len);
+	printf("sent type=%s xid=0x%08x to=%s:%u bytes=%zu\n", dhcp_type_name(type), xid,
+	       inet_ntoa(dst.sin_addr), port, len);
 	fflush(stdout);
 
 	uint64_t end = tool_now_ms() + wait;
@@ -211,8 +276,8 @@ int main(int argc, char **argv)
 		if (r < 0)
 			continue;
 		if (dhcp_parse(buf, (size_t)r, &m, &why)) {
-			printf("reply from=%s:%u malformed=\"%s\"\n", inet_ntoa(from.sin_addr), ntohs(from.sin_port),
-			       why ? why : "?");
+			printf("reply from=%s:%u malformed=\"%s\"\n", inet_ntoa(from.sin_addr),
+			       ntohs(from.sin_port), why ? why : "?");
 			continue;
 		}
 		if (m.h.op != 2)

@@ -34,7 +34,7 @@
 #include "tool.h"
 
 #define CONNS_MAX 100000
-#define UDP_MAX 10000000
+#define UDP_MAX	  10000000
 #define PORTS_MAX 8
 
 struct conn {
@@ -67,7 +67,8 @@ static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 			buf[0] = 1, buf[1] = 1, buf[2] = 6;
 			buf[236] = 0x63, buf[237] = 0x82, buf[238] = 0x53, buf[239] = 0x63;
 		} else if (port == 69 && len >= 4) {
-			buf[0] = 0, buf[1] = (uint8_t)(1 + tool_rnd(&rng) % 6); /* any opcode, random rest */
+			buf[0] = 0,
+			buf[1] = (uint8_t)(1 + tool_rnd(&rng) % 6); /* any opcode, random rest */
 		}
 		break;
 	default:
@@ -79,7 +80,8 @@ static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 		} else if ((port == 67 || port == 4011) && len >= 244) {
 			buf[0] = 1, buf[1] = 1, buf[2] = 6;
 			buf[236] = 0x63, buf[237] = 0x82, buf[238] = 0x53, buf[239] = 0x63;
-			buf[240] = 60, buf[241] = (uint8_t)(len - 242); /* option 60 longer than what is left */
+			buf[240] = 60,
+			buf[241] = (uint8_t)(len - 242); /* option 60 longer than what is left */
 		}
 		break;
 	}
@@ -89,10 +91,12 @@ static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 int main(int argc, char **argv)
 {
 	struct in_addr server = { 0 }, src = { 0 };
-	unsigned http_port = 8080, n_conns = 10000, conn_rate = 5000, reopen_rate = 500, partial = 50, udp_rate = 2000;
+	unsigned http_port = 8080, n_conns = 10000, conn_rate = 5000, reopen_rate = 500,
+		 partial = 50, udp_rate = 2000;
 	unsigned ports[PORTS_MAX] = { 67, 4011, 69 }, n_ports = 3;
 	long long udp_total = 20000, duration = 20;
-	unsigned long long opened = 0, closed_srv = 0, conn_fail = 0, udp_sent = 0, udp_replies = 0, udp_replies_dhcp = 0;
+	unsigned long long opened = 0, closed_srv = 0, conn_fail = 0, udp_sent = 0, udp_replies = 0,
+			   udp_replies_dhcp = 0;
 	unsigned open_now = 0, peak = 0;
 	struct conn *cs;
 	struct rlimit rl;
@@ -112,10 +116,15 @@ int main(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--server")) {
 			if (inet_pton(AF_INET, v, &server) != 1)
-				return fprintf(stderr, "flood: --server: \"%s\" is not an IPv4 address\n", v), 2;
+				return fprintf(stderr,
+					       "flood: --server: \"%s\" is not an IPv4 address\n",
+					       v),
+				       2;
 		} else if (!strcmp(a, "--src")) {
 			if (inet_pton(AF_INET, v, &src) != 1)
-				return fprintf(stderr, "flood: --src: \"%s\" is not an IPv4 address\n", v), 2;
+				return fprintf(stderr,
+					       "flood: --src: \"%s\" is not an IPv4 address\n", v),
+				       2;
 		} else if (!strcmp(a, "--http-port"))
 			http_port = (unsigned)tool_num("flood", a, v, 1, 65535);
 		else if (!strcmp(a, "--conns"))
@@ -136,14 +145,19 @@ int main(int argc, char **argv)
 			char tmp[128], *save = NULL, *tok;
 			snprintf(tmp, sizeof(tmp), "%s", v);
 			n_ports = 0;
-			for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(tmp, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				if (n_ports == PORTS_MAX)
-					return fprintf(stderr, "flood: --udp-ports: at most %d\n", PORTS_MAX), 2;
+					return fprintf(stderr, "flood: --udp-ports: at most %d\n",
+						       PORTS_MAX),
+					       2;
 				ports[n_ports++] = (unsigned)tool_num("flood", a, tok, 1, 65535);
 			}
 		} else {
-			fprintf(stderr, "usage: flood --server ADDR [--http-port N] [--conns N] [--conn-rate N] [--reopen-rate N] "
-					"[--partial PCT] [--udp N] [--udp-rate N] [--udp-ports P,P] [--duration S] "
+			fprintf(stderr, "usage: flood --server ADDR [--http-port N] [--conns N] "
+					"[--conn-rate N] [--reopen-rate N] "
+					"[--partial PCT] [--udp N] [--udp-rate N] [--udp-ports "
+					"P,P] [--duration S] "
 					"[--src ADDR]\n");
 			return 2;
 		}
@@ -157,7 +171,9 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		if (rl.rlim_cur < (rlim_t)n_conns + 16) {
-			fprintf(stderr, "flood: RLIMIT_NOFILE is %llu: holding at most that many connections\n",
+			fprintf(stderr,
+				"flood: RLIMIT_NOFILE is %llu: holding at most that many "
+				"connections\n",
 				(unsigned long long)rl.rlim_cur);
 			n_conns = rl.rlim_cur > 32 ? (unsigned)rl.rlim_cur - 32 : 0;
 		}
@@ -198,13 +214,15 @@ int main(int argc, char **argv)
 			udp_credit = udp_rate / 10.0 + 1;
 
 		/* open connections into free slots, at the bounded rate */
-		for (unsigned scanned = 0; conn_credit >= 1 && open_now < n_conns && scanned < n_conns; scanned++) {
+		for (unsigned scanned = 0;
+		     conn_credit >= 1 && open_now < n_conns && scanned < n_conns; scanned++) {
 			struct conn *c = &cs[next_slot];
 			unsigned idx = next_slot;
 			next_slot = (next_slot + 1) % n_conns;
 			if (c->fd >= 0)
 				continue;
-			struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)http_port),
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons((uint16_t)http_port),
 						  .sin_addr = server };
 			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			conn_credit -= 1;
@@ -220,12 +238,14 @@ int main(int argc, char **argv)
 					break;
 				}
 			}
-			if (connect(fd, (struct sockaddr *)&to, sizeof(to)) && errno != EINPROGRESS) {
+			if (connect(fd, (struct sockaddr *)&to, sizeof(to)) &&
+			    errno != EINPROGRESS) {
 				close(fd);
 				conn_fail++;
 				continue;
 			}
-			struct epoll_event e = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.u32 = idx };
+			struct epoll_event e = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP,
+						 .data.u32 = idx };
 			if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e)) {
 				close(fd);
 				conn_fail++;
@@ -248,17 +268,21 @@ int main(int argc, char **argv)
 		/* garbage datagrams, at the bounded rate, until the total is sent */
 		while (udp_credit >= 1 && (long long)udp_sent < udp_total) {
 			unsigned port = ports[tool_rnd(&rng) % n_ports];
-			struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = server };
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons((uint16_t)port),
+						  .sin_addr = server };
 			size_t len = garbage(ubuf, sizeof(ubuf), port);
 			udp_credit -= 1;
-			if (sendto(ufd, ubuf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno == EAGAIN)
+			if (sendto(ufd, ubuf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+			    errno == EAGAIN)
 				break;
 			udp_sent++;
 		}
 		for (;;) { /* count what comes back: DHCP must answer none of it */
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);
-			ssize_t r = recvfrom(ufd, ubuf, sizeof(ubuf), 0, (struct sockaddr *)&from, &fl);
+			ssize_t r = recvfrom(ufd, ubuf, sizeof(ubuf), 0, (struct sockaddr *)&from,
+					     &fl);
 			if (r < 0)
 				break;
 			if (ntohs(from.sin_port) == 67 || ntohs(from.sin_port) == 4011)
@@ -277,9 +301,11 @@ int main(int argc, char **argv)
 				continue;
 			if (!c->connected && (ev & EPOLLOUT) && !(ev & (EPOLLERR | EPOLLHUP))) {
 				static const char half[] = "GET /boot.ipxe?mac=52:54:00:";
-				struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = evs[k].data.u32 };
+				struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP,
+							 .data.u32 = evs[k].data.u32 };
 				c->connected = true;
-				if (c->partial && send(c->fd, half, sizeof(half) - 1, MSG_NOSIGNAL) < 0)
+				if (c->partial &&
+				    send(c->fd, half, sizeof(half) - 1, MSG_NOSIGNAL) < 0)
 					ev |= EPOLLERR;
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
 			}
@@ -301,10 +327,11 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("tcp_opened=%llu tcp_peak=%u tcp_open_at_end=%u closed_by_server=%llu connect_failed=%llu "
+	printf("tcp_opened=%llu tcp_peak=%u tcp_open_at_end=%u closed_by_server=%llu "
+	       "connect_failed=%llu "
 	       "udp_sent=%llu udp_replies=%llu udp_replies_dhcp=%llu elapsed_s=%.1f\n",
-	       opened, peak, open_now, closed_srv, conn_fail, udp_sent, udp_replies, udp_replies_dhcp,
-	       (double)(tool_now_ms() - t0) / 1000.0);
+	       opened, peak, open_now, closed_srv, conn_fail, udp_sent, udp_replies,
+	       udp_replies_dhcp, (double)(tool_now_ms() - t0) / 1000.0);
 	fflush(stdout);
 	for (unsigned i = 0; i < n_conns; i++)
 		if (cs[i].fd >= 0)

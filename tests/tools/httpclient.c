@@ -37,8 +37,8 @@
 
 #define MAX_TARGETS 256
 #define MAX_HEADERS 128
-#define HEAD_MAX 16384
-#define BODY_MAX (256u << 20)
+#define HEAD_MAX    16384
+#define BODY_MAX    (256u << 20)
 
 struct opts {
 	const char *host;
@@ -177,8 +177,9 @@ static int read_response(int fd, const struct opts *o, int n, bool head_only)
 				if (rc == 0) {
 					if (f)
 						fclose(f);
-					printf("response n=%d status=%d length=%llu got=%llu error=\"closed in the body\"\n", n,
-					       status, len, got);
+					printf("response n=%d status=%d length=%llu got=%llu "
+					       "error=\"closed in the body\"\n",
+					       n, status, len, got);
 					return -3;
 				}
 				if (rc < 0) {
@@ -196,8 +197,8 @@ static int read_response(int fd, const struct opts *o, int n, bool head_only)
 		if (f)
 			fclose(f);
 	}
-	printf("response n=%d status=%d length=%llu type=\"%s\" range=\"%s\" connection=%s\n", n, status, len, type,
-	       range, conn);
+	printf("response n=%d status=%d length=%llu type=\"%s\" range=\"%s\" connection=%s\n", n,
+	       status, len, type, range, conn);
 	fflush(stdout);
 	return 1;
 }
@@ -229,19 +230,31 @@ static size_t unescape(const char *s, char *out, size_t cap)
 		}
 		s++;
 		switch (*s) {
-		case 'r': out[o++] = '\r'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 't': out[o++] = '\t'; break;
-		case '0': out[o++] = '\0'; break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 'n':
+			out[o++] = '\n';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
+		case '0':
+			out[o++] = '\0';
+			break;
 		case 'x': {
 			unsigned v = 0;
 			int k;
-			for (k = 0; k < 2 && s[1] && strchr("0123456789abcdefABCDEF", s[1]); k++, s++)
-				v = v * 16 + (unsigned)(s[1] <= '9' ? s[1] - '0' : (s[1] | 32) - 'a' + 10);
+			for (k = 0; k < 2 && s[1] && strchr("0123456789abcdefABCDEF", s[1]);
+			     k++, s++)
+				v = v * 16 +
+				    (unsigned)(s[1] <= '9' ? s[1] - '0' : (s[1] | 32) - 'a' + 10);
 			out[o++] = (char)v;
 			break;
 		}
-		default: out[o++] = *s; break;
+		default:
+			out[o++] = *s;
+			break;
 		}
 	}
 	return o;
@@ -250,20 +263,24 @@ static size_t unescape(const char *s, char *out, size_t cap)
 static size_t build(const struct opts *o, int i, char *buf, size_t cap)
 {
 	bool last = i == o->n_targets - 1, close = last && o->close_last;
-	int n = snprintf(buf, cap, "%s %s HTTP/1.%d\r\nHost: %s:%d\r\nUser-Agent: chainboot-httpclient\r\n", o->method,
-			 o->targets[i], o->http10 ? 0 : 1, o->host, o->port);
+	int n = snprintf(buf, cap,
+			 "%s %s HTTP/1.%d\r\nHost: %s:%d\r\nUser-Agent: chainboot-httpclient\r\n",
+			 o->method, o->targets[i], o->http10 ? 0 : 1, o->host, o->port);
 
 	for (int k = 0; k < o->n_headers && n > 0 && (size_t)n < cap; k++)
 		n += snprintf(buf + n, cap - (size_t)n, "%s\r\n", o->headers[k]);
 	if (n > 0 && (size_t)n < cap)
 		n += snprintf(buf + n, cap - (size_t)n, "%s\r\n",
-			      close ? "Connection: close\r\n" : o->http10 ? "Connection: keep-alive\r\n" : "");
+			      close	  ? "Connection: close\r\n"
+			      : o->http10 ? "Connection: keep-alive\r\n"
+					  : "");
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: httpclient [-X METHOD] [-H HDR] [--pipeline] [--close] [--http10] [--raw TEXT] "
+	fprintf(stderr, "usage: httpclient [-X METHOD] [-H HDR] [--pipeline] [--close] [--http10] "
+			"[--raw TEXT] "
 			"[--slow MS] [--hold MS] [--wait MS] [-o PREFIX] HOST PORT [TARGET...]\n");
 	return 2;
 }
@@ -386,7 +403,8 @@ int main(int argc, char **argv)
 			}
 			rc = fill(fd, (int)left);
 			if (rc == 0) {
-				printf("hold=closed-by-server after_ms=%lld\n", o.hold_ms - (end - now_ms()));
+				printf("hold=closed-by-server after_ms=%lld\n",
+				       o.hold_ms - (end - now_ms()));
 				break;
 			}
 			if (rc == 1) {

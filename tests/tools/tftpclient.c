@@ -39,13 +39,13 @@
 #include "tftpproto.h"
 #include "tool.h"
 
-#define MAX_OPTS 32
+#define MAX_OPTS    32
 #define MAX_RETRIES 5
 
 struct client {
 	int fd;
 	struct sockaddr_in server; /* port 69 */
-	struct sockaddr_in tid;    /* the transfer's port, once known */
+	struct sockaddr_in tid;	   /* the transfer's port, once known */
 	bool have_tid;
 	int wait_ms;
 	FILE *out;
@@ -65,7 +65,8 @@ struct client {
 
 static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: tftpclient [-p PORT] [-s ADDR] [-o OUT] [-m MODE] [-b N] [-t] [-T N] [-w N] "
+	fprintf(stderr, "usage: tftpclient [-p PORT] [-s ADDR] [-o OUT] [-m MODE] [-b N] [-t] [-T "
+			"N] [-w N] "
 			"[-O NAME=VALUE] [--wrq] [--probe] [--stall MS] [--lose N] [--wait MS] "
 			"[--dup] [--raw HEX] HOST [FILE]\n");
 	exit(2);
@@ -85,7 +86,8 @@ static void print_safe(const char *key, const uint8_t *s, size_t len)
 }
 
 /* Wait for one datagram from the server's address; 0 = timeout. */
-static ssize_t recv_wait(struct client *c, uint8_t *buf, size_t cap, struct sockaddr_in *from, int ms)
+static ssize_t recv_wait(struct client *c, uint8_t *buf, size_t cap, struct sockaddr_in *from,
+			 int ms)
 {
 	uint64_t end = tool_now_ms() + (uint64_t)ms;
 
@@ -146,7 +148,11 @@ static int report_error(const uint8_t *buf, size_t len)
 static int take_oack(struct client *c, const uint8_t *buf, size_t len)
 {
 	struct tftp_packet p;
-	struct cur_opt { const char *name; bool has; uint64_t v; } o[4];
+	struct cur_opt {
+		const char *name;
+		bool has;
+		uint64_t v;
+	} o[4];
 	int rc = tftp_parse(buf, len, &p);
 
 	if (rc < 0) {
@@ -167,7 +173,8 @@ static int take_oack(struct client *c, const uint8_t *buf, size_t len)
 		return 4;
 	}
 	if (p.oack.has_blksize) {
-		if (!c->asked_blksize || p.oack.blksize < TFTP_BLKSIZE_MIN || p.oack.blksize > c->blksize) {
+		if (!c->asked_blksize || p.oack.blksize < TFTP_BLKSIZE_MIN ||
+		    p.oack.blksize > c->blksize) {
 			printf("result=protocol error=\"OACK blksize %llu not within 8..%u\"\n",
 			       (unsigned long long)p.oack.blksize, c->blksize);
 			return 4;
@@ -199,7 +206,8 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 	bool started = false;
 	int rc = 0;
 
-	rlen = tftp_build_request(req, sizeof(req), op, file, c->mode, c->names, c->values, c->n_opts);
+	rlen = tftp_build_request(req, sizeof(req), op, file, c->mode, c->names, c->values,
+				  c->n_opts);
 	if (rlen < 0) {
 		fprintf(stderr, "tftpclient: request too long\n");
 		return 2;
@@ -235,7 +243,8 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 			printf("server_port=%u\n", ntohs(from.sin_port));
 		} else if (from.sin_port != c->tid.sin_port) {
 			uint8_t e[64];
-			ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EBADID, "Unknown transfer ID");
+			ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EBADID,
+						      "Unknown transfer ID");
 			send_to(c, &from, e, (size_t)el); /* RFC 1350 section 4 */
 			printf("stray_packet_from_port=%u\n", ntohs(from.sin_port));
 			continue;
@@ -257,7 +266,8 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 			if (c->probe) {
 				/* EDK2's size probe: take the size, refuse the rest */
 				uint8_t e[64];
-				ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EOPTNEG, "User aborted the download");
+				ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EOPTNEG,
+							      "User aborted the download");
 				send_to(c, &c->tid, e, (size_t)el);
 				printf("result=probed\n");
 				break;
@@ -288,7 +298,8 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 			}
 		}
 		if (p.data_len > c->blksize) {
-			printf("result=protocol error=\"DATA of %zu bytes, blksize %u\"\n", p.data_len, c->blksize);
+			printf("result=protocol error=\"DATA of %zu bytes, blksize %u\"\n",
+			       p.data_len, c->blksize);
 			rc = 4;
 			break;
 		}
@@ -314,9 +325,11 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 		expect++;
 		if (p.data_len < c->blksize) {
 			send_ack(c, p.block);
-			printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u windowsize=%u ms=%llu\n",
-			       (unsigned long long)bytes, (unsigned long long)blocks, (unsigned long long)dup,
-			       c->blksize, c->window, (unsigned long long)(tool_now_ms() - t0));
+			printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u "
+			       "windowsize=%u ms=%llu\n",
+			       (unsigned long long)bytes, (unsigned long long)blocks,
+			       (unsigned long long)dup, c->blksize, c->window,
+			       (unsigned long long)(tool_now_ms() - t0));
 			break;
 		}
 		if (++in_window >= c->window) {
@@ -370,7 +383,8 @@ static int run_raw(struct client *c, const char *hex)
 		return 3;
 	}
 	if (tftp_parse(in, (size_t)r, &p) < 0) {
-		printf("result=reply op=%u malformed\n", r >= 2 ? (unsigned)(in[0] << 8 | in[1]) : 0);
+		printf("result=reply op=%u malformed\n",
+		       r >= 2 ? (unsigned)(in[0] << 8 | in[1]) : 0);
 		return 4;
 	}
 	if (p.op == TFTP_ERROR)
@@ -388,20 +402,24 @@ static int run_raw(struct client *c, const char *hex)
 int main(int argc, char **argv)
 {
 	static char optbuf[MAX_OPTS][80];
-	struct client c = { .fd = -1, .wait_ms = 2000, .mode = "octet", .blksize = TFTP_BLKSIZE_DEFAULT,
-			    .window = 1, .lose = -1 };
+	struct client c = { .fd = -1,
+			    .wait_ms = 2000,
+			    .mode = "octet",
+			    .blksize = TFTP_BLKSIZE_DEFAULT,
+			    .window = 1,
+			    .lose = -1 };
 	const char *host = NULL, *file = NULL, *out = NULL, *raw = NULL, *port = "69", *src = NULL;
 	uint16_t op = TFTP_RRQ;
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
 	int rc;
 
-#define ADD_OPT(n, v)                                                             \
-	do {                                                                      \
-		if (c.n_opts >= MAX_OPTS)                                         \
-			usage();                                                  \
-		c.names[c.n_opts] = (n);                                          \
-		c.values[c.n_opts] = (v);                                         \
-		c.n_opts++;                                                       \
+#define ADD_OPT(n, v)                     \
+	do {                              \
+		if (c.n_opts >= MAX_OPTS) \
+			usage();          \
+		c.names[c.n_opts] = (n);  \
+		c.values[c.n_opts] = (v); \
+		c.n_opts++;               \
 	} while (0)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -454,7 +472,8 @@ int main(int argc, char **argv)
 			ADD_OPT("windowsize", v);
 		} else if (!strcmp(a, "-O")) {
 			char *eq;
-			if (c.n_opts >= MAX_OPTS || strlen(v) >= sizeof(optbuf[0]) || !(eq = strchr(v, '=')))
+			if (c.n_opts >= MAX_OPTS || strlen(v) >= sizeof(optbuf[0]) ||
+			    !(eq = strchr(v, '=')))
 				usage();
 			strcpy(optbuf[c.n_opts], v);
 			eq = optbuf[c.n_opts] + (eq - v);

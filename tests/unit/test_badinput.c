@@ -45,22 +45,31 @@ static void test_sniff(void)
 	memset(b, 0, sizeof(b));
 	memcpy(b + ISO_VD + 1, "CD001", 5);
 	ok(sniff(b, sizeof(b), why, sizeof(why)) == 0, "ISO 9660 (CD001 at sector 16): an image");
-	ok(sniff(b, ISO_VD + 5, why, sizeof(why)) == -EINVAL, "ISO cut inside its first descriptor: not an image (%s)",
-	   why);
+	ok(sniff(b, ISO_VD + 5, why, sizeof(why)) == -EINVAL,
+	   "ISO cut inside its first descriptor: not an image (%s)", why);
 
 	memset(b, 0, sizeof(b));
 	b[510] = 0x55;
 	b[511] = 0xaa;
-	ok(sniff(b, 512, why, sizeof(why)) == 0, "one sector ending 55 aa (MBR, GPT, FAT): an image");
+	ok(sniff(b, 512, why, sizeof(why)) == 0,
+	   "one sector ending 55 aa (MBR, GPT, FAT): an image");
 	ok(sniff(b, 511, why, sizeof(why)) == -EINVAL, "511 bytes: not an image");
 	b[511] = 0xab;
-	ok(sniff(b, 4096, why, sizeof(why)) == -EINVAL && strstr(why, "no ISO 9660 volume descriptor and no boot sector"),
+	ok(sniff(b, 4096, why, sizeof(why)) == -EINVAL &&
+		   strstr(why, "no ISO 9660 volume descriptor and no boot sector"),
 	   "zeros: %s", why);
 
-	ok(sniff("", 0, why, sizeof(why)) == -EINVAL && !strcmp(why, "it is empty"), "empty: %s", why);
+	ok(sniff("", 0, why, sizeof(why)) == -EINVAL && !strcmp(why, "it is empty"), "empty: %s",
+	   why);
 
-	static const struct { const char *bytes; size_t n; const char *want; } magic[] = {
-		{ "\xfd" "7zXZ\0\0\x04", 8, "xz-compressed: decompress it first (unxz)" },
+	static const struct {
+		const char *bytes;
+		size_t n;
+		const char *want;
+	} magic[] = {
+		{ "\xfd"
+		  "7zXZ\0\0\x04",
+		  8, "xz-compressed: decompress it first (unxz)" },
 		{ "\x1f\x8b\x08\0", 4, "gzip-compressed: decompress it first (gunzip)" },
 		{ "\x28\xb5\x2f\xfd\0", 5, "zstd-compressed: decompress it first (unzstd)" },
 		{ "BZh91AY&SY", 10, "bzip2-compressed: decompress it first (bunzip2)" },
@@ -71,7 +80,8 @@ static void test_sniff(void)
 		memcpy(b, magic[i].bytes, magic[i].n);
 		b[510] = 0x55; /* even with a boot-sector signature */
 		b[511] = 0xaa;
-		ok(sniff(b, 4096, why, sizeof(why)) == -EINVAL && strstr(why, magic[i].want), "magic %zu: %s", i, why);
+		ok(sniff(b, 4096, why, sizeof(why)) == -EINVAL && strstr(why, magic[i].want),
+		   "magic %zu: %s", i, why);
 	}
 
 	/* ipxe.lkrn (and any bzImage): boot sector 55 aa, then "HdrS" at 0x202. */
@@ -79,7 +89,8 @@ static void test_sniff(void)
 	b[510] = 0x55;
 	b[511] = 0xaa;
 	memcpy(b + 0x202, "HdrS", 4);
-	ok(sniff(b, 8192, why, sizeof(why)) == -EINVAL && !strcmp(why, "it is a Linux kernel (such as ipxe.lkrn)"),
+	ok(sniff(b, 8192, why, sizeof(why)) == -EINVAL &&
+		   !strcmp(why, "it is a Linux kernel (such as ipxe.lkrn)"),
 	   "Linux kernel: %s", why);
 
 	/* A read error is not "not an image". */
@@ -105,7 +116,8 @@ static void test_inspect_cut_lkrn(void)
 	fd = memfile(b, sizeof(b));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rc = inspect_image(path, false, out, &d);
-	ok(rc == -EINVAL && strstr(d.msg, ": a Linux kernel, not a whole iPXE .lkrn: "), "cut-off .lkrn: %s", d.msg);
+	ok(rc == -EINVAL && strstr(d.msg, ": a Linux kernel, not a whole iPXE .lkrn: "),
+	   "cut-off .lkrn: %s", d.msg);
 	ok(out && ftell(out) == 0, "nothing printed on failure");
 	if (out)
 		fclose(out);

@@ -104,7 +104,9 @@ int main(void)
 	snprintf(outside, sizeof(outside), "%s/outside.txt", tmp);
 
 	exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	files[0] = (struct bootfile){ .name = "autoexec.ipxe", .fd = -1, .data = script,
+	files[0] = (struct bootfile){ .name = "autoexec.ipxe",
+				      .fd = -1,
+				      .data = script,
 				      .len = sizeof(script) - 1 };
 	files[1] = (struct bootfile){ .name = "snponly.efi", .fd = exe };
 	s.files = files;
@@ -118,24 +120,29 @@ int main(void)
 	rc = try_open(&s, "a.txt", &f);
 	ok(rc == 0 && f.fd == -2 && f.size == 6 && !strcmp(f.type, "text/plain; charset=utf-8"),
 	   "a file beneath the root (rc %d)", rc);
-	ok(try_open(&s, "/a.txt", &f) == 0 && try_open(&s, "///a.txt", &f) == 0, "leading slashes ignored");
+	ok(try_open(&s, "/a.txt", &f) == 0 && try_open(&s, "///a.txt", &f) == 0,
+	   "leading slashes ignored");
 	rc = try_open(&s, "sub/b.efi", &f);
-	ok(rc == 0 && f.size == 6 && !strcmp(f.type, "application/octet-stream"), "sub/b.efi, binary type");
+	ok(rc == 0 && f.size == 6 && !strcmp(f.type, "application/octet-stream"),
+	   "sub/b.efi, binary type");
 	ok(try_open(&s, "sub/../a.txt", &f) == 0, "\"..\" that stays beneath the root is fine");
 	ok(try_open(&s, "Menu.IPXE", &f) == 0 && !strcmp(f.type, "text/plain; charset=utf-8"),
 	   "extension matched without case");
 
 	ok(try_open(&s, "../outside.txt", &f) == -ENOENT, "../ escape refused as not found");
 	ok(try_open(&s, "sub/../../outside.txt", &f) == -ENOENT, "deeper ../ escape refused");
-	ok(try_open(&s, outside, &f) == -ENOENT, "absolute path (%s) is taken beneath the root", outside);
+	ok(try_open(&s, outside, &f) == -ENOENT, "absolute path (%s) is taken beneath the root",
+	   outside);
 	ok(try_open(&s, "link-in", &f) == -ENOENT, "symlink inside the root refused");
 	ok(try_open(&s, "link-out", &f) == -ENOENT, "symlink out of the root refused");
 	ok(try_open(&s, "link-abs", &f) == -ENOENT, "absolute symlink refused");
 	ok(try_open(&s, "linkdir/b.efi", &f) == -ENOENT, "symlinked directory on the way refused");
 	ok(try_open(&s, "sub", &f) == -ENOENT, "a directory is not served");
-	ok(try_open(&s, "fifo", &f) == -ENOENT, "a FIFO is not served (and opening it did not hang)");
+	ok(try_open(&s, "fifo", &f) == -ENOENT,
+	   "a FIFO is not served (and opening it did not hang)");
 	ok(try_open(&s, "missing", &f) == -ENOENT, "missing file");
-	ok(try_open(&s, "", &f) == -ENOENT && try_open(&s, "/", &f) == -ENOENT, "empty path, \"/\"");
+	ok(try_open(&s, "", &f) == -ENOENT && try_open(&s, "/", &f) == -ENOENT,
+	   "empty path, \"/\"");
 	ok(try_open(&s, ".", &f) == -ENOENT, "\".\" is the root directory: not served");
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';

@@ -26,8 +26,7 @@
 
 static bool model_space(char ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' ||
-	       ch == '\r';
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
 }
 
 /* Expand ${name} in place; every setting is unset, so each expands to "". */
@@ -101,8 +100,8 @@ static bool roundtrip(const char *s)
 	if (strlen(s) > 1024 || chainscript_quote(s, q, sizeof(q)) != 0)
 		return false;
 	snprintf(line, sizeof(line), "set x %s", q);
-	return model_set(line, name, sizeof(name), val, sizeof(val)) == 0 &&
-	       !strcmp(name, "x") && !strcmp(val, s);
+	return model_set(line, name, sizeof(name), val, sizeof(val)) == 0 && !strcmp(name, "x") &&
+	       !strcmp(val, s);
 }
 
 /* ---- helpers ---- */
@@ -217,8 +216,7 @@ static bool prefix_sweep(const struct site_config *c, const char *t, size_t tlen
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t span = ((tlen + (size_t)pg - 1) / (size_t)pg + 1) * (size_t)pg;
-	char *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0);
+	char *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *guard, *out;
 	bool good = true;
 	struct diag d;
@@ -367,20 +365,18 @@ static void test_render_errors(void)
 	ok(rc == -EINVAL && out == NULL, "unknown placeholder: -EINVAL, no output");
 	ok(strstr(d.msg, "@FOO@") && strstr(d.msg, "line 3"), "message names it: %s", d.msg);
 
-	ok(render_str(&c, "#!ipxe\necho hi\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "@SETTINGS@"),
+	ok(render_str(&c, "#!ipxe\necho hi\n", &out, &d) == -EINVAL && strstr(d.msg, "@SETTINGS@"),
 	   "missing @SETTINGS@: %s", d.msg);
 	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n@SETTINGS@\n", &out, &d) == -EINVAL &&
 		   strstr(d.msg, "line 3"),
 	   "second @SETTINGS@: %s", d.msg);
 	ok(render_str(&c, "#!ipxe\necho @SETTINGS@\n", &out, &d) == -EINVAL,
 	   "@SETTINGS@ inside a line: %s", d.msg);
-	ok(render_str(&c, "echo hi\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "#!ipxe"),
+	ok(render_str(&c, "echo hi\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "#!ipxe"),
 	   "no #!ipxe signature: %s", d.msg);
 	diag_clear(&d);
-	ok(chainscript_render(&c, "#!ipxe\n@SETTINGS@\nx\0y\n", 22, &out, &len, &d) ==
-			   -EINVAL && strstr(d.msg, "line 3"),
+	ok(chainscript_render(&c, "#!ipxe\n@SETTINGS@\nx\0y\n", 22, &out, &len, &d) == -EINVAL &&
+		   strstr(d.msg, "line 3"),
 	   "NUL in the template: %s", d.msg);
 
 	n = CHAINSCRIPT_MAX + 100;
@@ -399,8 +395,8 @@ static void test_render_errors(void)
 	base_config(&c);
 	strcpy(c.urls[1], "http://inv/x\ny");
 	c.n_urls = 2;
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "url 2") && strstr(d.msg, "0x0a"),
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "url 2") &&
+		   strstr(d.msg, "0x0a"),
 	   "newline in a URL: %s", d.msg);
 	base_config(&c);
 	strcpy(c.urls[0], "http://inv/${net0/mac}");
@@ -422,22 +418,18 @@ static void test_render_errors(void)
 	   d.msg);
 	base_config(&c);
 	strcpy(c.urls[0], "-http://inv/");
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "absolute"),
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "absolute"),
 	   "URL without a scheme: %s", d.msg);
 	base_config(&c);
 	strcpy(c.urls[0], "http://inv/x#frag");
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "fragment"),
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "fragment"),
 	   "URL with a fragment: %s", d.msg);
 	base_config(&c);
 	c.n_urls = SITE_MAX_URLS + 1;
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL, "too many URLs: %s",
-	   d.msg);
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL, "too many URLs: %s", d.msg);
 	base_config(&c);
 	c.rounds = 0;
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "rounds"),
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "rounds"),
 	   "zero rounds: %s", d.msg);
 	base_config(&c);
 	c.dhcp_tries = 0;
@@ -447,8 +439,7 @@ static void test_render_errors(void)
 	base_config(&c);
 	c.backoff = 60;
 	c.rounds = 30;
-	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
-		   strstr(d.msg, "backoff"),
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "backoff"),
 	   "backoff doubling beyond a day: %s", d.msg);
 	base_config(&c);
 	c.backoff = 0;
@@ -475,8 +466,8 @@ static void test_render_real(const char *t, size_t tlen)
 
 	base_config(&c);
 	for (i = 0; i < SITE_MAX_URLS; i++)
-		snprintf(c.urls[i], sizeof(c.urls[i]), "http://inv%u.example/a b/boot.ipxe?n=%u&m=${",
-			 i, i);
+		snprintf(c.urls[i], sizeof(c.urls[i]),
+			 "http://inv%u.example/a b/boot.ipxe?n=%u&m=${", i, i);
 	c.n_urls = SITE_MAX_URLS;
 	diag_clear(&d);
 	rc = chainscript_render(&c, t, tlen, &out, &len, &d);

@@ -15,25 +15,30 @@ static uint32_t server_ip;
 
 struct client {
 	uint8_t type;
-	const char *vc;      /* option 60, NULL = absent */
-	int arch;            /* option 93, -1 = absent */
-	const char *uc;      /* option 77 raw, NULL = absent */
-	int guid;            /* -1 absent, 0 empty, 17 type-0 GUID */
-	uint32_t giaddr;     /* network order */
-	uint32_t sid;        /* option 54, 0 = absent */
-	const char *item71;  /* option 43 sub-option 71 (4 bytes), NULL = absent */
+	const char *vc;	    /* option 60, NULL = absent */
+	int arch;	    /* option 93, -1 = absent */
+	const char *uc;	    /* option 77 raw, NULL = absent */
+	int guid;	    /* -1 absent, 0 empty, 17 type-0 GUID */
+	uint32_t giaddr;    /* network order */
+	uint32_t sid;	    /* option 54, 0 = absent */
+	const char *item71; /* option 43 sub-option 71 (4 bytes), NULL = absent */
 	uint8_t op;
 };
 
 /* A client: message type, option 60, 93 (-1 absent), 77 (NULL absent), 97 length (-1 absent). */
-#define CL(t, v, a, u, g) ((struct client){ .type = (t), .vc = (v), .arch = (a), .uc = (u), .guid = (g) })
+#define CL(t, v, a, u, g) \
+	((struct client){ .type = (t), .vc = (v), .arch = (a), .uc = (u), .guid = (g) })
 
 static const uint8_t guid17[17] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
 static void make_req(const struct client *c)
 {
 	uint8_t buf[1024];
-	struct dhcp_hdr h = { .op = c->op ? c->op : 1, .htype = 1, .hlen = 6, .xid = 0xabcdef01, .giaddr = c->giaddr };
+	struct dhcp_hdr h = { .op = c->op ? c->op : 1,
+			      .htype = 1,
+			      .hlen = 6,
+			      .xid = 0xabcdef01,
+			      .giaddr = c->giaddr };
 	struct dhcp_build b;
 	size_t len;
 
@@ -68,7 +73,11 @@ static struct decide_in in;
 static int run(const struct client *c, uint16_t port, enum decide_inv inv, unsigned have)
 {
 	make_req(c);
-	in = (struct decide_in){ .msg = &req, .port = port, .server_ip = server_ip, .inv = inv, .have = have };
+	in = (struct decide_in){ .msg = &req,
+				 .port = port,
+				 .server_ip = server_ip,
+				 .inv = inv,
+				 .have = have };
 	return decide(&cfg, &in, &out);
 }
 
@@ -94,20 +103,23 @@ static bool opt_is(uint8_t code, const void *val, size_t n)
  * and option 54 = us, 60 echo, 67 = the file. */
 static bool reply_common(const char *vc)
 {
-	return rep.h.op == 2 && rep.h.xid == 0xabcdef01 && !memcmp(rep.h.chaddr, "\x52\x54\x00\xaa\xbb\xcc", 6) &&
-	       rep.h.yiaddr == 0 && rep.h.siaddr == server_ip && opt_is(DHCP_OPT_SERVER_ID, &server_ip, 4) &&
-	       opt_is(DHCP_OPT_VENDOR_CLASS, vc, strlen(vc)) && opt_is(DHCP_OPT_BOOTFILE, out.file, strlen(out.file));
+	return rep.h.op == 2 && rep.h.xid == 0xabcdef01 &&
+	       !memcmp(rep.h.chaddr, "\x52\x54\x00\xaa\xbb\xcc", 6) && rep.h.yiaddr == 0 &&
+	       rep.h.siaddr == server_ip && opt_is(DHCP_OPT_SERVER_ID, &server_ip, 4) &&
+	       opt_is(DHCP_OPT_VENDOR_CLASS, vc, strlen(vc)) &&
+	       opt_is(DHCP_OPT_BOOTFILE, out.file, strlen(out.file));
 }
 
 static bool has43_bypass(void)
 {
 	size_t n, sl;
 	const uint8_t *v = dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n), *s;
-	return v && dhcp_sub_get(v, n, PXE_SUB_DISCOVERY_CONTROL, &s, &sl) == 0 && sl == 1 && s[0] == 8;
+	return v && dhcp_sub_get(v, n, PXE_SUB_DISCOVERY_CONTROL, &s, &sl) == 0 && sl == 1 &&
+	       s[0] == 8;
 }
 
 #define PXE_BIOS "PXEClient:Arch:00000:UNDI:002001"
-#define PXE_EFI "PXEClient:Arch:00007:UNDI:003016"
+#define PXE_EFI	 "PXEClient:Arch:00007:UNDI:003016"
 
 int main(void)
 {
@@ -121,23 +133,33 @@ int main(void)
 
 	/* ---- row: our user-class -> the inventory script URL ---- */
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "CSTM", 17);
-	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "script") && out.http,
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "script") &&
+		   out.http,
 	   "ours: answered with the script (row %s)", out.row);
 	ok(!strncmp(out.file, "http://198.51.100.2/boot.ipxe?mac=${netX/mac}&uuid=${uuid}&", 59) &&
-		   strstr(out.file, "&platform=${platform}&buildarch=${buildarch}&uc=CSTM") && strlen(out.file) <= 255,
+		   strstr(out.file, "&platform=${platform}&buildarch=${buildarch}&uc=CSTM") &&
+		   strlen(out.file) <= 255,
 	   "ours: URL with the facts as iPXE settings: %s", out.file);
-	ok(reply() == 0 && reply_common("PXEClient") && rep.h.file[0] == 0 && !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n),
+	ok(reply() == 0 && reply_common("PXEClient") && rep.h.file[0] == 0 &&
+		   !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n),
 	   "ours: OFFER, URL (over 127 bytes) in option 67 only, no option 43");
-	ok(dhcp_msg_type(&rep) == DHCP_OFFER && opt_is(DHCP_OPT_CLIENT_GUID, guid17, 17), "ours: OFFER, 97 echoed (17)");
+	ok(dhcp_msg_type(&rep) == DHCP_OFFER && opt_is(DHCP_OPT_CLIENT_GUID, guid17, 17),
+	   "ours: OFFER, 97 echoed (17)");
 	c.type = DHCP_REQUEST;
-	ok(run(&c, 4011, DECIDE_INV_NETBOOT, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK, "ours on 4011: ACK");
+	ok(run(&c, 4011, DECIDE_INV_NETBOOT, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK,
+	   "ours on 4011: ACK");
 	cfg.http_port = 8080;
 	run(&c, 4011, DECIDE_INV_NETBOOT, ALL);
-	ok(!strncmp(out.file, "http://198.51.100.2:8080/boot.ipxe?", 35), "ours: port in the URL when not 80");
+	ok(!strncmp(out.file, "http://198.51.100.2:8080/boot.ipxe?", 35),
+	   "ours: port in the URL when not 80");
 	cfg.http_port = 80;
 	/* An RFC 3004 encoded class matches as well. */
-	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "\x04" "CSTM", -1);
-	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !strcmp(out.row, "script"), "ours in RFC 3004 form");
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7,
+	       "\x04"
+	       "CSTM",
+	       -1);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !strcmp(out.row, "script"),
+	   "ours in RFC 3004 form");
 	/* A class long enough to push the URL past 255 bytes: uc is left out. */
 	memset(cfg.user_class, 'A', 200);
 	cfg.user_class[200] = '\0';
@@ -149,41 +171,53 @@ int main(void)
 
 	/* ---- row: vendor iPXE (class iPXE) ---- */
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
-	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "vendor-ipxe") &&
-		   !strcmp(out.file, "ipxe.pxe") && !out.http,
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer &&
+		   !strcmp(out.row, "vendor-ipxe") && !strcmp(out.file, "ipxe.pxe") && !out.http,
 	   "vendor iPXE BIOS: ipxe.pxe over TFTP (got %s)", out.file);
-	ok(reply() == 0 && reply_common("PXEClient") && !strcmp((char *)rep.h.file, "ipxe.pxe") && !has43_bypass(),
+	ok(reply() == 0 && reply_common("PXEClient") && !strcmp((char *)rep.h.file, "ipxe.pxe") &&
+		   !has43_bypass(),
 	   "vendor iPXE BIOS: file field and 67, siaddr, no option 43");
 	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "iPXE", 17);
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "snponly.efi"), "vendor iPXE EFI arch 7: snponly.efi");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "snponly.efi"),
+	   "vendor iPXE EFI arch 7: snponly.efi");
 	c.arch = 9;
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "snponly.efi"), "vendor iPXE EFI arch 9: snponly.efi");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "snponly.efi"),
+	   "vendor iPXE EFI arch 9: snponly.efi");
 	snprintf(cfg.efi_binary, sizeof(cfg.efi_binary), "ipxe");
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-amd64.efi"), "efi_binary = ipxe: ipxe-amd64.efi");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-amd64.efi"),
+	   "efi_binary = ipxe: ipxe-amd64.efi");
 	snprintf(cfg.efi_binary, sizeof(cfg.efi_binary), "snponly");
 	c.arch = 11;
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-arm64.efi"), "vendor iPXE arm64: ipxe-arm64.efi");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-arm64.efi"),
+	   "vendor iPXE arm64: ipxe-arm64.efi");
 	c.arch = 6;
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"), "vendor iPXE IA32 EFI: no answer");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"),
+	   "vendor iPXE IA32 EFI: no answer");
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", -1);
 	cfg.tftp = false;
-	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.file, "http://198.51.100.2/ipxe.pxe"),
+	ok(run(&c, 67, 0, ALL) == 0 && out.answer &&
+		   !strcmp(out.file, "http://198.51.100.2/ipxe.pxe"),
 	   "vendor iPXE with TFTP off: the binary by HTTP (%s)", out.file);
 	cfg.tftp = true;
-	ok(run(&c, 67, 0, ALL & ~DECIDE_HAVE_IPXE_PXE) == 0 && !out.answer && !strcmp(out.row, "missing"),
+	ok(run(&c, 67, 0, ALL & ~DECIDE_HAVE_IPXE_PXE) == 0 && !out.answer &&
+		   !strcmp(out.row, "missing"),
 	   "vendor iPXE BIOS without ipxe.pxe on the server: no answer");
 
 	/* ---- row: PXE ROM by option 93 ---- */
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, NULL, 17);
-	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.row, "pxe-rom") && !strcmp(out.file, "undionly.kpxe"),
+	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.row, "pxe-rom") &&
+		   !strcmp(out.file, "undionly.kpxe"),
 	   "PXE ROM BIOS: undionly.kpxe");
-	ok(reply() == 0 && reply_common("PXEClient") && has43_bypass(), "PXE ROM BIOS: 43/6=8 on 67");
+	ok(reply() == 0 && reply_common("PXEClient") && has43_bypass(),
+	   "PXE ROM BIOS: 43/6=8 on 67");
 	c = CL(DHCP_DISCOVER, "PXEClient", -1, NULL, -1);
 	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.file, "undionly.kpxe"),
 	   "PXE 2.0 ROM without option 93: taken as BIOS");
-	ok(reply() == 0 && !dhcp_opt_get(&rep, DHCP_OPT_CLIENT_GUID, &n), "no 97 in the request: none in the reply");
+	ok(reply() == 0 && !dhcp_opt_get(&rep, DHCP_OPT_CLIENT_GUID, &n),
+	   "no 97 in the request: none in the reply");
 	c = CL(DHCP_DISCOVER, PXE_EFI, 7, NULL, 0);
-	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.file, "snponly.efi") && !out.bypass43,
+	ok(run(&c, 67, 0, ALL) == 0 && out.answer && !strcmp(out.file, "snponly.efi") &&
+		   !out.bypass43,
 	   "PXE ROM UEFI, strategy auto: snponly.efi, no option 43 on 67 (EDK2 asks on 4011)");
 	ok(reply() == 0 && reply_common("PXEClient") && !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n) &&
 		   opt_is(DHCP_OPT_CLIENT_GUID, "", 0),
@@ -197,24 +231,30 @@ int main(void)
 	c.item71 = "\x00\x00\x00\x00";
 	ok(run(&c, 4011, 0, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK && !out.bypass43,
 	   "PXE ROM UEFI on 4011: ACK");
-	ok(reply() == 0 && reply_common("PXEClient") && dhcp_msg_type(&rep) == DHCP_ACK && !has43_bypass(),
+	ok(reply() == 0 && reply_common("PXEClient") && dhcp_msg_type(&rep) == DHCP_ACK &&
+		   !has43_bypass(),
 	   "4011 ACK carries the file and no 6=8");
 	{
 		const uint8_t *v = dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n), *s;
 		size_t sl;
-		ok(v && dhcp_sub_get(v, n, PXE_SUB_BOOT_ITEM, &s, &sl) == 0 && sl == 4, "4011 ACK echoes boot item 71");
+		ok(v && dhcp_sub_get(v, n, PXE_SUB_BOOT_ITEM, &s, &sl) == 0 && sl == 4,
+		   "4011 ACK echoes boot item 71");
 	}
 	snprintf(cfg.uefi_strategy, sizeof(cfg.uefi_strategy), "auto");
 	c = CL(DHCP_DISCOVER, "PXEClient:Arch:00011:UNDI:003016", 11, NULL, 17);
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-arm64.efi"), "PXE ROM arm64: ipxe-arm64.efi");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-arm64.efi"),
+	   "PXE ROM arm64: ipxe-arm64.efi");
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, NULL, 17);
 	cfg.tftp = false;
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "pxe-rom"), "PXE ROM with TFTP off: no answer");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "pxe-rom"),
+	   "PXE ROM with TFTP off: no answer");
 	cfg.tftp = true;
 	c.arch = 10;
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"), "arch 10 (ARM32): no answer");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"),
+	   "arch 10 (ARM32): no answer");
 	c.arch = 6;
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"), "arch 6 (IA32 EFI): no answer");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"),
+	   "arch 6 (IA32 EFI): no answer");
 
 	/* ---- row: UEFI HTTP boot ---- */
 	c = CL(DHCP_DISCOVER, "HTTPClient:Arch:00016:UNDI:003001", 16, NULL, 17);
@@ -225,16 +265,19 @@ int main(void)
 		   !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n),
 	   "HTTPClient: 60 HTTPClient, URL in file and 67, no 43");
 	c.arch = 19;
-	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "http://198.51.100.2/ipxe-arm64.efi"), "HTTPClient arm64");
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "http://198.51.100.2/ipxe-arm64.efi"),
+	   "HTTPClient arm64");
 	c.arch = 15;
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"), "HTTPClient x86 (15): no answer");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "unknown-arch"),
+	   "HTTPClient x86 (15): no answer");
 	c.arch = -1;
 	c.vc = "HTTPClient";
 	ok(run(&c, 67, 0, ALL) == 0 && !out.answer, "HTTPClient without arch: no answer");
 
 	/* ---- rows that never answer ---- */
 	c = CL(DHCP_DISCOVER, NULL, 0, NULL, -1);
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "ignore"), "no option 60: not a PXE client");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer && !strcmp(out.row, "ignore"),
+	   "no option 60: not a PXE client");
 	c.vc = "MSFT 5.0";
 	ok(run(&c, 67, 0, ALL) == 0 && !out.answer, "option 60 MSFT 5.0: no answer");
 	c.vc = "PXECl";
@@ -244,13 +287,16 @@ int main(void)
 	   "inventory boot=local: no answer, even to our iPXE");
 	c = CL(DHCP_REQUEST, PXE_BIOS, 0, "iPXE", 17);
 	inet_pton(AF_INET, "198.51.100.1", &c.sid);
-	ok(run(&c, 67, 0, ALL) == 0 && !out.answer, "REQUEST on 67 for the site DHCP server: not ours");
+	ok(run(&c, 67, 0, ALL) == 0 && !out.answer,
+	   "REQUEST on 67 for the site DHCP server: not ours");
 	c.sid = server_ip;
-	ok(run(&c, 67, 0, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK, "REQUEST on 67 naming us: ACK");
+	ok(run(&c, 67, 0, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK,
+	   "REQUEST on 67 naming us: ACK");
 	c.sid = 0;
 	ok(run(&c, 67, 0, ALL) == 0 && !out.answer, "REQUEST on 67 without server id: not ours");
 	c = CL(DHCP_INFORM, PXE_BIOS, 0, "iPXE", 17);
-	ok(run(&c, 67, 0, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK, "INFORM on 67: ACK");
+	ok(run(&c, 67, 0, ALL) == 0 && out.answer && out.reply_type == DHCP_ACK,
+	   "INFORM on 67: ACK");
 	c.type = DHCP_DISCOVER;
 	ok(run(&c, 4011, 0, ALL) == 0 && !out.answer, "DISCOVER on 4011: no answer");
 	c.type = DHCP_RELEASE;
@@ -272,7 +318,8 @@ int main(void)
 	run(&c, 67, 0, ALL);
 	decide_dest(&in, relay, 67, &ip, &port);
 	ok(ip == relay && port == 67, "relayed: to giaddr:67");
-	ok(reply() == 0 && rep.h.giaddr == relay && rep.h.yiaddr == 0, "relayed reply keeps giaddr, no address");
+	ok(reply() == 0 && rep.h.giaddr == relay && rep.h.yiaddr == 0,
+	   "relayed reply keeps giaddr, no address");
 	c = CL(DHCP_REQUEST, PXE_EFI, 7, NULL, 17);
 	run(&c, 4011, 0, ALL);
 	decide_dest(&in, client_ip, 68, &ip, &port);
@@ -280,6 +327,8 @@ int main(void)
 	decide_dest(&in, 0, 68, &ip, &port);
 	ok(ip == htonl(INADDR_BROADCAST) && port == 68, "4011 from 0.0.0.0: broadcast");
 
-	ok(decide_have_bit("ipxe.pxe") == DECIDE_HAVE_IPXE_PXE && decide_have_bit("autoexec.ipxe") == 0, "have bits");
+	ok(decide_have_bit("ipxe.pxe") == DECIDE_HAVE_IPXE_PXE &&
+		   decide_have_bit("autoexec.ipxe") == 0,
+	   "have bits");
 	return test_done();
 }

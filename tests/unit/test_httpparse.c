@@ -34,17 +34,19 @@ static int parse(const char *text, size_t len, bool expect_ok)
 		guard_free(&g);
 		/* a good request: -2 until its head is complete, then the same length;
 		 * a bad one: never more bytes than it has */
-		if (expect_ok ? rc != ((int)n < full ? -2 : full) : (rc > (int)n || rc == 0 || rc < -2))
+		if (expect_ok ? rc != ((int)n < full ? -2 : full)
+			      : (rc > (int)n || rc == 0 || rc < -2))
 			bad_prefix++;
 	}
 	for (k = 0; k < len && k < sizeof(what) - 1; k++)
 		what[k] = text[k] >= 0x20 && text[k] < 0x7f ? text[k] : '.';
 	what[k] = '\0';
-	ok(bad_prefix == 0, "every prefix of \"%s\" (%zu bytes) consistent (%d bad)", what, len, bad_prefix);
+	ok(bad_prefix == 0, "every prefix of \"%s\" (%zu bytes) consistent (%d bad)", what, len,
+	   bad_prefix);
 	return full;
 }
 
-#define P(s) parse(s, sizeof(s) - 1, true)
+#define P(s)   parse(s, sizeof(s) - 1, true)
 #define BAD(s) parse(s, sizeof(s) - 1, false)
 
 static bool span_is(struct http_span s, const char *want)
@@ -56,21 +58,27 @@ static void requests(void)
 {
 	int rc;
 
-	rc = P("GET /boot.ipxe?mac=52%3A54%3A00%3A12%3A34%3A56&uuid= HTTP/1.1\r\nHost: 198.51.100.1\r\n"
+	rc = P("GET /boot.ipxe?mac=52%3A54%3A00%3A12%3A34%3A56&uuid= HTTP/1.1\r\nHost: "
+	       "198.51.100.1\r\n"
 	       "User-Agent: iPXE/1.21.1+ (g4bd064de)\r\nConnection: keep-alive\r\n\r\n");
-	ok(rc > 0 && (size_t)rc == cur.maplen - (size_t)(cur.p - cur.map) - (size_t)sysconf(_SC_PAGESIZE), "iPXE request parsed whole: %d", rc);
+	ok(rc > 0 && (size_t)rc ==
+			     cur.maplen - (size_t)(cur.p - cur.map) - (size_t)sysconf(_SC_PAGESIZE),
+	   "iPXE request parsed whole: %d", rc);
 	ok(req.method == HTTP_METHOD_GET && span_is(req.method_raw, "GET"), "method GET");
 	ok(span_is(req.path, "/boot.ipxe"), "path");
 	ok(span_is(req.query, "mac=52%3A54%3A00%3A12%3A34%3A56&uuid="), "query kept raw");
 	ok(req.minor == 1 && req.keep_alive && !req.has_body, "HTTP/1.1, keep-alive");
 	ok(span_is(req.host, "198.51.100.1") && req.n_headers == 3, "host, header count");
 
-	rc = P("HEAD /snponly.efi HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99\r\nConnection: close\r\n\r\nGET");
+	rc = P("HEAD /snponly.efi HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99\r\nConnection: "
+	       "close\r\n\r\nGET");
 	ok(rc > 0 && req.method == HTTP_METHOD_HEAD, "HEAD parsed, pipelined bytes left: %d", rc);
-	ok(!req.keep_alive && span_is(req.range, "bytes=0-99") && !req.query.p, "close, range, no query");
+	ok(!req.keep_alive && span_is(req.range, "bytes=0-99") && !req.query.p,
+	   "close, range, no query");
 
 	rc = P("GET / HTTP/1.0\r\n\r\n");
-	ok(rc == 18 && req.minor == 0 && !req.keep_alive && !req.host.p, "HTTP/1.0 without Host: closes");
+	ok(rc == 18 && req.minor == 0 && !req.keep_alive && !req.host.p,
+	   "HTTP/1.0 without Host: closes");
 	rc = P("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
 	ok(rc > 0 && req.keep_alive, "HTTP/1.0 keep-alive");
 	rc = P("GET / HTTP/1.1\nHost: a\n\n");
@@ -80,19 +88,24 @@ static void requests(void)
 	rc = P("GET http://198.51.100.1:8080/x.ipxe?a=b HTTP/1.1\r\nHost: y\r\n\r\n");
 	ok(rc > 0 && span_is(req.path, "/x.ipxe") && span_is(req.query, "a=b"), "absolute-form");
 	rc = P("GET http://h?q=1 HTTP/1.1\r\nHost: y\r\n\r\n");
-	ok(rc > 0 && span_is(req.path, "/") && span_is(req.query, "q=1"), "absolute-form without path");
+	ok(rc > 0 && span_is(req.path, "/") && span_is(req.query, "q=1"),
+	   "absolute-form without path");
 	rc = P("GET /a?%zz HTTP/1.1\r\nHost: y\r\nX-Empty:\r\nX-Tab:\tv \t\r\n\r\n");
-	ok(rc > 0 && req.n_headers == 3, "bad escapes are the query decoder's business; empty values fine");
+	ok(rc > 0 && req.n_headers == 3,
+	   "bad escapes are the query decoder's business; empty values fine");
 	rc = P("POST /x HTTP/1.1\r\nHost: y\r\nContent-Length: 5\r\n\r\n");
-	ok(rc > 0 && req.method == HTTP_METHOD_OTHER && req.has_body, "POST: parsed, 405 is the server's");
+	ok(rc > 0 && req.method == HTTP_METHOD_OTHER && req.has_body,
+	   "POST: parsed, 405 is the server's");
 	rc = P("GET /x HTTP/1.1\r\nHost: y\r\nTransfer-Encoding: chunked\r\n\r\n");
 	ok(rc > 0 && req.has_body, "Transfer-Encoding marks a body");
 	rc = P("GET /x HTTP/1.1\r\nHost: y\r\nContent-Length: 0\r\n\r\n");
 	ok(rc > 0 && !req.has_body, "Content-Length 0: no body");
 	rc = P("GET /x HTTP/1.1\r\nHost: y\r\nRange: bytes=1-2\r\nRange: bytes=3-4\r\n\r\n");
 	ok(rc > 0 && !req.range.p, "two Range headers: ignored");
-	rc = P("GET /x HTTP/1.1\r\nhOsT: y\r\nIf-Modified-Since: Sat, 29 Oct 1994 19:43:31 GMT\r\n\r\n");
-	ok(rc > 0 && span_is(req.host, "y") && span_is(req.if_modified_since, "Sat, 29 Oct 1994 19:43:31 GMT"),
+	rc = P("GET /x HTTP/1.1\r\nhOsT: y\r\nIf-Modified-Since: Sat, 29 Oct 1994 19:43:31 "
+	       "GMT\r\n\r\n");
+	ok(rc > 0 && span_is(req.host, "y") &&
+		   span_is(req.if_modified_since, "Sat, 29 Oct 1994 19:43:31 GMT"),
 	   "names case-insensitive");
 	rc = P("GET /x HTTP/1.1\r\nHost: y\r\nX: \x80\xff obs-text\r\n\r\n");
 	ok(rc > 0, "obs-text in a value");
@@ -100,7 +113,11 @@ static void requests(void)
 	ok(rc > 0 && req.minor == 9 && req.keep_alive, "HTTP/1.9 is an HTTP/1.x");
 
 	/* malformed: each with the status due */
-	struct { const char *text; int status; const char *what; } bad[] = {
+	struct {
+		const char *text;
+		int status;
+		const char *what;
+	} bad[] = {
 		{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2 over plain text" },
 		{ "GET / HTTP/1.1\r\n\r\n", 400, "1.1 without Host" },
 		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "two Host" },
@@ -108,9 +125,12 @@ static void requests(void)
 		{ "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400, "obs-fold" },
 		{ "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400, "bare CR" },
 		{ "GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n", 400, "control byte in a value" },
-		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 400, "Content-Length list" },
-		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400, "two lengths" },
-		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400, "negative length" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 400,
+		  "Content-Length list" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+		  400, "two lengths" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400,
+		  "negative length" },
 		{ "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces" },
 		{ "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "space in target" },
 		{ "GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "DEL in target" },
@@ -128,7 +148,8 @@ static void requests(void)
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		rc = parse(bad[k].text, strlen(bad[k].text), false);
-		ok(rc == -1 && req.status == bad[k].status, "%s: %d %d", bad[k].what, rc, req.status);
+		ok(rc == -1 && req.status == bad[k].status, "%s: %d %d", bad[k].what, rc,
+		   req.status);
 	}
 	/* NUL inside a value (length-counted input) */
 	rc = parse("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 29, false);
@@ -198,13 +219,15 @@ static void decoding(void)
 	const char *q = "mac=52%3A54%3A00%3A12%3A34%3A56&uuid=&&flag&serial=A+B%20C&";
 	n = httpparse_query(q, strlen(q), p, HTTP_MAX_PARAMS, buf, sizeof(buf));
 	ok(n == 4, "4 pairs: %d", n);
-	ok(n == 4 && !strcmp(p[0].key, "mac") && !strcmp(p[0].value, "52:54:00:12:34:56"), "mac decoded");
+	ok(n == 4 && !strcmp(p[0].key, "mac") && !strcmp(p[0].value, "52:54:00:12:34:56"),
+	   "mac decoded");
 	ok(n == 4 && !strcmp(p[1].key, "uuid") && !strcmp(p[1].value, ""), "empty value");
 	ok(n == 4 && !strcmp(p[2].key, "flag") && !strcmp(p[2].value, ""), "key without =");
 	ok(n == 4 && !strcmp(p[3].value, "A+B C"), "+ kept, %%20 a space");
 	ok(httpparse_query("=x", 2, p, 4, buf, sizeof(buf)) == -1, "empty key");
 	ok(httpparse_query("a=%zz", 5, p, 4, buf, sizeof(buf)) == -1, "bad escape in a value");
-	ok(httpparse_query("a=1&b=2&c=3", 11, p, 2, buf, sizeof(buf)) == -1, "more pairs than room");
+	ok(httpparse_query("a=1&b=2&c=3", 11, p, 2, buf, sizeof(buf)) == -1,
+	   "more pairs than room");
 	ok(httpparse_query("abc=def", 7, p, 2, buf, 6) == -1, "buffer too small");
 	ok(httpparse_query("", 0, p, 2, buf, sizeof(buf)) == 0, "empty query");
 
@@ -225,7 +248,12 @@ static void decoding(void)
 static void ranges(void)
 {
 	uint64_t a = 99, b = 99;
-	struct { const char *v; uint64_t size; int rc; uint64_t a, b; } t[] = {
+	struct {
+		const char *v;
+		uint64_t size;
+		int rc;
+		uint64_t a, b;
+	} t[] = {
 		{ "bytes=0-99", 1000, 1, 0, 99 },
 		{ "bytes=0-", 1000, 1, 0, 999 },
 		{ "bytes=500-2000", 1000, 1, 500, 999 },
@@ -249,8 +277,9 @@ static void ranges(void)
 
 	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
 		int rc = httpparse_range(t[k].v, strlen(t[k].v), t[k].size, &a, &b);
-		ok(rc == t[k].rc && (rc != 1 || (a == t[k].a && b == t[k].b)), "Range %s of %llu: %d %llu-%llu",
-		   t[k].v, (unsigned long long)t[k].size, rc, (unsigned long long)a, (unsigned long long)b);
+		ok(rc == t[k].rc && (rc != 1 || (a == t[k].a && b == t[k].b)),
+		   "Range %s of %llu: %d %llu-%llu", t[k].v, (unsigned long long)t[k].size, rc,
+		   (unsigned long long)a, (unsigned long long)b);
 	}
 	ok(httpparse_range(NULL, 0, 10, &a, &b) == 0, "no Range");
 }
@@ -263,7 +292,8 @@ int main(void)
 	ranges();
 	if (cur.map)
 		guard_free(&cur);
-	ok(httpparse_lceq("Host", 4, "host") && !httpparse_lceq("Hos", 3, "host") && !httpparse_lceq("Hostx", 5, "host"),
+	ok(httpparse_lceq("Host", 4, "host") && !httpparse_lceq("Hos", 3, "host") &&
+		   !httpparse_lceq("Hostx", 5, "host"),
 	   "lceq compares whole words");
 	return test_done();
 }

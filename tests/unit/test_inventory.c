@@ -83,13 +83,17 @@ static void example(void)
 	inventory_counts(inv, &nm, &np);
 	ok(nm == 4 && np == 3, "4 machines, 3 profiles (%zu %zu)", nm, np);
 
-	struct { const char *mac, *uuid, *serial, *hostname, *want, *by; } t[] = {
+	struct {
+		const char *mac, *uuid, *serial, *hostname, *want, *by;
+	} t[] = {
 		{ "52:54:00:12:34:56", NULL, NULL, NULL, "web1", "mac" },
 		{ "52-54-00-12-34-56", NULL, NULL, NULL, "web1", "mac" },
 		{ "525400123456", NULL, NULL, NULL, "web1", "mac" },
 		{ "52:54:00:AA:00:01", NULL, NULL, NULL, "lab-vms", "mac_prefix" },
-		{ "52:54:00:12:34:56", "4C4C4544-0051-3610-8056-B4C04F503432", NULL, NULL, "web1", "mac" },
-		{ "52:54:00:99:99:99", "4C4C4544-0051-3610-8056-B4C04F503432", NULL, NULL, "db1", "uuid" },
+		{ "52:54:00:12:34:56", "4C4C4544-0051-3610-8056-B4C04F503432", NULL, NULL, "web1",
+		  "mac" },
+		{ "52:54:00:99:99:99", "4C4C4544-0051-3610-8056-B4C04F503432", NULL, NULL, "db1",
+		  "uuid" },
 		{ NULL, "4c4c454400513610 8056b4c04f503432", NULL, NULL, NULL, NULL },
 		{ NULL, NULL, "CZ1234ABCD", NULL, "db1", "serial" },
 		{ NULL, NULL, "cz1234abcd", NULL, NULL, "" },
@@ -106,7 +110,8 @@ static void example(void)
 			continue;
 		}
 		m = inventory_match(inv, &f, &by);
-		ok(rc == 0 && !strcmp(inventory_machine_name(m), t[i].want ? t[i].want : "") && !strcmp(by, t[i].by),
+		ok(rc == 0 && !strcmp(inventory_machine_name(m), t[i].want ? t[i].want : "") &&
+			   !strcmp(by, t[i].by),
 		   "row %zu: %s by %s", i, inventory_machine_name(m), by);
 	}
 
@@ -116,12 +121,16 @@ static void example(void)
 	f.v[INV_FACT_SERIAL] = "x\n&& shell #${y}";
 	inventory_facts_check(&f, &why);
 	inventory_decide(inv, &f, &r);
-	ok(r.decision == INV_DECIDE_PROFILE && !strcmp(inventory_profile_name(r.profile), "debian-installer"),
+	ok(r.decision == INV_DECIDE_PROFILE &&
+		   !strcmp(inventory_profile_name(r.profile), "debian-installer"),
 	   "web1 -> debian-installer");
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
-	ok(rc == 0 && strstr(out, "priority=critical auto=true hostname=web1 BOOTIF=01-${netX/mac:hexhyp}") &&
-		   strstr(out, "kernel http://mirror.example/") && strstr(out, "web1 (52:54:00:12:34:56) boots profile "
-									   "debian-installer"),
+	ok(rc == 0 &&
+		   strstr(out, "priority=critical auto=true hostname=web1 "
+			       "BOOTIF=01-${netX/mac:hexhyp}") &&
+		   strstr(out, "kernel http://mirror.example/") &&
+		   strstr(out, "web1 (52:54:00:12:34:56) boots profile "
+			       "debian-installer"),
 	   "template rendered with the machine's variable");
 	ok(!strstr(out, "{{"), "no placeholder left");
 
@@ -135,23 +144,29 @@ static void example(void)
 	ok(r.decision == INV_DECIDE_MENU && !r.machine, "unknown -> menu");
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1:8080", out, sizeof(out), &outlen);
 	ok(rc == 0 && strstr(out, "item debian-installer Debian 12 network installer\n") &&
-		   strstr(out, "item rescue ") && strstr(out, "choose --default cb-local --timeout 30000 cb-choice") &&
-		   strstr(out, "chain --autofree http://198.51.100.1:8080/boot.ipxe?mac=52:54:00:99:99:99&serial=A%20B%26C"
+		   strstr(out, "item rescue ") &&
+		   strstr(out, "choose --default cb-local --timeout 30000 cb-choice") &&
+		   strstr(out, "chain --autofree "
+			       "http://198.51.100.1:8080/"
+			       "boot.ipxe?mac=52:54:00:99:99:99&serial=A%20B%26C"
 			       "&platform=efi&profile=${cb-choice} && exit ||") &&
-		   strstr(out, "menu chainboot: this machine is not in the inventory, choose what it boots\n"),
+		   strstr(out, "menu chainboot: this machine is not in the inventory, choose what "
+			       "it boots\n"),
 	   "menu: items, default, timeout, title, URL with escaped facts");
 	ok(!strncmp(out, "#!ipxe\n", 7) && !strstr(out, "{{"), "menu is a script");
 
 	/* a choice made in the menu */
 	f.want_profile = "rescue";
 	inventory_decide(inv, &f, &r);
-	ok(r.decision == INV_DECIDE_CHOSEN && !strcmp(inventory_profile_name(r.profile), "rescue"), "profile=rescue chosen");
+	ok(r.decision == INV_DECIDE_CHOSEN && !strcmp(inventory_profile_name(r.profile), "rescue"),
+	   "profile=rescue chosen");
 	/* hostile facts cannot add lines or commands */
 	f.v[INV_FACT_SERIAL] = "1\nshell\n";
 	f.v[INV_FACT_HOSTNAME] = "${net0/ip} && reboot";
 	inventory_facts_check(&f, &why);
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
-	ok(rc == 0 && count_lines(out) == 4 && strstr(out, "serial 1%0Ashell%0A from 198.51.100.20"),
+	ok(rc == 0 && count_lines(out) == 4 &&
+		   strstr(out, "serial 1%0Ashell%0A from 198.51.100.20"),
 	   "rescue: facts escaped, line count kept");
 	f.want_profile = "nosuch";
 	inventory_decide(inv, &f, &r);
@@ -160,7 +175,8 @@ static void example(void)
 	f.v[INV_FACT_MAC] = "52:54:00:12:34:56";
 	inventory_facts_check(&f, &why);
 	inventory_decide(inv, &f, &r);
-	ok(r.decision == INV_DECIDE_PROFILE && !strcmp(inventory_profile_name(r.profile), "debian-installer"),
+	ok(r.decision == INV_DECIDE_PROFILE &&
+		   !strcmp(inventory_profile_name(r.profile), "debian-installer"),
 	   "a listed machine keeps its profile whatever profile= says");
 
 	/* boot = local */
@@ -169,15 +185,21 @@ static void example(void)
 	inventory_facts_check(&f, &why);
 	inventory_decide(inv, &f, &r);
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
-	ok(r.decision == INV_DECIDE_LOCAL && rc == 0 && strstr(out, "desktop7 boots from its local disk") &&
-		   strstr(out, "\nexit 0\n"), "boot = local: exits");
-	ok(inventory_dhcp_verdict(inv, "52:54:00:12:34:57", "") == DECIDE_INV_LOCAL, "proxy: local");
-	ok(inventory_boot_local(inv, "52:54:00:12:34:57") && !inventory_boot_local(inv, "52:54:00:12:34:56"),
+	ok(r.decision == INV_DECIDE_LOCAL && rc == 0 &&
+		   strstr(out, "desktop7 boots from its local disk") && strstr(out, "\nexit 0\n"),
+	   "boot = local: exits");
+	ok(inventory_dhcp_verdict(inv, "52:54:00:12:34:57", "") == DECIDE_INV_LOCAL,
+	   "proxy: local");
+	ok(inventory_boot_local(inv, "52:54:00:12:34:57") &&
+		   !inventory_boot_local(inv, "52:54:00:12:34:56"),
 	   "inventory_boot_local");
-	ok(inventory_dhcp_verdict(inv, "52:54:00:12:34:56", NULL) == DECIDE_INV_NETBOOT, "proxy: netboot by MAC");
-	ok(inventory_dhcp_verdict(inv, "00:11:22:33:44:55", "4c4c4544-0051-3610-8056-b4c04f503432") ==
-		   DECIDE_INV_NETBOOT, "proxy: netboot by UUID");
-	ok(inventory_dhcp_verdict(inv, "52:54:00:aa:12:12", "") == DECIDE_INV_NETBOOT, "proxy: by prefix");
+	ok(inventory_dhcp_verdict(inv, "52:54:00:12:34:56", NULL) == DECIDE_INV_NETBOOT,
+	   "proxy: netboot by MAC");
+	ok(inventory_dhcp_verdict(inv, "00:11:22:33:44:55",
+				  "4c4c4544-0051-3610-8056-b4c04f503432") == DECIDE_INV_NETBOOT,
+	   "proxy: netboot by UUID");
+	ok(inventory_dhcp_verdict(inv, "52:54:00:aa:12:12", "") == DECIDE_INV_NETBOOT,
+	   "proxy: by prefix");
 	ok(inventory_dhcp_verdict(inv, "00:11:22:33:44:55", "") == DECIDE_INV_UNKNOWN &&
 		   inventory_dhcp_verdict(inv, "junk", "junk") == DECIDE_INV_UNKNOWN &&
 		   inventory_dhcp_verdict(NULL, "52:54:00:12:34:57", "") == DECIDE_INV_UNKNOWN,
@@ -191,19 +213,23 @@ static void example(void)
 		f.v[INV_FACT_SERIAL] = "S N";
 		inventory_facts_check(&f, &why);
 		inventory_decide(inv, &f, &r);
-		rc = inventory_generator_env(inv, &r, &f, "http://198.51.100.1", buf, sizeof(buf), envp, 128);
+		rc = inventory_generator_env(inv, &r, &f, "http://198.51.100.1", buf, sizeof(buf),
+					     envp, 128);
 		bool mac = false, serial = false, var = false, path_ok = false, machine = false;
 		size_t n = 0;
 		for (; rc == 0 && envp[n]; n++) {
 			mac |= !strcmp(envp[n], "CB_MAC=52:54:00:12:34:56");
 			serial |= !strcmp(envp[n], "CB_SERIAL=S N");
-			var |= !strcmp(envp[n], "CB_VAR_cmdline=priority=critical auto=true hostname=web1");
+			var |= !strcmp(envp[n],
+				       "CB_VAR_cmdline=priority=critical auto=true hostname=web1");
 			path_ok |= !strncmp(envp[n], "PATH=/", 6);
 			machine |= !strcmp(envp[n], "CB_MACHINE=web1");
 		}
-		ok(rc == 0 && mac && serial && var && path_ok && machine, "generator env: %zu entries", n);
+		ok(rc == 0 && mac && serial && var && path_ok && machine,
+		   "generator env: %zu entries", n);
 		ok(inventory_generator_env(inv, &r, &f, "x", buf, 40, envp, 128) == -ENOSPC &&
-			   inventory_generator_env(inv, &r, &f, "x", buf, sizeof(buf), envp, 3) == -ENOSPC,
+			   inventory_generator_env(inv, &r, &f, "x", buf, sizeof(buf), envp, 3) ==
+				   -ENOSPC,
 		   "generator env caps");
 	}
 	ok(inventory_hold(inv) == inv, "hold");
@@ -214,53 +240,85 @@ static void example(void)
 
 static void errors(void)
 {
-	struct { const char *text; const char *want; } t[] = {
-		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = p\n[machine b]\nmac = 52:54:00:00:00:01\nprofile = p\n"
+	struct {
+		const char *text;
+		const char *want;
+	} t[] = {
+		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = p\n[machine b]\nmac = "
+		  "52:54:00:00:00:01\nprofile = p\n"
 		  "[profile p]\nscript = #!ipxe\n",
-		  "inv.ini:5: [machine b] mac 52:54:00:00:00:01: already listed for [machine a] at line 2" },
-		{ "[machine a]\nmac = 1\n", "inv.ini:2: [machine a] mac: \"1\" is not a MAC address" },
-		{ "[machine a]\nmacc = 52:54:00:00:00:01\n", "inv.ini:2: [machine a] macc: unknown key (allowed in [machine]" },
+		  "inv.ini:5: [machine b] mac 52:54:00:00:00:01: already listed for [machine a] at "
+		  "line 2" },
+		{ "[machine a]\nmac = 1\n",
+		  "inv.ini:2: [machine a] mac: \"1\" is not a MAC address" },
+		{ "[machine a]\nmacc = 52:54:00:00:00:01\n",
+		  "inv.ini:2: [machine a] macc: unknown key (allowed in [machine]" },
 		{ "[host a]\nmac = x\n", "inv.ini:1: [host a]: unknown section" },
 		{ "[machine]\n", "inv.ini:1: [machine]: no name" },
 		{ "[machine a b]\n", "inv.ini:1: [machine a b]: not a usable name" },
 		{ "[machine a\n", "inv.ini:1: section header without ']'" },
 		{ "mac = x\n", "inv.ini:1: mac: key outside a section" },
-		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = nope\n", "inv.ini:3: [machine a] profile: no [profile nope]" },
+		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = nope\n",
+		  "inv.ini:3: [machine a] profile: no [profile nope]" },
 		{ "[machine a]\nmac = 52:54:00:00:00:01\n", "inv.ini:1: [machine a]: no profile" },
-		{ "[machine a]\nprofile = p\n[profile p]\nscript = #!ipxe\n", "inv.ini:1: [machine a]: nothing to recognise it by" },
+		{ "[machine a]\nprofile = p\n[profile p]\nscript = #!ipxe\n",
+		  "inv.ini:1: [machine a]: nothing to recognise it by" },
 		{ "[profile p]\ndescription = x\n", "inv.ini:1: [profile p]: no script" },
-		{ "[profile p]\nscript = #!ipxe\ngenerator = /bin/true\n", "inv.ini:1: [profile p]: more than one script source" },
+		{ "[profile p]\nscript = #!ipxe\ngenerator = /bin/true\n",
+		  "inv.ini:1: [profile p]: more than one script source" },
 		{ "[profile p]\nscript = #!ipxe\n  echo ok\n  ; comment\n\n  kernel {{kernel}}\n",
 		  "inv.ini:6: [profile p] script: {{kernel}}: unknown variable (built-in:" },
-		{ "[profile p]\nscript = echo hi\n", "inv.ini:2: [profile p] script: does not start with \"#!ipxe\"" },
-		{ "[profile p]\ntemplate = missing.ipxe\n", "inv.ini:2: [profile p] template: missing.ipxe: No such file" },
-		{ "[profile p]\ntemplate = bad.ipxe\n", "inv.ini:2: [profile p] template: bad.ipxe:3: {{nope}}: unknown variable" },
-		{ "[profile p]\nscript = #!ipxe\n[profile p]\nscript = #!ipxe\n", "inv.ini:3: [profile p]: defined twice (also at line 1)" },
-		{ "[machine a]\nhostname = h\nboot = local\n[machine a]\nserial = s\nboot = local\n",
+		{ "[profile p]\nscript = echo hi\n",
+		  "inv.ini:2: [profile p] script: does not start with \"#!ipxe\"" },
+		{ "[profile p]\ntemplate = missing.ipxe\n",
+		  "inv.ini:2: [profile p] template: missing.ipxe: No such file" },
+		{ "[profile p]\ntemplate = bad.ipxe\n",
+		  "inv.ini:2: [profile p] template: bad.ipxe:3: {{nope}}: unknown variable" },
+		{ "[profile p]\nscript = #!ipxe\n[profile p]\nscript = #!ipxe\n",
+		  "inv.ini:3: [profile p]: defined twice (also at line 1)" },
+		{ "[machine a]\nhostname = h\nboot = local\n[machine a]\nserial = s\nboot = "
+		  "local\n",
 		  "inv.ini:4: [machine a]: defined twice (also at line 1)" },
-		{ "[machine a]\nhostname = H1\nboot = local\n[machine b]\nhostname = h1\nboot = local\n",
-		  "inv.ini:5: [machine b] hostname \"h1\": already listed for [machine a] at line 2" },
-		{ "[machine a]\nuuid = 4c4c4544-0051-3610-8056-b4c04f503432\nboot = local\n[machine b]\n"
-		  "uuid = 4C4C4544005136108056B4C04F503432\nboot = local\n", "inv.ini:5: [machine b] uuid 4c4c4544-" },
-		{ "[machine a]\nprofile = p\n  q\nmac = 52:54:00:00:00:01\n[profile p]\nscript = #!ipxe\n",
+		{ "[machine a]\nhostname = H1\nboot = local\n[machine b]\nhostname = h1\nboot = "
+		  "local\n",
+		  "inv.ini:5: [machine b] hostname \"h1\": already listed for [machine a] at line "
+		  "2" },
+		{ "[machine a]\nuuid = 4c4c4544-0051-3610-8056-b4c04f503432\nboot = "
+		  "local\n[machine b]\n"
+		  "uuid = 4C4C4544005136108056B4C04F503432\nboot = local\n",
+		  "inv.ini:5: [machine b] uuid 4c4c4544-" },
+		{ "[machine a]\nprofile = p\n  q\nmac = 52:54:00:00:00:01\n[profile p]\nscript = "
+		  "#!ipxe\n",
 		  "inv.ini:3: indented line: it would continue \"profile\"" },
 		{ "[menu]\ndefault = zz\n", "inv.ini:2: [menu] default: no [profile zz]" },
-		{ "[menu]\ntimeout = -1\n", "inv.ini:2: [menu] timeout: \"-1\" is not a whole number" },
+		{ "[menu]\ntimeout = -1\n",
+		  "inv.ini:2: [menu] timeout: \"-1\" is not a whole number" },
 		{ "[menu]\n[menu]\n", "inv.ini:2: [menu]: a second [menu] section" },
-		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = p\nvar.x = 1\n[profile p]\nscript = #!ipxe\n",
+		{ "[machine a]\nmac = 52:54:00:00:00:01\nprofile = p\nvar.x = 1\n[profile "
+		  "p]\nscript = #!ipxe\n",
 		  "inv.ini:4: [machine a] var.x: [profile p] has no var.x to override" },
-		{ "[profile p]\nscript = #!ipxe\nvar.mac = 1\n", "inv.ini:3: [profile p] var.mac: \"mac\" is a built-in name" },
-		{ "[profile p]\nscript = #!ipxe\nvar.a-b = 1\n", "inv.ini:3: [profile p] var.a-b: not a variable name" },
-		{ "[profile p]\nscript = #!ipxe\nvar.a = {{mac}}\n", "inv.ini:3: [profile p] var.a: value holds \"{{\"" },
+		{ "[profile p]\nscript = #!ipxe\nvar.mac = 1\n",
+		  "inv.ini:3: [profile p] var.mac: \"mac\" is a built-in name" },
+		{ "[profile p]\nscript = #!ipxe\nvar.a-b = 1\n",
+		  "inv.ini:3: [profile p] var.a-b: not a variable name" },
+		{ "[profile p]\nscript = #!ipxe\nvar.a = {{mac}}\n",
+		  "inv.ini:3: [profile p] var.a: value holds \"{{\"" },
 		{ "[profile p]\ngenerator = noexec.sh\n", "inv.ini:2: [profile p] generator: " },
-		{ "[profile p]\nscript = #!ipxe\ntimeout = 5\n", "inv.ini:3: [profile p] timeout: only a generator" },
-		{ "[profile p]\ngenerator = /bin/true\ntimeout = 61\n", "inv.ini:3: [profile p] timeout: \"61\" is not" },
+		{ "[profile p]\nscript = #!ipxe\ntimeout = 5\n",
+		  "inv.ini:3: [profile p] timeout: only a generator" },
+		{ "[profile p]\ngenerator = /bin/true\ntimeout = 61\n",
+		  "inv.ini:3: [profile p] timeout: \"61\" is not" },
 		{ "[profile cb-x]\n", "inv.ini:1: [profile cb-x]: names starting \"cb-\"" },
-		{ "[machine a]\nserial = s\nserial = t\n", "inv.ini:3: [machine a] serial: given twice (also at line 2)" },
-		{ "[machine a]\nboot = maybe\n", "inv.ini:2: [machine a] boot: \"maybe\" is not netboot, local or disabled" },
-		{ "[profile p]\nscript = #!ipxe\nmenu = perhaps\n", "inv.ini:3: [profile p] menu: \"perhaps\" is not yes or no" },
-		{ "[machine a]\nmac_prefix = 52:54:00:00:00:01\n", "is not a MAC prefix of 1-5 bytes" },
-		{ "[machine a]\nthis line has no equals\n", "inv.ini:2: not a \"key = value\" line" },
+		{ "[machine a]\nserial = s\nserial = t\n",
+		  "inv.ini:3: [machine a] serial: given twice (also at line 2)" },
+		{ "[machine a]\nboot = maybe\n",
+		  "inv.ini:2: [machine a] boot: \"maybe\" is not netboot, local or disabled" },
+		{ "[profile p]\nscript = #!ipxe\nmenu = perhaps\n",
+		  "inv.ini:3: [profile p] menu: \"perhaps\" is not yes or no" },
+		{ "[machine a]\nmac_prefix = 52:54:00:00:00:01\n",
+		  "is not a MAC prefix of 1-5 bytes" },
+		{ "[machine a]\nthis line has no equals\n",
+		  "inv.ini:2: not a \"key = value\" line" },
 	};
 	struct inventory *inv;
 	struct diag d;
@@ -269,19 +327,24 @@ static void errors(void)
 	write_file("noexec.sh", "#!/bin/sh\n", 0644);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int rc = load_text(t[i].text, &inv, &d);
-		ok(rc == -EINVAL && !inv && strstr(d.msg, t[i].want), "error %zu: %s", i, line1(d.msg));
+		ok(rc == -EINVAL && !inv && strstr(d.msg, t[i].want), "error %zu: %s", i,
+		   line1(d.msg));
 	}
 
 	/* every error at once */
-	int rc = load_text("[machine a]\nmac = 1\nfoo = 2\n[profile q]\nscript = nope\n[menu]\ntimeout = x\n", &inv, &d);
-	ok(rc == -EINVAL && count_lines(d.msg) == 5 && strstr(d.msg, ":2:") && strstr(d.msg, ":3:") &&
-		   strstr(d.msg, ":5:") && strstr(d.msg, ":7:"), "all errors reported: %s", line1(d.msg));
+	int rc = load_text(
+		"[machine a]\nmac = 1\nfoo = 2\n[profile q]\nscript = nope\n[menu]\ntimeout = x\n",
+		&inv, &d);
+	ok(rc == -EINVAL && count_lines(d.msg) == 5 && strstr(d.msg, ":2:") &&
+		   strstr(d.msg, ":3:") && strstr(d.msg, ":5:") && strstr(d.msg, ":7:"),
+	   "all errors reported: %s", line1(d.msg));
 
 	/* over-long line */
 	char big[400];
 	snprintf(big, sizeof(big), "[profile p]\nscript = #!ipxe\ndescription = %0300d\n", 7);
 	rc = load_text(big, &inv, &d);
-	ok(rc == -EINVAL && strstr(d.msg, "inv.ini:3: line longer than 197 characters"), "long line: %s", line1(d.msg));
+	ok(rc == -EINVAL && strstr(d.msg, "inv.ini:3: line longer than 197 characters"),
+	   "long line: %s", line1(d.msg));
 
 	/* not a file */
 	diag_clear(&d);
@@ -289,7 +352,8 @@ static void errors(void)
 	ok(rc == -EINVAL && strstr(d.msg, "not a regular file"), "a directory: %s", line1(d.msg));
 	diag_clear(&d);
 	rc = inventory_load("/nonexistent/inv.ini", &cfg, &inv, &d);
-	ok(rc == -ENOENT && strstr(d.msg, "cannot read the inventory"), "missing file: %s", line1(d.msg));
+	ok(rc == -ENOENT && strstr(d.msg, "cannot read the inventory"), "missing file: %s",
+	   line1(d.msg));
 }
 
 static void others(void)
@@ -309,17 +373,20 @@ static void others(void)
 	inventory_decide(inv, &f, &r);
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
 	ok(rc == 0 && r.decision == INV_DECIDE_MENU && !strstr(out, "item --gap Profiles") &&
-		   strstr(out, "item cb-local") && strstr(out, "mac ${} uuid ${}"), "empty inventory: a bare menu");
+		   strstr(out, "item cb-local") && strstr(out, "mac ${} uuid ${}"),
+	   "empty inventory: a bare menu");
 	ok(!inventory_changed(inv), "nothing to change");
 	inventory_free(inv);
 
 	/* continuation lines, menu without timeout, generator, inline script lines */
 	write_file("gen.sh", "#!/bin/sh\necho '#!ipxe'\n", 0755);
-	rc = load_text("[menu]\ntimeout = 0\ndefault = p\n[profile p]\ndescription = one\n  two\nscript = #!ipxe\n"
-		       "  echo {{a}}\n\n  # dropped\n  echo {{machine}}\nvar.a = x\n  y\n[profile g]\n"
-		       "generator = gen.sh\ntimeout = 2\nmenu = no\n[machine m]\nmac = 02:00:00:00:00:01\n"
-		       "  02:00:00:00:00:02, 02:00:00:00:00:03\nprofile = g\n",
-		       &inv, &d);
+	rc = load_text(
+		"[menu]\ntimeout = 0\ndefault = p\n[profile p]\ndescription = one\n  two\nscript = "
+		"#!ipxe\n"
+		"  echo {{a}}\n\n  # dropped\n  echo {{machine}}\nvar.a = x\n  y\n[profile g]\n"
+		"generator = gen.sh\ntimeout = 2\nmenu = no\n[machine m]\nmac = 02:00:00:00:00:01\n"
+		"  02:00:00:00:00:02, 02:00:00:00:00:03\nprofile = g\n",
+		&inv, &d);
 	ok(rc == 0, "continuations load: %s", line1(d.msg));
 	if (!rc) {
 		unsigned ms = 0;
@@ -327,17 +394,21 @@ static void others(void)
 		f.v[INV_FACT_MAC] = "02:00:00:00:00:03";
 		inventory_facts_check(&f, &why);
 		inventory_decide(inv, &f, &r);
-		ok(r.decision == INV_DECIDE_PROFILE && inventory_generator(r.profile, &ms) && ms == 2000 &&
-			   strstr(inventory_generator(r.profile, &ms), "/gen.sh"), "third MAC on a continuation line; generator");
+		ok(r.decision == INV_DECIDE_PROFILE && inventory_generator(r.profile, &ms) &&
+			   ms == 2000 && strstr(inventory_generator(r.profile, &ms), "/gen.sh"),
+		   "third MAC on a continuation line; generator");
 		rc = inventory_render(inv, &r, &f, "http://s", out, sizeof(out), &outlen);
-		ok(rc == 0 && strstr(out, "menu") && strstr(out, "choose --default p cb-choice ||") &&
-			   strstr(out, "item p one two\n") && !strstr(out, "item g "), "generator profile renders the menu as fallback");
+		ok(rc == 0 && strstr(out, "menu") &&
+			   strstr(out, "choose --default p cb-choice ||") &&
+			   strstr(out, "item p one two\n") && !strstr(out, "item g "),
+		   "generator profile renders the menu as fallback");
 		f.want_profile = "p";
 		f.v[INV_FACT_MAC] = NULL;
 		inventory_facts_check(&f, &why);
 		inventory_decide(inv, &f, &r);
 		rc = inventory_render(inv, &r, &f, "http://s", out, sizeof(out), &outlen);
-		ok(rc == 0 && !strcmp(out, "#!ipxe\necho x y\necho ${}\n"), "inline script: lines joined, comments dropped");
+		ok(rc == 0 && !strcmp(out, "#!ipxe\necho x y\necho ${}\n"),
+		   "inline script: lines joined, comments dropped");
 		f.want_profile = "g";
 		inventory_decide(inv, &f, &r);
 		ok(r.decision == INV_DECIDE_MENU, "menu = no: not choosable");
@@ -353,7 +424,8 @@ static void others(void)
 	memset(longfact, 'a', sizeof(longfact));
 	longfact[INV_FACT_MAX + 1] = '\0';
 	f.v[INV_FACT_PRODUCT] = longfact;
-	ok(inventory_facts_check(&f, &why) == -EINVAL && !strcmp(why, "product"), "fact over 256 bytes");
+	ok(inventory_facts_check(&f, &why) == -EINVAL && !strcmp(why, "product"),
+	   "fact over 256 bytes");
 	longfact[INV_FACT_MAX] = '\0';
 	ok(inventory_facts_check(&f, &why) == 0, "fact of 256 bytes");
 	f.v[INV_FACT_MAC] = "52:54:00:12:34";
@@ -365,8 +437,10 @@ static void others(void)
 	ok(inventory_facts_check(&f, &why) == -EINVAL && !strcmp(why, "profile"), "bad profile=");
 	f.want_profile = NULL;
 	ok(inventory_facts_check(&f, &why) == 0 && !f.has_mac, "empty MAC is no MAC");
-	ok(inventory_fact_index("serial") == INV_FACT_SERIAL && inventory_fact_index("query") == -1 &&
-		   !strcmp(inventory_fact_name(INV_FACT_UC), "uc"), "fact names");
+	ok(inventory_fact_index("serial") == INV_FACT_SERIAL &&
+		   inventory_fact_index("query") == -1 &&
+		   !strcmp(inventory_fact_name(INV_FACT_UC), "uc"),
+	   "fact names");
 }
 
 int main(void)

@@ -18,31 +18,24 @@ static const struct {
 	const char *name;
 	enum ipxebin_kind kind;
 } binaries[] = {
-	{ "ipxe.lkrn", IPXEBIN_BIOS_LKRN },
-	{ "ipxe.pxe", IPXEBIN_BIOS_PACKED },
-	{ "undionly.kpxe", IPXEBIN_BIOS_PACKED },
-	{ "undionly.kkpxe", IPXEBIN_BIOS_PACKED },
-	{ "ipxe-amd64.efi", IPXEBIN_EFI_X86_64 },
-	{ "ipxe-arm64.efi", IPXEBIN_EFI_ARM64 },
-	{ "snponly.efi", IPXEBIN_EFI_X86_64 },
-	{ "ipxe-riscv64.efi", IPXEBIN_EFI_OTHER },
+	{ "ipxe.lkrn", IPXEBIN_BIOS_LKRN },	   { "ipxe.pxe", IPXEBIN_BIOS_PACKED },
+	{ "undionly.kpxe", IPXEBIN_BIOS_PACKED },  { "undionly.kkpxe", IPXEBIN_BIOS_PACKED },
+	{ "ipxe-amd64.efi", IPXEBIN_EFI_X86_64 },  { "ipxe-arm64.efi", IPXEBIN_EFI_ARM64 },
+	{ "snponly.efi", IPXEBIN_EFI_X86_64 },	   { "ipxe-riscv64.efi", IPXEBIN_EFI_OTHER },
 	{ "ipxe-loong64.efi", IPXEBIN_EFI_OTHER },
 };
-
 
 /* iPXE's request template (src/net/udp/dhcp.c) as a stock x86_64 EFI build has
  * it, with the user-class replaced by cls (cls_len bytes, then pad zeros). */
 static size_t make_template(uint8_t *out, const uint8_t *cls, size_t cls_len, size_t pad,
 			    int with_class)
 {
-	static const uint8_t head[] = { 0x35, 0x01, 0x00, 0x39, 0x02, 0x05, 0xc0, 0x5d,
-					0x02, 0x00, 0x07, 0x5e, 0x03, 0x01, 0x03, 0x0a,
-					0x3c, 0x20 };
+	static const uint8_t head[] = { 0x35, 0x01, 0x00, 0x39, 0x02, 0x05, 0xc0, 0x5d, 0x02,
+					0x00, 0x07, 0x5e, 0x03, 0x01, 0x03, 0x0a, 0x3c, 0x20 };
 	static const char vendor[] = "PXEClient:Arch:00007:UNDI:003010";
-	static const uint8_t tail[] = { 0x37, 0x18, 0x01, 0x03, 0x06, 0x07, 0x0c, 0x0f,
-					0x11, 0x1a, 0x2a, 0x2b, 0x3c, 0x42, 0x43, 0x77,
-					0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
-					0xaf, 0xcb, 0xff };
+	static const uint8_t tail[] = { 0x37, 0x18, 0x01, 0x03, 0x06, 0x07, 0x0c, 0x0f, 0x11,
+					0x1a, 0x2a, 0x2b, 0x3c, 0x42, 0x43, 0x77, 0x80, 0x81,
+					0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0xaf, 0xcb, 0xff };
 	size_t n = 0;
 
 	memcpy(out + n, head, sizeof(head));
@@ -129,8 +122,8 @@ static void test_templates(void)
 	memcpy(buf + 2000, t, n);
 	diag_clear(&d);
 	rc = ipxebin_find_template(buf, sizeof(buf), &loc, &d);
-	ok(rc == -EEXIST && strstr(d.msg, "100") && strstr(d.msg, "2000"),
-	   "two templates: %s", d.msg);
+	ok(rc == -EEXIST && strstr(d.msg, "100") && strstr(d.msg, "2000"), "two templates: %s",
+	   d.msg);
 
 	/* Bytes before the template that also parse as options running into it
 	 * (Debian's 2019 pxe-e1000.rom has such): one template, the real start. */
@@ -193,7 +186,7 @@ static void test_pe_headers(void)
 	memcpy(pe + 0x80, "PE\0\0", 4);
 	pe[0x84] = 0x64; /* machine 0x8664 */
 	pe[0x85] = 0x86;
-	pe[0x94] = 240; /* optional header size */
+	pe[0x94] = 240;	 /* optional header size */
 	pe[0x98] = 0x0b; /* PE32+ */
 	pe[0x99] = 0x02;
 	pe[0x98 + 68] = 10; /* EFI application */
@@ -311,8 +304,7 @@ static void test_rebrand_efi(const char *dir)
 		return;
 	}
 	rc = ipxebin_locate(img, len, &loc, &dec, &declen, &d);
-	ok(rc == 0 && !dec && loc.block == -1 && loc.kind == IPXEBIN_EFI_X86_64 &&
-		   loc.cls_len == 4,
+	ok(rc == 0 && !dec && loc.block == -1 && loc.kind == IPXEBIN_EFI_X86_64 && loc.cls_len == 4,
 	   "ipxe-amd64.efi: located in the raw file at %zu", loc.cls_off);
 	if (rc == 0) {
 		memcpy(img + loc.cls_off, "CSTM", 4);
@@ -350,8 +342,8 @@ static void test_rebrand_packed(const char *dir)
 	rc = ipxebin_locate(img, len, &loc, &dec, &declen, &d);
 	ok(rc == 0 && dec && loc.block == 3 && loc.cls_len == 4 &&
 		   memcmp(dec + loc.cls_off, "iPXE", 4) == 0,
-	   "ipxe.pxe: template in block %d at %zu of %zu decoded bytes", loc.block,
-	   loc.tmpl_off, declen);
+	   "ipxe.pxe: template in block %d at %zu of %zu decoded bytes", loc.block, loc.tmpl_off,
+	   declen);
 	if (rc || zbin_parse(img, len, &z, &d) != 0 || loc.block != 3)
 		goto out;
 	b = &z.blocks[loc.block];
@@ -384,7 +376,8 @@ int main(void)
 	test_pe_headers();
 	if (!dir) {
 		printf("skip %s:%d no iPXE binaries (set CHAINBOOT_IPXE_DIR or run "
-		       "scripts/deps.sh)\n", __FILE__, __LINE__);
+		       "scripts/deps.sh)\n",
+		       __FILE__, __LINE__);
 		return test_done();
 	}
 	test_binaries(dir);

@@ -29,12 +29,11 @@ static char *patch(const char *text, const char *cls, int *rc, struct diag *d)
 
 int main(void)
 {
-	static const char tmpl[] =
-		"static uint8_t req[] = {\n"
-		"\tDHCP_VENDOR_CLASS_ID, DHCP_STRING ( 'P', 'X', 'E' ),\n"
-		"\tDHCP_USER_CLASS_ID, DHCP_STRING ( 'i', 'P', 'X', 'E' ),\n"
-		"\tDHCP_END\n};\n"
-		"/* elsewhere */ case DHCP_USER_CLASS_ID: break;\n";
+	static const char tmpl[] = "static uint8_t req[] = {\n"
+				   "\tDHCP_VENDOR_CLASS_ID, DHCP_STRING ( 'P', 'X', 'E' ),\n"
+				   "\tDHCP_USER_CLASS_ID, DHCP_STRING ( 'i', 'P', 'X', 'E' ),\n"
+				   "\tDHCP_END\n};\n"
+				   "/* elsewhere */ case DHCP_USER_CLASS_ID: break;\n";
 	struct diag d = { { 0 } };
 	char *out, *two;
 	int rc;
@@ -42,17 +41,21 @@ int main(void)
 	out = patch(tmpl, "CSTM", &rc, &d);
 	ok(rc == 0 && out && strstr(out, "DHCP_USER_CLASS_ID, DHCP_STRING ( 'C', 'S', 'T', 'M' ),"),
 	   "CSTM replaces iPXE: %s", d.msg);
-	ok(out && strstr(out, "DHCP_STRING ( 'P', 'X', 'E' )") && strstr(out, "case DHCP_USER_CLASS_ID:"),
+	ok(out && strstr(out, "DHCP_STRING ( 'P', 'X', 'E' )") &&
+		   strstr(out, "case DHCP_USER_CLASS_ID:"),
 	   "the rest of the text is untouched");
 	free(out);
 
 	out = patch(tmpl, "chainboot-lab", &rc, &d);
-	ok(rc == 0 && out && strstr(out, "( 'c', 'h', 'a', 'i', 'n', 'b', 'o', 'o', 't', '-', 'l', 'a', 'b' )"),
+	ok(rc == 0 && out &&
+		   strstr(out,
+			  "( 'c', 'h', 'a', 'i', 'n', 'b', 'o', 'o', 't', '-', 'l', 'a', 'b' )"),
 	   "a 13-byte class (build-ipxe has no length limit)");
 	free(out);
 
 	out = patch(tmpl, "a'b\\c", &rc, &d);
-	ok(rc == 0 && out && strstr(out, "( 'a', '\\'', 'b', '\\\\', 'c' )"), "quote and backslash escaped: %.48s",
+	ok(rc == 0 && out && strstr(out, "( 'a', '\\'', 'b', '\\\\', 'c' )"),
+	   "quote and backslash escaped: %.48s",
 	   out && strstr(out, "USER") ? strstr(out, "USER") : "");
 	free(out);
 

@@ -61,7 +61,8 @@ static void on_sig(struct loop *l, int signo, void *arg)
 int main(void)
 {
 	struct loop *l;
-	struct tm_ctx a = { .tag = 'a' }, b = { .tag = 'b' }, c = { .tag = 'c', .rearm = 2 }, d = { .tag = 'd' };
+	struct tm_ctx a = { .tag = 'a' }, b = { .tag = 'b' }, c = { .tag = 'c', .rearm = 2 },
+		      d = { .tag = 'd' };
 	struct loop_timer stop = { 0 };
 
 	ok(loop_new(&l) == 0, "loop_new");
@@ -79,7 +80,8 @@ int main(void)
 	loop_timer_set(l, &stop, 120, on_stop_timer, NULL);
 	ok(loop_run(l) == 0, "loop runs until stopped");
 	order[n_order] = '\0';
-	ok(!strcmp(order, "abccc"), "timers in due order, re-armed ones again, cancelled never: %s", order);
+	ok(!strcmp(order, "abccc"), "timers in due order, re-armed ones again, cancelled never: %s",
+	   order);
 	ok(!loop_timer_armed(&a.t) && !loop_timer_armed(&c.t), "fired timers are idle");
 
 	/* Many timers, cancelled in a scattered order: the heap stays consistent. */
@@ -103,7 +105,8 @@ int main(void)
 	ok(write(pipes[0][1], "x", 1) == 1 && write(pipes[1][1], "y", 1) == 1, "both readable");
 	loop_timer_set(l, &stop, 50, on_stop_timer, NULL);
 	loop_run(l);
-	ok(fired[0] + fired[1] == 1, "an fd unwatched in the same batch gets no callback (%d + %d)", fired[0], fired[1]);
+	ok(fired[0] + fired[1] == 1, "an fd unwatched in the same batch gets no callback (%d + %d)",
+	   fired[0], fired[1]);
 	loop_unwatch(l, pipes[0][0]);
 	loop_unwatch(l, pipes[1][0]);
 	ok(loop_modify(l, pipes[0][0], EPOLLIN) == -ENOENT, "modify an unwatched fd: -ENOENT");

@@ -20,9 +20,9 @@ static const struct {
 	const char *name;
 	int packed;
 } binaries[] = {
-	{ "ipxe.lkrn", 1 },	    { "ipxe.pxe", 1 },	      { "undionly.kpxe", 1 },
-	{ "undionly.kkpxe", 1 },    { "ipxe-amd64.efi", 0 },  { "ipxe-arm64.efi", 0 },
-	{ "snponly.efi", 0 },	    { "ipxe-riscv64.efi", 0 }, { "ipxe-loong64.efi", 0 },
+	{ "ipxe.lkrn", 1 },	 { "ipxe.pxe", 1 },	    { "undionly.kpxe", 1 },
+	{ "undionly.kkpxe", 1 }, { "ipxe-amd64.efi", 0 },   { "ipxe-arm64.efi", 0 },
+	{ "snponly.efi", 0 },	 { "ipxe-riscv64.efi", 0 }, { "ipxe-loong64.efi", 0 },
 };
 
 static void test_sha256(void)
@@ -86,7 +86,9 @@ static void test_classes(void)
 	rc = rebrand_check_class("A B", &d);
 	ok(rc == -EINVAL && strstr(d.msg, "space"), "class with a space refused: %s", d.msg);
 	diag_clear(&d);
-	rc = rebrand_check_class("\x01" "AB", &d);
+	rc = rebrand_check_class("\x01"
+				 "AB",
+				 &d);
 	ok(rc == -EINVAL, "class with a control byte refused: %s", d.msg);
 	diag_clear(&d);
 	rc = rebrand_check_class("iPXE", &d);
@@ -171,14 +173,15 @@ static void test_rebrand_one(const char *name, int packed, const uint8_t *img, s
 	ok(!memcmp(copy, img, len), "%s -> %s: input unchanged", name, cls);
 	diag_clear(&d);
 	rc = ipxebin_user_class(out, len, got, sizeof(got), &d);
-	ok(rc == 0 && !strcmp(got, cls), "%s -> %s: reads back as \"%s\" %s", name, cls, got, d.msg);
+	ok(rc == 0 && !strcmp(got, cls), "%s -> %s: reads back as \"%s\" %s", name, cls, got,
+	   d.msg);
 	ok(info.nbinaries == 1 && (packed ? info.bin[0].preset != 0 : info.bin[0].preset == 0),
 	   "%s -> %s: info: %u binary, preset %u", name, cls, info.nbinaries, info.bin[0].preset);
 	for (i = 0; i < len; i++)
 		ndiff += out[i] != img[i];
 	if (!packed)
-		ok(ndiff >= 1 && ndiff <= 6, "%s -> %s: EFI patched in place (%zu bytes differ)", name,
-		   cls, ndiff);
+		ok(ndiff >= 1 && ndiff <= 6, "%s -> %s: EFI patched in place (%zu bytes differ)",
+		   name, cls, ndiff);
 	/* Idempotent error: rebranding the result names its class. */
 	diag_clear(&d);
 	rc = rebrand_bytes(out, len, "ABCD", &out2, NULL, &d);
@@ -237,7 +240,8 @@ static void test_damage(const char *name, const uint8_t *img, size_t len, int pa
 		if (rc == 0) {
 			char got[IPXEBIN_CLASS_MAX];
 
-			if (ipxebin_user_class(out, len, got, sizeof(got), NULL) || strcmp(got, "CB"))
+			if (ipxebin_user_class(out, len, got, sizeof(got), NULL) ||
+			    strcmp(got, "CB"))
 				bad = 1;
 		}
 		free(out);
@@ -294,7 +298,11 @@ static void test_efi_special(const uint8_t *img, size_t len)
 	/* Shorter class: new length, pad options after it. */
 	diag_clear(&d);
 	rc = rebrand_bytes(img, len, "CB", &out, NULL, &d);
-	hit = out ? memmem(out, len, "\x4d\x02" "CB", 4) : NULL;
+	hit = out ? memmem(out, len,
+			   "\x4d\x02"
+			   "CB",
+			   4)
+		  : NULL;
 	off = hit ? (size_t)(hit - out) : 0;
 	ok(rc == 0 && hit && out[off + 4] == 0 && out[off + 5] == 0,
 	   "class CB: option 77 length 2, then two pad options");
@@ -425,8 +433,8 @@ static void test_rom(void)
 	for (r = 0; r < sizeof(roms) / sizeof(roms[0]) && !rom; r++)
 		rom = slurp("/", roms[r], &len);
 	if (!rom) {
-		printf("skip %s:%d no packed iPXE option ROM (Debian ipxe-qemu) to rebrand\n", __FILE__,
-		       __LINE__);
+		printf("skip %s:%d no packed iPXE option ROM (Debian ipxe-qemu) to rebrand\n",
+		       __FILE__, __LINE__);
 		return;
 	}
 	ok(ipxebin_kind(rom, len) == IPXEBIN_BIOS_ROM, "%s is a packed option ROM", roms[r - 1]);
@@ -435,7 +443,8 @@ static void test_rom(void)
 		for (i = 0; i < len; i++)
 			sum = (uint8_t)(sum + out[i]);
 		ok(sum == 0, "option ROM still sums to 0 (checksum byte fixed)");
-		ok(ipxebin_user_class(out, len, got, sizeof(got), NULL) == 0 && !strcmp(got, "CSTM"),
+		ok(ipxebin_user_class(out, len, got, sizeof(got), NULL) == 0 &&
+			   !strcmp(got, "CSTM"),
 		   "option ROM reads CSTM");
 	}
 	free(out);
@@ -450,7 +459,8 @@ int main(void)
 	test_sha256();
 	test_classes();
 	if (!dir) {
-		printf("skip %s:%d no iPXE binaries (set CHAINBOOT_IPXE_DIR or run scripts/deps.sh)\n",
+		printf("skip %s:%d no iPXE binaries (set CHAINBOOT_IPXE_DIR or run "
+		       "scripts/deps.sh)\n",
 		       __FILE__, __LINE__);
 		return test_done();
 	}

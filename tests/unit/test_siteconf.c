@@ -37,40 +37,50 @@ int main(void)
 	ok(!strcmp(c.user_class, "CSTM"), "default user-class is CSTM");
 	ok(c.arch == (SITE_ARCH_X86_64 | SITE_ARCH_ARM64), "default arch is x86_64 and arm64");
 	ok(!strcmp(c.layout, "hybrid"), "default layout is hybrid");
-	ok(site_validate(&c, &d) == -EINVAL && strstr(d.msg, "no inventory URL"), "no URL is an error");
+	ok(site_validate(&c, &d) == -EINVAL && strstr(d.msg, "no inventory URL"),
+	   "no URL is an error");
 
 	rc = load_text("[site]\nuser_class = LAB\nlabel = BOOT_1\n[chain]\n"
 		       "url = http://198.51.100.1/a.ipxe?x=1&y=2\nurl = https://198.51.100.2/b\n"
 		       "rounds = 5\nbackoff=0\ndhcp_tries = 2\nhttp_timeout = 9\nmenu_timeout = 0\n"
-		       "try_offered = no\n[image]\nlayout = usb\narch = arm64\n[server]\nlisten = 198.51.100.2\n",
+		       "try_offered = no\n[image]\nlayout = usb\narch = arm64\n[server]\nlisten = "
+		       "198.51.100.2\n",
 		       &c, &d);
 	ok(rc == 0, "good file loads (rc=%d %s)", rc, d.msg);
 	ok(!strcmp(c.user_class, "LAB") && !strcmp(c.label, "BOOT_1"), "site keys read");
 	ok(c.n_urls == 2 && !strcmp(c.urls[0], "http://198.51.100.1/a.ipxe?x=1&y=2") &&
-		   !strcmp(c.urls[1], "https://198.51.100.2/b"), "URLs kept in order, & intact");
-	ok(c.rounds == 5 && c.backoff == 0 && c.dhcp_tries == 2 && c.http_timeout == 9 && c.menu_timeout == 0,
+		   !strcmp(c.urls[1], "https://198.51.100.2/b"),
+	   "URLs kept in order, & intact");
+	ok(c.rounds == 5 && c.backoff == 0 && c.dhcp_tries == 2 && c.http_timeout == 9 &&
+		   c.menu_timeout == 0,
 	   "numbers read");
 	ok(!c.try_offered, "boolean read");
 	ok(!strcmp(c.layout, "usb") && c.arch == SITE_ARCH_ARM64, "image keys read");
 	ok(site_validate(&c, &d) == 0, "validates");
-	ok(!strcmp(c.listen, "198.51.100.2") && c.http_port == 80 && c.proxydhcp, "[server] read, defaults kept");
+	ok(!strcmp(c.listen, "198.51.100.2") && c.http_port == 80 && c.proxydhcp,
+	   "[server] read, defaults kept");
 
-	rc = load_text("[server]\nlisten = 0.0.0.0\nhttp_port = 70000\nuser = 1x\nefi_binary = grub\n"
-		       "uefi_strategy = x\ninterface = averyveryverylongname\nbogus = 1\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, ":2: listen") && strstr(d.msg, ":3: http_port") && strstr(d.msg, ":4: user") &&
-		   strstr(d.msg, ":5: efi_binary") && strstr(d.msg, ":6: uefi_strategy") &&
-		   strstr(d.msg, ":7: interface") && strstr(d.msg, ":8: [server] bogus: unknown key"),
+	rc = load_text(
+		"[server]\nlisten = 0.0.0.0\nhttp_port = 70000\nuser = 1x\nefi_binary = grub\n"
+		"uefi_strategy = x\ninterface = averyveryverylongname\nbogus = 1\n",
+		&c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: listen") && strstr(d.msg, ":3: http_port") &&
+		   strstr(d.msg, ":4: user") && strstr(d.msg, ":5: efi_binary") &&
+		   strstr(d.msg, ":6: uefi_strategy") && strstr(d.msg, ":7: interface") &&
+		   strstr(d.msg, ":8: [server] bogus: unknown key"),
 	   "[server] errors, one per line: %s", d.msg);
 
 	rc = load_text("[chain]\nrounds = 101\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds: \"101\" is not a whole number from 1 to 100"),
+	ok(rc == -EINVAL &&
+		   strstr(d.msg, ":2: rounds: \"101\" is not a whole number from 1 to 100"),
 	   "out of range named with line: %s", d.msg);
 	rc = load_text("[chain]\nrounds = -1\n", &c, &d);
 	ok(rc == -EINVAL, "negative refused");
 	rc = load_text("[chain]\nrounds = 99999999999999999999\n", &c, &d);
 	ok(rc == -EINVAL, "overflow refused, not wrapped");
 	rc = load_text("[chain]\nurl = file:///etc/passwd\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, "must start with http:// or https://"), "non-http URL: %s", d.msg);
+	ok(rc == -EINVAL && strstr(d.msg, "must start with http:// or https://"),
+	   "non-http URL: %s", d.msg);
 	rc = load_text("[chain]\nurl = http://198.51.100.1/a#frag\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "'#'"), "fragment refused");
 	rc = load_text("[chain]\nurl = http://198.51.100.1/a b\n", &c, &d);
@@ -78,7 +88,8 @@ int main(void)
 	rc = load_text("url = http://198.51.100.1/\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "outside a section"), "key before any section");
 	rc = load_text("[site]\nuser_class = two words\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, "printable ASCII without spaces"), "space in class refused");
+	ok(rc == -EINVAL && strstr(d.msg, "printable ASCII without spaces"),
+	   "space in class refused");
 	rc = load_text("[site]\nuser_class = iPXE\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "vendor iPXE"), "class iPXE refused with the reason");
 	rc = load_text("[site]\nlabel = TWELVE_CHARS\n", &c, &d);
@@ -94,17 +105,25 @@ int main(void)
 	   "unknown section reported once: %s", d.msg);
 	rc = load_text("[chain]\nurl = http://198.51.100.1/\n[empty]\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, ":3: [empty]: unknown section"), "empty unknown section");
-	rc = load_text("[chain]\nurl = http://198.51.100.1/1\nurl = http://198.51.100.1/2\nurl = http://198.51.100.1/3\n"
-		       "url = http://198.51.100.1/4\nurl = http://198.51.100.1/5\nurl = http://198.51.100.1/6\n"
-		       "url = http://198.51.100.1/7\nurl = http://198.51.100.1/8\nurl = http://198.51.100.1/9\n"
-		       "url = http://198.51.100.1/10\nurl = http://198.51.100.1/11\nurl = http://198.51.100.1/12\n"
-		       "url = http://198.51.100.1/13\nurl = http://198.51.100.1/14\nurl = http://198.51.100.1/15\n"
-		       "url = http://198.51.100.1/16\nurl = http://198.51.100.1/17\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, ":18: url: more than 16 URLs"), "URL count capped: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/1\nurl = http://198.51.100.1/2\nurl = "
+		       "http://198.51.100.1/3\n"
+		       "url = http://198.51.100.1/4\nurl = http://198.51.100.1/5\nurl = "
+		       "http://198.51.100.1/6\n"
+		       "url = http://198.51.100.1/7\nurl = http://198.51.100.1/8\nurl = "
+		       "http://198.51.100.1/9\n"
+		       "url = http://198.51.100.1/10\nurl = http://198.51.100.1/11\nurl = "
+		       "http://198.51.100.1/12\n"
+		       "url = http://198.51.100.1/13\nurl = http://198.51.100.1/14\nurl = "
+		       "http://198.51.100.1/15\n"
+		       "url = http://198.51.100.1/16\nurl = http://198.51.100.1/17\n",
+		       &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":18: url: more than 16 URLs"), "URL count capped: %s",
+	   d.msg);
 
 	/* Every bad line is reported, not just the first. */
 	rc = load_text("[chain]\nrounds = x\nbackoff = y\n", &c, &d);
-	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds") && strstr(d.msg, ":3: backoff"), "all errors listed");
+	ok(rc == -EINVAL && strstr(d.msg, ":2: rounds") && strstr(d.msg, ":3: backoff"),
+	   "all errors listed");
 
 	/* Relative paths start at the file's directory. */
 	rc = load_text("[image]\nipxe_dir = bin\noutput = out.iso\n", &c, &d);
@@ -114,7 +133,8 @@ int main(void)
 	/* Overrides report the flag. */
 	site_defaults(&c);
 	diag_clear(&d);
-	ok(site_set(&c, "chain", "url", "gopher://x", "--url", &d) == -EINVAL && !strncmp(d.msg, "--url: url:", 11),
+	ok(site_set(&c, "chain", "url", "gopher://x", "--url", &d) == -EINVAL &&
+		   !strncmp(d.msg, "--url: url:", 11),
 	   "override error names the flag: %s", d.msg);
 	ok(site_load(&c, "/nonexistent/site.ini", &d) == -ENOENT, "missing file is -ENOENT");
 	return test_done();

@@ -41,7 +41,8 @@ static bool escaped_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~:%", c)))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("-._~:%", c)))
 			return false;
 	}
 	return true;
@@ -61,19 +62,26 @@ int main(void)
 	char buf[64];
 	int rc, n;
 
-	rc = run("#!ipxe\nkernel {{kernel}} BOOTIF={{ mac }} s={{serial}}\nchain {{server}}/x?m=${net0/mac}&y={{x_1}}\n",
+	rc = run("#!ipxe\nkernel {{kernel}} BOOTIF={{ mac }} s={{serial}}\nchain "
+		 "{{server}}/x?m=${net0/mac}&y={{x_1}}\n",
 		 v, &err);
 	ok(rc == 0, "renders: %d %s", rc, err.msg);
-	ok(!strcmp(out, "#!ipxe\nkernel http://198.51.100.1/vmlinuz console=ttyS0 BOOTIF=52:54:00:12:34:56 s=${}\n"
+	ok(!strcmp(out, "#!ipxe\nkernel http://198.51.100.1/vmlinuz console=ttyS0 "
+			"BOOTIF=52:54:00:12:34:56 s=${}\n"
 			"chain http://198.51.100.1:8080/x?m=${net0/mac}&y=\n"),
 	   "admin values verbatim, facts escaped, empty fact is ${}, iPXE ${} untouched");
 	ok(outlen == strlen(out), "length returned");
 	ok(run("", v, &err) == 0 && outlen == 0, "empty template");
-	ok(run("no placeholders { } {x} ${a} $ {", v, &err) == 0 && !strcmp(out, "no placeholders { } {x} ${a} $ {"),
+	ok(run("no placeholders { } {x} ${a} $ {", v, &err) == 0 &&
+		   !strcmp(out, "no placeholders { } {x} ${a} $ {"),
 	   "single braces pass");
 
 	/* load-time errors, with the line */
-	struct { const char *text; unsigned line; const char *msg; } bad[] = {
+	struct {
+		const char *text;
+		unsigned line;
+		const char *msg;
+	} bad[] = {
 		{ "#!ipxe\n\nkernel {{initrd}}\n", 3, "{{initrd}}: unknown variable" },
 		{ "#!ipxe\n{{mac\n}}", 2, "must close" },
 		{ "{{mac}", 1, "must close" },
@@ -87,25 +95,29 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&err, 0, sizeof(err));
 		rc = run(bad[i].text, v, &err);
-		ok(rc == -EINVAL && err.line == bad[i].line && strstr(err.msg, bad[i].msg), "error %zu: line %u: %s", i,
-		   err.line, err.msg);
+		ok(rc == -EINVAL && err.line == bad[i].line && strstr(err.msg, bad[i].msg),
+		   "error %zu: line %u: %s", i, err.line, err.msg);
 	}
 	/* NUL bytes in a template are literal bytes, and counted */
 	rc = template_compile("a\0{{mac}}", 9, resolve, NULL, &t, &err);
 	ok(rc == 0, "NUL in text compiles");
 	if (!rc) {
 		rc = template_render(t, v, N_NAMES, out, sizeof(out), &outlen);
-		ok(rc == 0 && outlen == 19 && out[1] == '\0' && !memcmp(out + 2, "52:54", 5), "rendered with the NUL");
+		ok(rc == 0 && outlen == 19 && out[1] == '\0' && !memcmp(out + 2, "52:54", 5),
+		   "rendered with the NUL");
 		ok(template_uses(t, 0) && !template_uses(t, 1), "template_uses");
 		/* output cap */
-		ok(template_render(t, v, N_NAMES, out, 19, &outlen) == -ENOSPC, "no room for the NUL: -ENOSPC");
+		ok(template_render(t, v, N_NAMES, out, 19, &outlen) == -ENOSPC,
+		   "no room for the NUL: -ENOSPC");
 		ok(template_render(t, v, N_NAMES, out, 20, &outlen) == 0, "exact room");
-		ok(template_render(t, v, 0, out, 20, &outlen) == 0 && outlen == 2, "missing slot renders empty");
+		ok(template_render(t, v, 0, out, 20, &outlen) == 0 && outlen == 2,
+		   "missing slot renders empty");
 		template_free(t);
 	}
 	static char huge[TEMPLATE_MAX + 2];
 	memset(huge, 'x', sizeof(huge) - 1);
-	ok(template_compile(huge, TEMPLATE_MAX + 1, resolve, NULL, &t, &err) == -EFBIG, "over TEMPLATE_MAX");
+	ok(template_compile(huge, TEMPLATE_MAX + 1, resolve, NULL, &t, &err) == -EFBIG,
+	   "over TEMPLATE_MAX");
 
 	/* every prefix of a template, guarded */
 	const char *tx = "#!ipxe\n{{ kernel }} {{mac}} ${x} {{ serial}}{";
@@ -127,7 +139,10 @@ int main(void)
 	ok(fails == 0, "template prefixes guarded");
 
 	/* the escape rule */
-	struct { const char *in; const char *want; } esc[] = {
+	struct {
+		const char *in;
+		const char *want;
+	} esc[] = {
 		{ "SN-123_abc.~:", "SN-123_abc.~:" },
 		{ "", "${}" },
 		{ "a b", "a%20b" },
@@ -144,7 +159,8 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(esc) / sizeof(esc[0]); i++) {
 		n = template_escape(esc[i].in, strlen(esc[i].in), buf, sizeof(buf));
-		ok(n == (int)strlen(esc[i].want) && !strcmp(buf, esc[i].want), "escape \"%s\" -> %s", esc[i].want, buf);
+		ok(n == (int)strlen(esc[i].want) && !strcmp(buf, esc[i].want),
+		   "escape \"%s\" -> %s", esc[i].want, buf);
 	}
 	/* every single byte value, and random strings: only the safe alphabet comes out */
 	int unsafe = 0;
@@ -160,11 +176,14 @@ int main(void)
 		for (size_t k = 0; k < sizeof(in); k++)
 			in[k] = (char)(rand() & 0xff);
 		n = template_escape(in, sizeof(in), buf, sizeof(buf));
-		if (n < 0 || !escaped_ok(buf, (size_t)n) || (size_t)n > TEMPLATE_ESCAPE_SIZE(sizeof(in)))
+		if (n < 0 || !escaped_ok(buf, (size_t)n) ||
+		    (size_t)n > TEMPLATE_ESCAPE_SIZE(sizeof(in)))
 			unsafe++;
 	}
 	ok(unsafe == 0, "escaped output is always [A-Za-z0-9-._~:%%] (%d bad)", unsafe);
-	ok(template_escape("abc", 3, buf, 3) == -ENOSPC && template_escape("abc", 3, buf, 4) == 3, "escape cap");
-	ok(template_escape(" ", 1, buf, 3) == -ENOSPC && template_escape("", 0, buf, 3) == -ENOSPC, "escape cap, %%XX and ${}");
+	ok(template_escape("abc", 3, buf, 3) == -ENOSPC && template_escape("abc", 3, buf, 4) == 3,
+	   "escape cap");
+	ok(template_escape(" ", 1, buf, 3) == -ENOSPC && template_escape("", 0, buf, 3) == -ENOSPC,
+	   "escape cap, %%XX and ${}");
 	return test_done();
 }

@@ -40,7 +40,8 @@ static void test_requests(void)
 		   p.req.mode == TFTP_MODE_OCTET && p.req.opts.n_seen == 0,
 	   "plain RRQ (rc %d)", rc);
 	rc = parse_guarded(PKT("\0\2up.bin\0OcTeT\0"), &p);
-	ok(rc == 0 && p.op == TFTP_WRQ && p.req.mode == TFTP_MODE_OCTET, "WRQ, mode is case-insensitive");
+	ok(rc == 0 && p.op == TFTP_WRQ && p.req.mode == TFTP_MODE_OCTET,
+	   "WRQ, mode is case-insensitive");
 	rc = parse_guarded(PKT("\0\1a\0NETASCII\0"), &p);
 	ok(rc == 0 && p.req.mode == TFTP_MODE_NETASCII, "netascii mode");
 	rc = parse_guarded(PKT("\0\1a.txt\0mail\0"), &p);
@@ -50,25 +51,30 @@ static void test_requests(void)
 	ok(rc == -EPROTONOSUPPORT, "\"octets\" is not \"octet\"");
 
 	/* iPXE: blksize 1432 + tsize; EDK2: blksize 1468, windowsize 4, tsize */
-	rc = parse_guarded(PKT("\0\1snponly.efi\0octet\0blksize\0001468\0tsize\0000\0windowsize\0004\0"), &p);
-	ok(rc == 0 && p.req.opts.has_blksize && p.req.opts.blksize == 1468 && p.req.opts.has_tsize &&
-		   p.req.opts.tsize == 0 && p.req.opts.has_windowsize && p.req.opts.windowsize == 4 &&
-		   !p.req.opts.has_timeout && p.req.opts.n_seen == 3,
+	rc = parse_guarded(
+		PKT("\0\1snponly.efi\0octet\0blksize\0001468\0tsize\0000\0windowsize\0004\0"), &p);
+	ok(rc == 0 && p.req.opts.has_blksize && p.req.opts.blksize == 1468 &&
+		   p.req.opts.has_tsize && p.req.opts.tsize == 0 && p.req.opts.has_windowsize &&
+		   p.req.opts.windowsize == 4 && !p.req.opts.has_timeout && p.req.opts.n_seen == 3,
 	   "EDK2-style options");
 	rc = parse_guarded(PKT("\0\1f\0octet\0BlkSize\000512\0TIMEOUT\0003\0"), &p);
-	ok(rc == 0 && p.req.opts.blksize == 512 && p.req.opts.has_timeout && p.req.opts.timeout == 3,
+	ok(rc == 0 && p.req.opts.blksize == 512 && p.req.opts.has_timeout &&
+		   p.req.opts.timeout == 3,
 	   "option names are case-insensitive (RFC 2347)");
 	rc = parse_guarded(PKT("\0\1f\0octet\0multicast\0\0blksize\0001432\0"), &p);
 	ok(rc == 0 && p.req.opts.n_unknown == 1 && p.req.opts.blksize == 1432,
 	   "unknown option (RFC 2090 multicast, empty value) ignored, the rest read");
-	rc = parse_guarded(PKT("\0\1f\0octet\0blksize\0abc\0timeout\0-1\0windowsize\0 4\0tsize\0+0\0"), &p);
-	ok(rc == 0 && !p.req.opts.has_blksize && !p.req.opts.has_timeout && !p.req.opts.has_windowsize &&
-		   !p.req.opts.has_tsize && p.req.opts.n_invalid == 4,
+	rc = parse_guarded(
+		PKT("\0\1f\0octet\0blksize\0abc\0timeout\0-1\0windowsize\0 4\0tsize\0+0\0"), &p);
+	ok(rc == 0 && !p.req.opts.has_blksize && !p.req.opts.has_timeout &&
+		   !p.req.opts.has_windowsize && !p.req.opts.has_tsize && p.req.opts.n_invalid == 4,
 	   "non-digit values (junk, sign, space) make the option invalid, not the packet");
 	rc = parse_guarded(PKT("\0\1f\0octet\0blksize\0\0"), &p);
-	ok(rc == 0 && !p.req.opts.has_blksize && p.req.opts.n_invalid == 1, "empty value is invalid");
+	ok(rc == 0 && !p.req.opts.has_blksize && p.req.opts.n_invalid == 1,
+	   "empty value is invalid");
 	rc = parse_guarded(PKT("\0\1f\0octet\0blksize\0001024\0blksize\0008\0"), &p);
-	ok(rc == 0 && p.req.opts.blksize == 1024 && p.req.opts.n_invalid == 1, "a repeated option: first wins");
+	ok(rc == 0 && p.req.opts.blksize == 1024 && p.req.opts.n_invalid == 1,
+	   "a repeated option: first wins");
 	rc = parse_guarded(PKT("\0\1f\0octet\0blksize\00099999999999999999999999999\0"), &p);
 	ok(rc == 0 && p.req.opts.has_blksize && p.req.opts.blksize == UINT64_MAX,
 	   "a huge value saturates instead of wrapping");
@@ -84,7 +90,8 @@ static void test_requests(void)
 	ok(parse_guarded(PKT("\0\1f\0"), &p) == -EBADMSG, "no mode");
 	ok(parse_guarded(PKT("\0\1f\0oct"), &p) == -EBADMSG, "mode without NUL");
 	ok(parse_guarded(PKT("\0\1f\0octet\0blksize\0"), &p) == -EBADMSG, "option without value");
-	ok(parse_guarded(PKT("\0\1f\0octet\0blksize\0001468"), &p) == -EBADMSG, "value without NUL");
+	ok(parse_guarded(PKT("\0\1f\0octet\0blksize\0001468"), &p) == -EBADMSG,
+	   "value without NUL");
 	ok(parse_guarded(PKT("\0\1f\0octet\0junk"), &p) == -EBADMSG, "trailing bytes without NUL");
 	ok(parse_guarded(PKT("\0\1"), &p) == -EBADMSG, "opcode only");
 	ok(parse_guarded(PKT("\0"), &p) == -EBADMSG && p.op == 0, "one byte");
@@ -106,11 +113,13 @@ static void test_request_limits(void)
 	memset(buf + 2, 'a', TFTP_FILENAME_MAX);
 	memcpy(buf + 2 + TFTP_FILENAME_MAX, "\0octet\0", 7);
 	rc = parse_guarded(buf, 2 + TFTP_FILENAME_MAX + 7, &p);
-	ok(rc == 0 && strlen(p.req.filename) == TFTP_FILENAME_MAX, "255-byte file name (rc %d)", rc);
+	ok(rc == 0 && strlen(p.req.filename) == TFTP_FILENAME_MAX, "255-byte file name (rc %d)",
+	   rc);
 	memset(buf + 2, 'a', TFTP_FILENAME_MAX + 1);
 	memcpy(buf + 3 + TFTP_FILENAME_MAX, "\0octet\0", 7);
 	rc = parse_guarded(buf, 3 + TFTP_FILENAME_MAX + 7, &p);
-	ok(rc == -ENAMETOOLONG && p.req.filename[0] == '\0', "256-byte file name refused (rc %d)", rc);
+	ok(rc == -ENAMETOOLONG && p.req.filename[0] == '\0', "256-byte file name refused (rc %d)",
+	   rc);
 
 	/* 16 options are accepted, the 17th is one too many */
 	n = 2;
@@ -121,7 +130,8 @@ static void test_request_limits(void)
 		n += 4;
 	}
 	rc = parse_guarded(buf, n, &p);
-	ok(rc == 0 && p.req.opts.n_seen == TFTP_OPTIONS_MAX && p.req.opts.n_unknown == TFTP_OPTIONS_MAX,
+	ok(rc == 0 && p.req.opts.n_seen == TFTP_OPTIONS_MAX &&
+		   p.req.opts.n_unknown == TFTP_OPTIONS_MAX,
 	   "16 options (rc %d)", rc);
 	memcpy(buf + n, "x\0001\0", 4);
 	ok(parse_guarded(buf, n + 4, &p) == -E2BIG, "17 options: too many");
@@ -130,8 +140,8 @@ static void test_request_limits(void)
 	memset(buf, 0, sizeof(buf));
 	buf[1] = TFTP_RRQ;
 	memcpy(buf + 2, "f\0octet\0", 8);
-	ok(parse_guarded(buf, TFTP_REQUEST_MAX, &p) == 0, "request of exactly %d bytes (NUL padding)",
-	   TFTP_REQUEST_MAX);
+	ok(parse_guarded(buf, TFTP_REQUEST_MAX, &p) == 0,
+	   "request of exactly %d bytes (NUL padding)", TFTP_REQUEST_MAX);
 	ok(parse_guarded(buf, TFTP_REQUEST_MAX + 1, &p) == -EBADMSG, "request over %d bytes",
 	   TFTP_REQUEST_MAX);
 }
@@ -161,18 +171,21 @@ static void test_other_packets(void)
 	rc = parse_guarded(PKT("\0\3\0\7"), &p);
 	ok(rc == 0 && p.data_len == 0, "empty DATA (final block of a multiple of blksize)");
 	rc = parse_guarded(PKT("\0\5\0\10User aborted the download\0"), &p);
-	ok(rc == 0 && p.op == TFTP_ERROR && p.error_code == 8 && !strcmp(p.error_msg, "User aborted the download"),
+	ok(rc == 0 && p.op == TFTP_ERROR && p.error_code == 8 &&
+		   !strcmp(p.error_msg, "User aborted the download"),
 	   "EDK2's ERROR 8");
 	rc = parse_guarded(PKT("\0\5\0\1no nul"), &p);
 	ok(rc == 0 && !strcmp(p.error_msg, "no nul"), "ERROR without NUL: message taken as is");
 	rc = parse_guarded(PKT("\0\5\0\0a\x1b[2Jb\xff\0"), &p);
-	ok(rc == 0 && !strcmp(p.error_msg, "a?[2Jb?"), "ERROR message: control and 8-bit bytes replaced");
+	ok(rc == 0 && !strcmp(p.error_msg, "a?[2Jb?"),
+	   "ERROR message: control and 8-bit bytes replaced");
 	ok(parse_guarded(PKT("\0\5\0"), &p) == -EBADMSG, "ERROR of 3 bytes");
 	memset(big, 'x', sizeof(big));
 	big[0] = 0;
 	big[1] = TFTP_ERROR;
 	rc = parse_guarded(big, sizeof(big), &p);
-	ok(rc == 0 && strlen(p.error_msg) == TFTP_ERRMSG_MAX, "long ERROR message cut to %d", TFTP_ERRMSG_MAX);
+	ok(rc == 0 && strlen(p.error_msg) == TFTP_ERRMSG_MAX, "long ERROR message cut to %d",
+	   TFTP_ERRMSG_MAX);
 	rc = parse_guarded(PKT("\0\6blksize\0001432\0tsize\0004096\0"), &p);
 	ok(rc == 0 && p.op == TFTP_OACK && p.oack.blksize == 1432 && p.oack.tsize == 4096, "OACK");
 	ok(parse_guarded(PKT("\0\6blksize\0"), &p) == -EBADMSG, "OACK option without value");
@@ -233,64 +246,71 @@ static void test_negotiation(void)
 	static const struct neg_row rows[] = {
 		{ "no options: RFC 1350 transfer", PKT("\0\1f\0octet\0"), 65464, 64, 100, false,
 		  false, 512, 1, 0, -1 },
-		{ "iPXE: blksize 1432 + tsize", PKT("\0\1f\0octet\0blksize\0001432\0tsize\0000\0"), 1468, 64,
-		  5000, false, true, 1432, 1, 0, 5000 },
-		{ "EDK2: blksize 1468, windowsize 4, tsize", PKT("\0\1f\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0"),
-		  1468, 64, 7, false, true, 1468, 4, 0, 7 },
-		{ "blksize clamped to the path MTU", PKT("\0\1f\0octet\0blksize\0008192\0"), 1468, 64, 1,
-		  false, true, 1468, 1, 0, -1 },
-		{ "blksize 65464 on loopback", PKT("\0\1f\0octet\0blksize\00065464\0"), 65504, 64, 1, false,
-		  true, 65464, 1, 0, -1 },
-		{ "blksize 65465 clamped to 65464", PKT("\0\1f\0octet\0blksize\00065465\0"), 65504, 64, 1,
-		  false, true, 65464, 1, 0, -1 },
-		{ "huge blksize clamped", PKT("\0\1f\0octet\0blksize\0009999999999999999999999\0"), 65504, 64,
+		{ "iPXE: blksize 1432 + tsize", PKT("\0\1f\0octet\0blksize\0001432\0tsize\0000\0"),
+		  1468, 64, 5000, false, true, 1432, 1, 0, 5000 },
+		{ "EDK2: blksize 1468, windowsize 4, tsize",
+		  PKT("\0\1f\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0"), 1468, 64, 7,
+		  false, true, 1468, 4, 0, 7 },
+		{ "blksize clamped to the path MTU", PKT("\0\1f\0octet\0blksize\0008192\0"), 1468,
+		  64, 1, false, true, 1468, 1, 0, -1 },
+		{ "blksize 65464 on loopback", PKT("\0\1f\0octet\0blksize\00065464\0"), 65504, 64,
 		  1, false, true, 65464, 1, 0, -1 },
-		{ "blksize 8 (RFC 2348 minimum)", PKT("\0\1f\0octet\0blksize\0008\0"), 1468, 64, 1, false,
-		  true, 8, 1, 0, -1 },
-		{ "blksize 7 ignored: no OACK", PKT("\0\1f\0octet\0blksize\0007\0"), 1468, 64, 1, false,
+		{ "blksize 65465 clamped to 65464", PKT("\0\1f\0octet\0blksize\00065465\0"), 65504,
+		  64, 1, false, true, 65464, 1, 0, -1 },
+		{ "huge blksize clamped", PKT("\0\1f\0octet\0blksize\0009999999999999999999999\0"),
+		  65504, 64, 1, false, true, 65464, 1, 0, -1 },
+		{ "blksize 8 (RFC 2348 minimum)", PKT("\0\1f\0octet\0blksize\0008\0"), 1468, 64, 1,
+		  false, true, 8, 1, 0, -1 },
+		{ "blksize 7 ignored: no OACK", PKT("\0\1f\0octet\0blksize\0007\0"), 1468, 64, 1,
+		  false, false, 512, 1, 0, -1 },
+		{ "blksize 0 ignored", PKT("\0\1f\0octet\0blksize\0000\0"), 1468, 64, 1, false,
 		  false, 512, 1, 0, -1 },
-		{ "blksize 0 ignored", PKT("\0\1f\0octet\0blksize\0000\0"), 1468, 64, 1, false, false, 512, 1,
-		  0, -1 },
-		{ "server limit below 8 taken as 8", PKT("\0\1f\0octet\0blksize\0001468\0"), 3, 64, 1, false,
-		  true, 8, 1, 0, -1 },
-		{ "timeout 1", PKT("\0\1f\0octet\0timeout\0001\0"), 1468, 64, 1, false, true, 512, 1, 1, -1 },
-		{ "timeout 255", PKT("\0\1f\0octet\0timeout\000255\0"), 1468, 64, 1, false, true, 512, 1, 255,
-		  -1 },
-		{ "timeout 0 not acknowledged", PKT("\0\1f\0octet\0timeout\0000\0"), 1468, 64, 1, false, false,
+		{ "server limit below 8 taken as 8", PKT("\0\1f\0octet\0blksize\0001468\0"), 3, 64,
+		  1, false, true, 8, 1, 0, -1 },
+		{ "timeout 1", PKT("\0\1f\0octet\0timeout\0001\0"), 1468, 64, 1, false, true, 512,
+		  1, 1, -1 },
+		{ "timeout 255", PKT("\0\1f\0octet\0timeout\000255\0"), 1468, 64, 1, false, true,
+		  512, 1, 255, -1 },
+		{ "timeout 0 not acknowledged", PKT("\0\1f\0octet\0timeout\0000\0"), 1468, 64, 1,
+		  false, false, 512, 1, 0, -1 },
+		{ "timeout 256 not acknowledged (never changed)",
+		  PKT("\0\1f\0octet\0timeout\000256\0"), 1468, 64, 1, false, false, 512, 1, 0, -1 },
+		{ "tsize of an empty file", PKT("\0\1f\0octet\0tsize\0000\0"), 1468, 64, 0, false,
+		  true, 512, 1, 0, 0 },
+		{ "tsize: client value ignored, size answered", PKT("\0\1f\0octet\0tsize\000123\0"),
+		  1468, 64, 99, false, true, 512, 1, 0, 99 },
+		{ "tsize unknown (netascii): not acknowledged",
+		  PKT("\0\1f\0netascii\0tsize\0000\0"), 1468, 64, -1, true, false, 512, 1, 0, -1 },
+		{ "windowsize 1", PKT("\0\1f\0octet\0windowsize\0001\0"), 1468, 64, 1, false, true,
 		  512, 1, 0, -1 },
-		{ "timeout 256 not acknowledged (never changed)", PKT("\0\1f\0octet\0timeout\000256\0"), 1468,
-		  64, 1, false, false, 512, 1, 0, -1 },
-		{ "tsize of an empty file", PKT("\0\1f\0octet\0tsize\0000\0"), 1468, 64, 0, false, true, 512, 1,
-		  0, 0 },
-		{ "tsize: client value ignored, size answered", PKT("\0\1f\0octet\0tsize\000123\0"), 1468, 64,
-		  99, false, true, 512, 1, 0, 99 },
-		{ "tsize unknown (netascii): not acknowledged", PKT("\0\1f\0netascii\0tsize\0000\0"), 1468, 64,
-		  -1, true, false, 512, 1, 0, -1 },
-		{ "windowsize 1", PKT("\0\1f\0octet\0windowsize\0001\0"), 1468, 64, 1, false, true, 512, 1, 0,
-		  -1 },
-		{ "windowsize 64 (cap)", PKT("\0\1f\0octet\0windowsize\00064\0"), 1468, 64, 1, false, true, 512,
-		  64, 0, -1 },
-		{ "windowsize 65535 clamped to the cap", PKT("\0\1f\0octet\0windowsize\00065535\0"), 1468, 64,
-		  1, false, true, 512, 64, 0, -1 },
-		{ "windowsize 70000 clamped", PKT("\0\1f\0octet\0windowsize\00070000\0"), 1468, 100000, 1,
-		  false, true, 512, 65535, 0, -1 },
-		{ "windowsize 0 ignored", PKT("\0\1f\0octet\0windowsize\0000\0"), 1468, 64, 1, false, false,
-		  512, 1, 0, -1 },
-		{ "windowsize not for netascii", PKT("\0\1f\0netascii\0windowsize\0008\0"), 1468, 64, -1, true,
-		  false, 512, 1, 0, -1 },
-		{ "only unknown options: no OACK", PKT("\0\1f\0octet\0multicast\0\0rollover\0000\0"), 1468, 64,
-		  1, false, false, 512, 1, 0, -1 },
-		{ "unknown mixed with known", PKT("\0\1f\0octet\0foo\0bar\0blksize\0001024\0"), 1468, 64, 1,
-		  false, true, 1024, 1, 0, -1 },
-		{ "everything at once", PKT("\0\1f\0octet\0blksize\00065464\0tsize\0000\0timeout\0002\0windowsize\00016\0"),
+		{ "windowsize 64 (cap)", PKT("\0\1f\0octet\0windowsize\00064\0"), 1468, 64, 1,
+		  false, true, 512, 64, 0, -1 },
+		{ "windowsize 65535 clamped to the cap", PKT("\0\1f\0octet\0windowsize\00065535\0"),
+		  1468, 64, 1, false, true, 512, 64, 0, -1 },
+		{ "windowsize 70000 clamped", PKT("\0\1f\0octet\0windowsize\00070000\0"), 1468,
+		  100000, 1, false, true, 512, 65535, 0, -1 },
+		{ "windowsize 0 ignored", PKT("\0\1f\0octet\0windowsize\0000\0"), 1468, 64, 1,
+		  false, false, 512, 1, 0, -1 },
+		{ "windowsize not for netascii", PKT("\0\1f\0netascii\0windowsize\0008\0"), 1468,
+		  64, -1, true, false, 512, 1, 0, -1 },
+		{ "only unknown options: no OACK",
+		  PKT("\0\1f\0octet\0multicast\0\0rollover\0000\0"), 1468, 64, 1, false, false, 512,
+		  1, 0, -1 },
+		{ "unknown mixed with known", PKT("\0\1f\0octet\0foo\0bar\0blksize\0001024\0"),
+		  1468, 64, 1, false, true, 1024, 1, 0, -1 },
+		{ "everything at once",
+		  PKT("\0\1f\0octet\0blksize\00065464\0tsize\0000\0timeout\0002\0windowsize\00016"
+		      "\0"),
 		  65504, 64, 123456789, false, true, 65464, 16, 2, 123456789 },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct neg_row *r = &rows[i];
 		struct tftp_packet p, back;
-		struct tftp_limits lim = { .max_blksize = r->max_blk, .max_windowsize = r->max_win,
-					   .file_size = r->size, .netascii = r->netascii };
+		struct tftp_limits lim = { .max_blksize = r->max_blk,
+					   .max_windowsize = r->max_win,
+					   .file_size = r->size,
+					   .netascii = r->netascii };
 		struct tftp_negotiation n;
 		uint8_t oack[256];
 		ssize_t olen;
@@ -301,19 +321,22 @@ static void test_negotiation(void)
 			continue;
 		}
 		tftp_negotiate(&p.req.opts, &lim, &n);
-		good = n.oack == r->oack && n.blksize == r->blksize && n.windowsize == r->windowsize &&
-		       n.timeout == r->timeout && n.ack_tsize == (r->tsize >= 0) &&
+		good = n.oack == r->oack && n.blksize == r->blksize &&
+		       n.windowsize == r->windowsize && n.timeout == r->timeout &&
+		       n.ack_tsize == (r->tsize >= 0) &&
 		       (r->tsize < 0 || n.tsize == (uint64_t)r->tsize);
 		/* what goes out must parse back to the same values */
 		olen = tftp_build_oack(oack, sizeof(oack), &n);
-		if (olen < 0 || parse_guarded(oack, (size_t)olen, &back) != 0 || back.op != TFTP_OACK ||
-		    back.oack.has_blksize != n.ack_blksize || back.oack.has_tsize != n.ack_tsize ||
-		    back.oack.has_timeout != n.ack_timeout || back.oack.has_windowsize != n.ack_windowsize ||
+		if (olen < 0 || parse_guarded(oack, (size_t)olen, &back) != 0 ||
+		    back.op != TFTP_OACK || back.oack.has_blksize != n.ack_blksize ||
+		    back.oack.has_tsize != n.ack_tsize || back.oack.has_timeout != n.ack_timeout ||
+		    back.oack.has_windowsize != n.ack_windowsize ||
 		    (n.ack_blksize && back.oack.blksize != n.blksize) ||
 		    (n.ack_tsize && back.oack.tsize != n.tsize) ||
 		    (n.ack_windowsize && back.oack.windowsize != n.windowsize))
 			good = false;
-		ok(good, "negotiation: %s (got oack=%d blksize=%u windowsize=%u timeout=%u tsize=%s%llu)",
+		ok(good,
+		   "negotiation: %s (got oack=%d blksize=%u windowsize=%u timeout=%u tsize=%s%llu)",
 		   r->what, n.oack, n.blksize, n.windowsize, n.timeout, n.ack_tsize ? "" : "none/",
 		   (unsigned long long)n.tsize);
 	}
@@ -332,12 +355,14 @@ static void test_builders(void)
 	memset(longmsg, 'm', sizeof(longmsg) - 1);
 	longmsg[sizeof(longmsg) - 1] = '\0';
 	n = tftp_build_error(b, sizeof(b), 0, longmsg);
-	ok(n == 4 + TFTP_ERRMSG_MAX + 1 && b[n - 1] == 0, "long ERROR text cut, still NUL-terminated");
+	ok(n == 4 + TFTP_ERRMSG_MAX + 1 && b[n - 1] == 0,
+	   "long ERROR text cut, still NUL-terminated");
 	n = tftp_build_error(b, 10, 0, longmsg);
 	ok(n == 10 && b[9] == 0, "ERROR text cut to a small buffer");
 	ok(tftp_build_error(b, 4, 0, "x") == -ENOSPC, "ERROR: no room");
 	ok(tftp_build_ack(b, sizeof(b), 0xabcd) == 4 && !memcmp(b, "\0\4\xab\xcd", 4), "ACK bytes");
-	ok(tftp_build_data_hdr(b, sizeof(b), 1) == 4 && !memcmp(b, "\0\3\0\1", 4), "DATA header bytes");
+	ok(tftp_build_data_hdr(b, sizeof(b), 1) == 4 && !memcmp(b, "\0\3\0\1", 4),
+	   "DATA header bytes");
 	ok(tftp_build_ack(b, 3, 0) == -ENOSPC, "ACK: no room");
 	n = tftp_build_request(b, sizeof(b), TFTP_RRQ, "boot/x.efi", "octet", names, values, 2);
 	ok(n > 0 && parse_guarded(b, (size_t)n, &p) == 0 && !strcmp(p.req.filename, "boot/x.efi") &&
@@ -346,8 +371,11 @@ static void test_builders(void)
 	ok(tftp_build_request(b, 12, TFTP_RRQ, "boot/x.efi", "octet", names, values, 2) == -ENOSPC,
 	   "request: no room");
 	{
-		struct tftp_negotiation neg = { .oack = true, .ack_blksize = true, .blksize = 65464,
-						.ack_tsize = true, .tsize = UINT64_MAX };
+		struct tftp_negotiation neg = { .oack = true,
+						.ack_blksize = true,
+						.blksize = 65464,
+						.ack_tsize = true,
+						.tsize = UINT64_MAX };
 		ok(tftp_build_oack(b, 20, &neg) == -ENOSPC, "OACK: no room");
 		n = tftp_build_oack(b, sizeof(b), &neg);
 		ok(n > 0 && parse_guarded(b, (size_t)n, &p) == 0 && p.oack.tsize == UINT64_MAX,
@@ -395,7 +423,8 @@ static void test_netascii(void)
 	   "LF -> CR LF, CR -> CR NUL");
 	carry = -1;
 	n = tftp_netascii_encode((const uint8_t *)"ab\n", 3, &used, out, 3, &carry);
-	ok(n == 3 && used == 3 && carry == '\n' && !memcmp(out, "ab\r", 3), "pair cut at the block end");
+	ok(n == 3 && used == 3 && carry == '\n' && !memcmp(out, "ab\r", 3),
+	   "pair cut at the block end");
 	n = tftp_netascii_encode((const uint8_t *)"", 0, &used, out, 3, &carry);
 	ok(n == 1 && carry == -1 && out[0] == '\n', "carried byte starts the next block");
 
@@ -413,7 +442,8 @@ static void test_netascii(void)
 		cn = 0;
 		for (;;) {
 			size_t avail = sizeof(src) - off < blk ? sizeof(src) - off : blk;
-			size_t got = tftp_netascii_encode(src + off, avail, &used, chunked + cn, blk, &carry);
+			size_t got = tftp_netascii_encode(src + off, avail, &used, chunked + cn,
+							  blk, &carry);
 			off += used;
 			cn += got;
 			if (got < blk)

@@ -125,8 +125,7 @@ static void test_filter(void)
 /* Flip, truncate and otherwise damage a packed image: every result must be an
  * error with a message (or, if the damage misses every checked byte, a success),
  * never a crash or an over-read. */
-static void test_damage(const char *name, const uint8_t *img, size_t len,
-			const struct zbin *z)
+static void test_damage(const char *name, const uint8_t *img, size_t len, const struct zbin *z)
 {
 	const struct zbin_block *last = &z->blocks[z->nblocks - 1];
 	struct guarded g;
@@ -159,8 +158,8 @@ static void test_damage(const char *name, const uint8_t *img, size_t len,
 		rc = zbin_parse(copy, len, &z2, &d);
 		ok(rc == 0, "%s: flipped byte with fixed CRC still parses", name);
 		diag_clear(&d);
-		rc = zbin_decode_block(copy, len, &z2.blocks[z2.nblocks - 1], &out, &outlen,
-				       NULL, &d);
+		rc = zbin_decode_block(copy, len, &z2.blocks[z2.nblocks - 1], &out, &outlen, NULL,
+				       &d);
 		zbin_decode_block(img, len, last, &orig, &origlen, NULL, NULL);
 		ok((rc < 0 && d.msg[0]) ||
 			   (rc == 0 && (outlen != origlen || memcmp(out, orig, outlen) != 0)),
@@ -309,7 +308,8 @@ int main(void)
 	test_not_packed(dir);
 	if (!dir) {
 		printf("skip %s:%d no iPXE binaries (set CHAINBOOT_IPXE_DIR or run "
-		       "scripts/deps.sh)\n", __FILE__, __LINE__);
+		       "scripts/deps.sh)\n",
+		       __FILE__, __LINE__);
 		return test_done();
 	}
 	for (i = 0; i < sizeof(packed_names) / sizeof(packed_names[0]); i++)

@@ -66,8 +66,7 @@ static inline int guard_copy(struct guarded *g, const uint8_t *data, size_t len)
 	size_t body = (len + page - 1) / page * page;
 
 	g->maplen = body + page;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
+	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->map == MAP_FAILED)
 		return -1;
 	if (mprotect(g->map + body, page, PROT_NONE) < 0)

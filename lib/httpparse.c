@@ -22,8 +22,21 @@ static bool is_tchar(unsigned char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
 	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+	case '!':
+	case '#':
+	case '$':
+	case '%':
+	case '&':
+	case '\'':
+	case '*':
+	case '+':
+	case '-':
+	case '.':
+	case '^':
+	case '_':
+	case '`':
+	case '|':
+	case '~':
 		return true;
 	default:
 		return false;
@@ -104,8 +117,9 @@ static int content_length(const char *v, size_t n, bool *nonzero)
 }
 
 /* The header fields we act on; the others are only counted. */
-static int take_field(struct http_request *r, const char *name, size_t nlen, const char *v, size_t vlen,
-		      bool *conn_close, bool *conn_keep, unsigned *hosts, unsigned *lengths, unsigned *ranges)
+static int take_field(struct http_request *r, const char *name, size_t nlen, const char *v,
+		      size_t vlen, bool *conn_close, bool *conn_keep, unsigned *hosts,
+		      unsigned *lengths, unsigned *ranges)
 {
 	bool nonzero;
 
@@ -256,8 +270,8 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 				return fail(req, 400);
 		return lim == len ? -2 : fail(req, 431);
 	}
-	if (memcmp(buf + i, "HTTP/", 5) || buf[i + 5] < '0' || buf[i + 5] > '9' || buf[i + 6] != '.' ||
-	    buf[i + 7] < '0' || buf[i + 7] > '9')
+	if (memcmp(buf + i, "HTTP/", 5) || buf[i + 5] < '0' || buf[i + 5] > '9' ||
+	    buf[i + 6] != '.' || buf[i + 7] < '0' || buf[i + 7] > '9')
 		return fail(req, 400);
 	if (buf[i + 5] != '1')
 		return fail(req, 505);
@@ -328,8 +342,8 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 		i += (size_t)e;
 		if (++req->n_headers > HTTP_MAX_HEADERS)
 			return fail(req, 431);
-		if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &conn_close, &conn_keep, &hosts, &lengths,
-			       &ranges))
+		if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &conn_close, &conn_keep,
+			       &hosts, &lengths, &ranges))
 			return fail(req, 400);
 	}
 
@@ -386,7 +400,8 @@ int httpparse_decode(const char *in, size_t len, char *out, size_t cap)
 	return (int)o;
 }
 
-int httpparse_query(const char *q, size_t len, struct http_param *params, size_t max, char *buf, size_t cap)
+int httpparse_query(const char *q, size_t len, struct http_param *params, size_t max, char *buf,
+		    size_t cap)
 {
 	size_t i = 0, used = 0, n = 0;
 
@@ -412,7 +427,8 @@ int httpparse_query(const char *q, size_t len, struct http_param *params, size_t
 		used += (size_t)kl + 1;
 		if (used >= cap)
 			return -1;
-		vl = httpparse_decode(eq < e ? q + eq + 1 : q + e, eq < e ? e - eq - 1 : 0, buf + used, cap - used);
+		vl = httpparse_decode(eq < e ? q + eq + 1 : q + e, eq < e ? e - eq - 1 : 0,
+				      buf + used, cap - used);
 		if (vl < 0)
 			return -1;
 		params[n].value = buf + used;

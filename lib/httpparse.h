@@ -9,11 +9,11 @@
 
 /* Caps on what a client may send (OpenBSD httpd style: bounded memory under attack).
  * iPXE's longest request (every fact, URL-encoded) stays under 1.5 KiB. */
-#define HTTP_MAX_HEAD 8192   /* request line + header fields, bytes: 431 beyond */
-#define HTTP_MAX_TARGET 4096 /* request-target, bytes: 414 beyond */
-#define HTTP_MAX_HEADERS 64  /* header fields: 431 beyond */
-#define HTTP_MAX_METHOD 16   /* method token, bytes: 501 beyond */
-#define HTTP_MAX_PARAMS 32   /* query parameters: 400 beyond */
+#define HTTP_MAX_HEAD	 8192 /* request line + header fields, bytes: 431 beyond */
+#define HTTP_MAX_TARGET	 4096 /* request-target, bytes: 414 beyond */
+#define HTTP_MAX_HEADERS 64   /* header fields: 431 beyond */
+#define HTTP_MAX_METHOD	 16   /* method token, bytes: 501 beyond */
+#define HTTP_MAX_PARAMS	 32   /* query parameters: 400 beyond */
 
 enum http_method {
 	HTTP_METHOD_OTHER = 0, /* a valid token we do not serve: 405 */
@@ -30,13 +30,13 @@ struct http_span {
 struct http_request {
 	enum http_method method;
 	struct http_span method_raw; /* as sent, for the log */
-	struct http_span path;       /* origin-form path, still percent-encoded, starts with '/' */
-	struct http_span query;      /* after '?' (without it); p NULL when there is no '?' */
-	unsigned minor;              /* HTTP/1.<minor>: 0 or 1 */
-	bool keep_alive;             /* the connection may carry another request */
-	bool has_body;               /* Content-Length > 0 or Transfer-Encoding: refused (400) */
+	struct http_span path;	     /* origin-form path, still percent-encoded, starts with '/' */
+	struct http_span query;	     /* after '?' (without it); p NULL when there is no '?' */
+	unsigned minor;		     /* HTTP/1.<minor>: 0 or 1 */
+	bool keep_alive;	     /* the connection may carry another request */
+	bool has_body;		     /* Content-Length > 0 or Transfer-Encoding: refused (400) */
 	struct http_span host;
-	struct http_span range;      /* p NULL when absent or sent more than once */
+	struct http_span range; /* p NULL when absent or sent more than once */
 	struct http_span if_modified_since;
 	unsigned n_headers;
 	int status; /* after -1: the status to answer (400, 414, 431, 501 or 505) */

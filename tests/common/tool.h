@@ -38,8 +38,8 @@ static inline long long tool_num(const char *prog, const char *name, const char 
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "%s: %s%s\"%s\" is not a number from %lld to %lld\n", prog, name ? name : "",
-			name ? ": " : "", s, min, max);
+		fprintf(stderr, "%s: %s%s\"%s\" is not a number from %lld to %lld\n", prog,
+			name ? name : "", name ? ": " : "", s, min, max);
 		exit(2);
 	}
 	return v;

@@ -25,11 +25,11 @@ enum tftp_errcode {
 	TFTP_ENOTFOUND = 1, /* file not found */
 	TFTP_EACCESS = 2,   /* access violation */
 	TFTP_ENOSPACE = 3,
-	TFTP_EBADOP = 4,    /* illegal TFTP operation */
-	TFTP_EBADID = 5,    /* unknown transfer ID */
+	TFTP_EBADOP = 4, /* illegal TFTP operation */
+	TFTP_EBADID = 5, /* unknown transfer ID */
 	TFTP_EEXISTS = 6,
 	TFTP_ENOUSER = 7,
-	TFTP_EOPTNEG = 8,   /* RFC 2347: option negotiation refused (EDK2 sends it to abort) */
+	TFTP_EOPTNEG = 8, /* RFC 2347: option negotiation refused (EDK2 sends it to abort) */
 };
 
 enum tftp_mode {
@@ -37,19 +37,19 @@ enum tftp_mode {
 	TFTP_MODE_NETASCII = 1,
 };
 
-#define TFTP_HDR 4                 /* opcode + block number / error code */
+#define TFTP_HDR	     4	   /* opcode + block number / error code */
 #define TFTP_BLKSIZE_DEFAULT 512   /* RFC 1350 */
-#define TFTP_BLKSIZE_MIN 8         /* RFC 2348 */
-#define TFTP_BLKSIZE_MAX 65464     /* RFC 2348's upper bound */
-#define TFTP_TIMEOUT_MIN 1         /* RFC 2349, seconds */
-#define TFTP_TIMEOUT_MAX 255
-#define TFTP_WINDOW_MIN 1          /* RFC 7440 */
-#define TFTP_WINDOW_MAX 65535
-#define TFTP_FILENAME_MAX 255      /* longer names are refused, not truncated */
-#define TFTP_REQUEST_MAX 1024      /* RFC 2347 says 512; some clients pad, so allow more */
-#define TFTP_OPTIONS_MAX 16        /* real clients send at most 5 */
-#define TFTP_ERRMSG_MAX 255        /* what we keep of a peer's error text */
-#define TFTP_OPTVALUE_MAX 20       /* digits we keep of an option value (UINT64_MAX has 20) */
+#define TFTP_BLKSIZE_MIN     8	   /* RFC 2348 */
+#define TFTP_BLKSIZE_MAX     65464 /* RFC 2348's upper bound */
+#define TFTP_TIMEOUT_MIN     1	   /* RFC 2349, seconds */
+#define TFTP_TIMEOUT_MAX     255
+#define TFTP_WINDOW_MIN	     1 /* RFC 7440 */
+#define TFTP_WINDOW_MAX	     65535
+#define TFTP_FILENAME_MAX    255  /* longer names are refused, not truncated */
+#define TFTP_REQUEST_MAX     1024 /* RFC 2347 says 512; some clients pad, so allow more */
+#define TFTP_OPTIONS_MAX     16	  /* real clients send at most 5 */
+#define TFTP_ERRMSG_MAX	     255  /* what we keep of a peer's error text */
+#define TFTP_OPTVALUE_MAX    20	  /* digits we keep of an option value (UINT64_MAX has 20) */
 
 /* Options as found in an RRQ/WRQ or an OACK. has_* = present with a well-formed value
  * (digits only); the value is saturated at UINT64_MAX, never wrapped. */
@@ -70,13 +70,13 @@ struct tftp_request {
 /* One parsed packet. Pointers point into the caller's buffer. */
 struct tftp_packet {
 	uint16_t op;
-	uint16_t block;                    /* DATA, ACK */
-	uint16_t error_code;               /* ERROR */
+	uint16_t block;			     /* DATA, ACK */
+	uint16_t error_code;		     /* ERROR */
 	char error_msg[TFTP_ERRMSG_MAX + 1]; /* ERROR: printable ASCII copy, others as '?' */
-	const uint8_t *data;               /* DATA payload */
+	const uint8_t *data;		     /* DATA payload */
 	size_t data_len;
-	struct tftp_request req;           /* RRQ, WRQ */
-	struct tftp_options oack;          /* OACK */
+	struct tftp_request req;  /* RRQ, WRQ */
+	struct tftp_options oack; /* OACK */
 };
 
 /* Parse one datagram. Returns 0, or:
@@ -93,10 +93,10 @@ int tftp_parse(const uint8_t *buf, size_t len, struct tftp_packet *out);
 
 /* What the server is willing to do for one transfer. */
 struct tftp_limits {
-	uint32_t max_blksize;    /* e.g. path MTU - 32, at most TFTP_BLKSIZE_MAX */
+	uint32_t max_blksize;	 /* e.g. path MTU - 32, at most TFTP_BLKSIZE_MAX */
 	uint32_t max_windowsize; /* server cap, at most TFTP_WINDOW_MAX */
-	int64_t file_size;       /* for tsize; -1 = unknown (netascii): tsize not acknowledged */
-	bool netascii;           /* windowsize is not acknowledged (blocks are produced in order) */
+	int64_t file_size;	 /* for tsize; -1 = unknown (netascii): tsize not acknowledged */
+	bool netascii;		 /* windowsize is not acknowledged (blocks are produced in order) */
 };
 
 /* The agreed parameters; ack_* says which options go into the OACK. */
@@ -141,8 +141,8 @@ int64_t tftp_ack_block(int64_t base, int64_t sent_hi, uint16_t wire);
  * dst (at most dst_cap bytes). *carry is the second byte of a pair cut at a block end
  * (-1 = none): it is written first and updated. *consumed = source bytes used. Returns
  * bytes written. */
-size_t tftp_netascii_encode(const uint8_t *src, size_t src_len, size_t *consumed,
-			    uint8_t *dst, size_t dst_cap, int *carry);
+size_t tftp_netascii_encode(const uint8_t *src, size_t src_len, size_t *consumed, uint8_t *dst,
+			    size_t dst_cap, int *carry);
 
 /* Name of an opcode / error code for logs ("RRQ", "file-not-found"...). */
 const char *tftp_op_name(uint16_t op);

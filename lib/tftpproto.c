@@ -358,8 +358,8 @@ int64_t tftp_ack_block(int64_t base, int64_t sent_hi, uint16_t wire)
 	return b <= sent_hi ? b : -1;
 }
 
-size_t tftp_netascii_encode(const uint8_t *src, size_t src_len, size_t *consumed,
-			    uint8_t *dst, size_t dst_cap, int *carry)
+size_t tftp_netascii_encode(const uint8_t *src, size_t src_len, size_t *consumed, uint8_t *dst,
+			    size_t dst_cap, int *carry)
 {
 	size_t i = 0, o = 0;
 
@@ -391,12 +391,19 @@ size_t tftp_netascii_encode(const uint8_t *src, size_t src_len, size_t *consumed
 const char *tftp_op_name(uint16_t op)
 {
 	switch (op) {
-	case TFTP_RRQ: return "RRQ";
-	case TFTP_WRQ: return "WRQ";
-	case TFTP_DATA: return "DATA";
-	case TFTP_ACK: return "ACK";
-	case TFTP_ERROR: return "ERROR";
-	case TFTP_OACK: return "OACK";
-	default: return "unknown";
+	case TFTP_RRQ:
+		return "RRQ";
+	case TFTP_WRQ:
+		return "WRQ";
+	case TFTP_DATA:
+		return "DATA";
+	case TFTP_ACK:
+		return "ACK";
+	case TFTP_ERROR:
+		return "ERROR";
+	case TFTP_OACK:
+		return "OACK";
+	default:
+		return "unknown";
 	}
 }

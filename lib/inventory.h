@@ -11,13 +11,13 @@
 #include "diag.h"
 #include "siteconf.h"
 
-#define INV_NAME_MAX 64        /* bytes of a machine or profile name */
-#define INV_FACT_MAX 256       /* bytes of one fact a client sends (SMBIOS strings are shorter) */
-#define INV_MAX_MACHINES 65536
-#define INV_MAX_PROFILES 1024
-#define INV_MAX_VARS 64        /* var.NAME keys per section */
-#define INV_MAX_FILE (16u << 20) /* bytes of the inventory file */
-#define INV_GEN_TIMEOUT_MAX 60 /* seconds a generator may be given */
+#define INV_NAME_MAX	    64	/* bytes of a machine or profile name */
+#define INV_FACT_MAX	    256 /* bytes of one fact a client sends (SMBIOS strings are shorter) */
+#define INV_MAX_MACHINES    65536
+#define INV_MAX_PROFILES    1024
+#define INV_MAX_VARS	    64		/* var.NAME keys per section */
+#define INV_MAX_FILE	    (16u << 20) /* bytes of the inventory file */
+#define INV_GEN_TIMEOUT_MAX 60		/* seconds a generator may be given */
 
 /* Facts a client sends as query parameters (the chain script and the proxy's URL). */
 enum inv_fact {
@@ -41,7 +41,7 @@ int inventory_fact_index(const char *key);
 struct inv_facts {
 	const char *v[INV_N_FACTS]; /* decoded values as sent; NULL or "" when absent */
 	const char *want_profile;   /* profile= (a choice made in the menu), or NULL */
-	const char *client;         /* the client's address, for {{client}} and CB_CLIENT */
+	const char *client;	    /* the client's address, for {{client}} and CB_CLIENT */
 	/* filled by inventory_facts_check(): */
 	bool has_mac, has_uuid;
 	uint8_t mac[6];
@@ -63,7 +63,8 @@ struct inv_profile;
  * reported, all at once, as "file:line: what is wrong, what to do"; templates are read
  * and compiled now (relative paths from the inventory's directory), so a request never
  * meets an unknown variable. Returns 0 or -errno (-EINVAL for a bad file) with d set. */
-int inventory_load(const char *path, const struct site_config *cfg, struct inventory **out, struct diag *d);
+int inventory_load(const char *path, const struct site_config *cfg, struct inventory **out,
+		   struct diag *d);
 
 /* Reference counting: a reload (SIGHUP) swaps the server's pointer and frees the old
  * inventory, while a generator started for a request may still point into it; the job
@@ -81,13 +82,15 @@ void inventory_counts(const struct inventory *inv, size_t *machines, size_t *pro
 /* The machine for these facts, first match wins: exact MAC, UUID, serial, hostname
  * (case-insensitive), then the longest mac_prefix. *by names the fact that matched.
  * NULL when the inventory (or inv itself) does not list it. */
-const struct inv_machine *inventory_match(const struct inventory *inv, const struct inv_facts *f, const char **by);
+const struct inv_machine *inventory_match(const struct inventory *inv, const struct inv_facts *f,
+					  const char **by);
 
 /* The proxy's question (part of the decision table): what does the inventory say of
  * the machine with this MAC (text, any form inventory_facts_check takes) and UUID
  * ("" or NULL when the client sent none)? Matches by MAC, UUID and mac_prefix only:
  * serial and hostname are not in a DHCP packet. inv may be NULL (unknown). */
-enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac, const char *uuid);
+enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
+				       const char *uuid);
 
 /* true when that machine is marked boot = local or boot = disabled: the proxy gives it
  * no answer at all. */
@@ -105,7 +108,7 @@ struct inv_result {
 	enum inv_decision decision;
 	const struct inv_machine *machine; /* NULL when unlisted */
 	const struct inv_profile *profile; /* for PROFILE and CHOSEN */
-	const char *by;                    /* what matched: "mac", "uuid", ... or "" */
+	const char *by;			   /* what matched: "mac", "uuid", ... or "" */
 };
 
 /* Decide what the client gets. f must have passed inventory_facts_check(). */
@@ -123,15 +126,17 @@ const char *inventory_generator(const struct inv_profile *p, unsigned *timeout_m
  * script) into out[0..cap), NUL-terminated. server_url is "http://LISTEN[:PORT]".
  * A profile with a generator renders the menu here (the caller runs the generator and
  * falls back to this). Returns 0 with *len set, or -ENOSPC. */
-int inventory_render(const struct inventory *inv, const struct inv_result *r, const struct inv_facts *f,
-		     const char *server_url, char *out, size_t cap, size_t *len);
+int inventory_render(const struct inventory *inv, const struct inv_result *r,
+		     const struct inv_facts *f, const char *server_url, char *out, size_t cap,
+		     size_t *len);
 
 /* The environment for r's generator: CB_MAC, CB_UUID, CB_SERIAL, CB_MANUFACTURER,
  * CB_PRODUCT, CB_ASSET, CB_HOSTNAME, CB_PLATFORM, CB_BUILDARCH, CB_UC (as sent,
  * decoded; MAC and UUID normalised), CB_CLIENT, CB_MACHINE, CB_PROFILE, CB_SERVER,
  * CB_VAR_<NAME> for each variable, PATH. Strings go to buf; envp gets at most max-1
  * pointers and a NULL. Returns 0 or -ENOSPC. */
-int inventory_generator_env(const struct inventory *inv, const struct inv_result *r, const struct inv_facts *f,
-			    const char *server_url, char *buf, size_t cap, char **envp, size_t max);
+int inventory_generator_env(const struct inventory *inv, const struct inv_result *r,
+			    const struct inv_facts *f, const char *server_url, char *buf,
+			    size_t cap, char **envp, size_t max);
 
 #endif

@@ -31,13 +31,13 @@
 #include "chainscript.h"
 #include "template.h"
 
-#define MAX_ERRORS 50
-#define GEN_TIMEOUT_DEFAULT 5     /* s */
-#define MENU_TIMEOUT_DEFAULT 30   /* s */
-#define MENU_TIMEOUT_MAX 86400    /* s */
-#define TEXT_MAX 255              /* description, title, serial, hostname */
-#define MAX_INDEX (4u * INV_MAX_MACHINES) /* MAC, prefix, UUID, serial, hostname entries */
-#define GEN_PATH "/usr/local/bin:/usr/bin:/bin"
+#define MAX_ERRORS	     50
+#define GEN_TIMEOUT_DEFAULT  5			     /* s */
+#define MENU_TIMEOUT_DEFAULT 30			     /* s */
+#define MENU_TIMEOUT_MAX     86400		     /* s */
+#define TEXT_MAX	     255		     /* description, title, serial, hostname */
+#define MAX_INDEX	     (4u * INV_MAX_MACHINES) /* MAC, prefix, UUID, serial, hostname entries */
+#define GEN_PATH	     "/usr/local/bin:/usr/bin:/bin"
 
 /* Template slots: the built-in names first, then the profile's variables. */
 enum {
@@ -51,8 +51,9 @@ enum {
 };
 
 static const char *const builtin_names[N_BUILTIN] = {
-	"mac",	  "uuid",   "serial",  "manufacturer", "product", "asset",	 "hostname", "platform",
-	"buildarch", "uc", "client", "machine", "profile",	"server", "script_url", "query",
+	"mac",	    "uuid",	"serial",     "manufacturer", "product", "asset",
+	"hostname", "platform", "buildarch",  "uc",	      "client",	 "machine",
+	"profile",  "server",	"script_url", "query",
 };
 
 enum inv_boot { BOOT_NETBOOT = 0, BOOT_LOCAL, BOOT_DISABLED };
@@ -82,8 +83,9 @@ struct inv_profile {
 	size_t n_vars;
 	struct tmpl tmpl;
 	/* while loading */
-	unsigned seen[7]; /* line of each single key: description, menu, template, script, generator, timeout */
-	char *script;     /* inline script being gathered (malloc'd) */
+	unsigned seen
+		[7]; /* line of each single key: description, menu, template, script, generator, timeout */
+	char *script; /* inline script being gathered (malloc'd) */
 	size_t script_len;
 	unsigned *script_lines; /* file line of each script line, for messages */
 	size_t n_script_lines;
@@ -96,8 +98,8 @@ struct inv_machine {
 	const struct inv_profile *profile;
 	enum inv_boot boot;
 	size_t var_start, n_vars; /* in inventory.mvars */
-	unsigned ids;             /* identifiers given (mac, uuid, ...) */
-	unsigned seen[5];         /* uuid, serial, hostname, profile, boot */
+	unsigned ids;		  /* identifiers given (mac, uuid, ...) */
+	unsigned seen[5];	  /* uuid, serial, hostname, profile, boot */
 };
 
 struct mac_ent {
@@ -294,8 +296,9 @@ static void format_mac(const uint8_t m[6], char out[18])
 
 static void format_uuid(const uint8_t u[16], char out[37])
 {
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
-		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 static uint64_t mac_key(const uint8_t *b, size_t n)
@@ -315,8 +318,8 @@ static bool name_ok(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
 			return false;
 	}
 	return true;
@@ -330,7 +333,8 @@ static bool var_name_ok(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
 			return false;
 	}
 	return true;
@@ -351,7 +355,8 @@ static const char *text_problem(const char *s)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return "holds a control character";
 		if (p[0] == '{' && p[1] == '{')
-			return "holds \"{{\" (values are literal; placeholders work only in templates)";
+			return "holds \"{{\" (values are literal; placeholders work only in "
+			       "templates)";
 	}
 	return NULL;
 }
@@ -429,7 +434,8 @@ struct load {
 	int rc; /* -ENOMEM and such; -EINVAL is counted in errors */
 };
 
-static void lerr(struct load *x, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lerr(struct load *x, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void lerr(struct load *x, unsigned line, const char *fmt, ...)
 {
@@ -438,7 +444,8 @@ static void lerr(struct load *x, unsigned line, const char *fmt, ...)
 
 	if (x->errors++ >= MAX_ERRORS) {
 		if (x->errors == MAX_ERRORS + 1)
-			diag_add(x->d, -EINVAL, "%s: more than %d errors; fix the ones above first", x->path, MAX_ERRORS);
+			diag_add(x->d, -EINVAL, "%s: more than %d errors; fix the ones above first",
+				 x->path, MAX_ERRORS);
 		return;
 	}
 	if (x->n_err_lines < MAX_ERRORS)
@@ -491,8 +498,9 @@ static void begin_section(struct load *x, const char *p, size_t n)
 	ne = n;
 	while (ne > ns && (p[ne - 1] == ' ' || p[ne - 1] == '\t'))
 		ne--;
-	snprintf(x->sec_text, sizeof(x->sec_text), "[%.*s%s%.*s]", (int)(ke - ks < 12 ? ke - ks : 12), p + ks,
-		 ne > ns ? " " : "", (int)(ne - ns < INV_NAME_MAX ? ne - ns : INV_NAME_MAX), p + ns);
+	snprintf(x->sec_text, sizeof(x->sec_text), "[%.*s%s%.*s]",
+		 (int)(ke - ks < 12 ? ke - ks : 12), p + ks, ne > ns ? " " : "",
+		 (int)(ne - ns < INV_NAME_MAX ? ne - ns : INV_NAME_MAX), p + ns);
 	snprintf(kind, sizeof(kind), "%.*s", (int)(ke - ks < 15 ? ke - ks : 15), p + ks);
 	if (ne - ns > INV_NAME_MAX) {
 		lerr(x, x->line, "%s: name longer than %d characters", x->sec_text, INV_NAME_MAX);
@@ -506,7 +514,8 @@ static void begin_section(struct load *x, const char *p, size_t n)
 			return;
 		}
 		if (x->menu_seen) {
-			lerr(x, x->line, "[menu]: a second [menu] section (there is one menu; merge them)");
+			lerr(x, x->line,
+			     "[menu]: a second [menu] section (there is one menu; merge them)");
 			return;
 		}
 		x->menu_seen = true;
@@ -514,7 +523,9 @@ static void begin_section(struct load *x, const char *p, size_t n)
 		return;
 	}
 	if (strcmp(kind, "profile") && strcmp(kind, "machine")) {
-		lerr(x, x->line, "%s: unknown section (allowed: [machine NAME], [profile NAME], [menu])", x->sec_text);
+		lerr(x, x->line,
+		     "%s: unknown section (allowed: [machine NAME], [profile NAME], [menu])",
+		     x->sec_text);
 		return;
 	}
 	if (!name_ok(name)) {
@@ -525,14 +536,18 @@ static void begin_section(struct load *x, const char *p, size_t n)
 	if (kind[1] == 'r') {
 		struct inv_profile *pr;
 		if (!strncmp(name, "cb-", 3)) {
-			lerr(x, x->line, "%s: names starting \"cb-\" are kept for the menu's own items", x->sec_text);
+			lerr(x, x->line,
+			     "%s: names starting \"cb-\" are kept for the menu's own items",
+			     x->sec_text);
 			return;
 		}
 		if (inv->n_profiles >= INV_MAX_PROFILES) {
-			lerr(x, x->line, "%s: more than %d profiles", x->sec_text, INV_MAX_PROFILES);
+			lerr(x, x->line, "%s: more than %d profiles", x->sec_text,
+			     INV_MAX_PROFILES);
 			return;
 		}
-		if (grow(&inv->profiles, &inv->cap_profiles, inv->n_profiles + 1, sizeof(*inv->profiles)))
+		if (grow(&inv->profiles, &inv->cap_profiles, inv->n_profiles + 1,
+			 sizeof(*inv->profiles)))
 			return oom(x);
 		pr = &inv->profiles[inv->n_profiles];
 		memset(pr, 0, sizeof(*pr));
@@ -547,10 +562,12 @@ static void begin_section(struct load *x, const char *p, size_t n)
 	} else {
 		struct inv_machine *m;
 		if (inv->n_machines >= INV_MAX_MACHINES) {
-			lerr(x, x->line, "%s: more than %d machines", x->sec_text, INV_MAX_MACHINES);
+			lerr(x, x->line, "%s: more than %d machines", x->sec_text,
+			     INV_MAX_MACHINES);
 			return;
 		}
-		if (grow(&inv->machines, &inv->cap_machines, inv->n_machines + 1, sizeof(*inv->machines)))
+		if (grow(&inv->machines, &inv->cap_machines, inv->n_machines + 1,
+			 sizeof(*inv->machines)))
 			return oom(x);
 		m = &inv->machines[inv->n_machines];
 		memset(m, 0, sizeof(*m));
@@ -640,9 +657,11 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 
 static int parse_bool(const char *v, bool *out)
 {
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") ||
+	    !strcmp(v, "1"))
 		return *out = true, 0;
-	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
+	    !strcmp(v, "0"))
 		return *out = false, 0;
 	return -1;
 }
@@ -666,19 +685,24 @@ static const char *join(struct load *x, const char *old, const char *sep, const 
 	return p;
 }
 
-static void add_var(struct load *x, struct inv_var *vars, size_t *n, const char *key, const char *value,
-		    const char *where)
+static void add_var(struct load *x, struct inv_var *vars, size_t *n, const char *key,
+		    const char *value, const char *where)
 {
 	const char *name = key + 4, *why;
 
 	if (!var_name_ok(name)) {
-		lerr(x, x->line, "%s %s: not a variable name (after \"var.\": a letter or _, then letters, digits, _; "
-			"at most %d)", x->sec_text, key, TEMPLATE_NAME_MAX);
+		lerr(x, x->line,
+		     "%s %s: not a variable name (after \"var.\": a letter or _, then letters, "
+		     "digits, _; "
+		     "at most %d)",
+		     x->sec_text, key, TEMPLATE_NAME_MAX);
 		return;
 	}
 	if (builtin_slot(name, strlen(name)) >= 0) {
-		lerr(x, x->line, "%s %s: \"%s\" is a built-in name (%s); choose another", x->sec_text, key, name,
-		     "mac, uuid, serial, manufacturer, product, asset, hostname, platform, buildarch, uc, client, "
+		lerr(x, x->line, "%s %s: \"%s\" is a built-in name (%s); choose another",
+		     x->sec_text, key, name,
+		     "mac, uuid, serial, manufacturer, product, asset, hostname, platform, "
+		     "buildarch, uc, client, "
 		     "machine, profile, server, script_url, query");
 		return;
 	}
@@ -688,12 +712,14 @@ static void add_var(struct load *x, struct inv_var *vars, size_t *n, const char 
 	}
 	for (size_t i = 0; i < *n; i++) {
 		if (!strcmp(vars[i].name, name)) {
-			lerr(x, x->line, "%s %s: given twice (also at line %u)", x->sec_text, key, vars[i].line);
+			lerr(x, x->line, "%s %s: given twice (also at line %u)", x->sec_text, key,
+			     vars[i].line);
 			return;
 		}
 	}
 	if (*n >= INV_MAX_VARS) {
-		lerr(x, x->line, "%s %s: more than %d variables in %s", x->sec_text, key, INV_MAX_VARS, where);
+		lerr(x, x->line, "%s %s: more than %d variables in %s", x->sec_text, key,
+		     INV_MAX_VARS, where);
 		return;
 	}
 	vars[*n].name = arena_strndup(x->inv, name, strlen(name));
@@ -725,13 +751,17 @@ static void menu_key(struct load *x, const char *key, const char *value)
 		if (!once(x, &inv->menu_seen[1], key))
 			return;
 		if (parse_uint(value, 0, MENU_TIMEOUT_MAX, &inv->menu_timeout))
-			lerr(x, x->line, "[menu] timeout: \"%s\" is not a whole number of seconds from 0 (wait for a "
-				"key) to %d", value, MENU_TIMEOUT_MAX);
+			lerr(x, x->line,
+			     "[menu] timeout: \"%s\" is not a whole number of seconds from 0 (wait "
+			     "for a "
+			     "key) to %d",
+			     value, MENU_TIMEOUT_MAX);
 	} else if (!strcmp(key, "title")) {
 		if (!once(x, &inv->menu_seen[2], key))
 			return;
 		if (strlen(value) > TEXT_MAX || (why = text_problem(value)))
-			lerr(x, x->line, "[menu] title: %s", strlen(value) > TEXT_MAX ? "longer than 255 characters" : why);
+			lerr(x, x->line, "[menu] title: %s",
+			     strlen(value) > TEXT_MAX ? "longer than 255 characters" : why);
 		else if (!(inv->menu_title = arena_strndup(inv, value, strlen(value))))
 			oom(x);
 	} else {
@@ -746,7 +776,8 @@ static void script_append(struct load *x, struct inv_profile *p, const char *s, 
 	unsigned *l;
 
 	if (p->script_len + n + 3 > TEMPLATE_MAX) {
-		lerr(x, x->line, "%s script: longer than %d bytes (use template = FILE)", x->sec_text, TEMPLATE_MAX);
+		lerr(x, x->line, "%s script: longer than %d bytes (use template = FILE)",
+		     x->sec_text, TEMPLATE_MAX);
 		return;
 	}
 	q = realloc(p->script, p->script_len + n + 3); /* newline before, NUL, final newline */
@@ -786,7 +817,8 @@ static void profile_key(struct load *x, const char *key, const char *value)
 		p->template_path = arena_strndup(x->inv, value, strlen(value));
 		p->template_full = value[0] ? full_path(x, value) : NULL;
 		if (!p->template_full)
-			lerr(x, x->line, "%s template: \"%s\" is not a usable path", x->sec_text, value);
+			lerr(x, x->line, "%s template: \"%s\" is not a usable path", x->sec_text,
+			     value);
 	} else if (!strcmp(key, "script")) {
 		if (once(x, &p->seen[3], key))
 			script_append(x, p, value, false);
@@ -795,16 +827,24 @@ static void profile_key(struct load *x, const char *key, const char *value)
 			return;
 		p->generator = value[0] ? full_path(x, value) : NULL;
 		if (!p->generator)
-			lerr(x, x->line, "%s generator: \"%s\" is not a usable path", x->sec_text, value);
+			lerr(x, x->line, "%s generator: \"%s\" is not a usable path", x->sec_text,
+			     value);
 	} else if (!strcmp(key, "timeout")) {
-		if (once(x, &p->seen[5], key) && parse_uint(value, 1, INV_GEN_TIMEOUT_MAX, &p->timeout_s))
-			lerr(x, x->line, "%s timeout: \"%s\" is not a whole number of seconds from 1 to %d (the "
-				"generator's time limit)", x->sec_text, value, INV_GEN_TIMEOUT_MAX);
+		if (once(x, &p->seen[5], key) &&
+		    parse_uint(value, 1, INV_GEN_TIMEOUT_MAX, &p->timeout_s))
+			lerr(x, x->line,
+			     "%s timeout: \"%s\" is not a whole number of seconds from 1 to %d "
+			     "(the "
+			     "generator's time limit)",
+			     x->sec_text, value, INV_GEN_TIMEOUT_MAX);
 	} else if (!strncmp(key, "var.", 4)) {
 		add_var(x, p->vars, &p->n_vars, key, value, "a profile");
 	} else {
-		lerr(x, x->line, "%s %s: unknown key (allowed in [profile]: description, menu, template, script, "
-			"generator, timeout, var.NAME)", x->sec_text, key);
+		lerr(x, x->line,
+		     "%s %s: unknown key (allowed in [profile]: description, menu, template, "
+		     "script, "
+		     "generator, timeout, var.NAME)",
+		     x->sec_text, key);
 	}
 }
 
@@ -816,8 +856,10 @@ static void add_mac(struct load *x, const char *key, const char *item, size_t le
 	int n = parse_hexbytes(item, len, b, 6);
 
 	if (prefix ? n < 1 || n > 5 : n != 6) {
-		lerr(x, x->line, "%s %s: \"%.*s\" is not %s", x->sec_text, key, (int)(len > 40 ? 40 : len), item,
-		     prefix ? "a MAC prefix of 1-5 bytes (e.g. 52:54:00)" : "a MAC address (e.g. 52:54:00:12:34:56)");
+		lerr(x, x->line, "%s %s: \"%.*s\" is not %s", x->sec_text, key,
+		     (int)(len > 40 ? 40 : len), item,
+		     prefix ? "a MAC prefix of 1-5 bytes (e.g. 52:54:00)"
+			    : "a MAC address (e.g. 52:54:00:12:34:56)");
 		return;
 	}
 	if (inv->n_macs + inv->n_prefixes >= MAX_INDEX) {
@@ -825,14 +867,17 @@ static void add_mac(struct load *x, const char *key, const char *item, size_t le
 		return;
 	}
 	if (prefix) {
-		if (grow(&inv->prefixes, &inv->cap_prefixes, inv->n_prefixes + 1, sizeof(*inv->prefixes)))
+		if (grow(&inv->prefixes, &inv->cap_prefixes, inv->n_prefixes + 1,
+			 sizeof(*inv->prefixes)))
 			return oom(x);
-		inv->prefixes[inv->n_prefixes++] =
-			(struct mac_ent){ mac_key(b, (size_t)n), (uint32_t)n, (uint32_t)x->cur, x->line };
+		inv->prefixes[inv->n_prefixes++] = (struct mac_ent){ mac_key(b, (size_t)n),
+								     (uint32_t)n, (uint32_t)x->cur,
+								     x->line };
 	} else {
 		if (grow(&inv->macs, &inv->cap_macs, inv->n_macs + 1, sizeof(*inv->macs)))
 			return oom(x);
-		inv->macs[inv->n_macs++] = (struct mac_ent){ mac_key(b, 6), 6, (uint32_t)x->cur, x->line };
+		inv->macs[inv->n_macs++] = (struct mac_ent){ mac_key(b, 6), 6, (uint32_t)x->cur,
+							     x->line };
 	}
 	inv->machines[x->cur].ids++;
 }
@@ -854,7 +899,8 @@ static void mac_list(struct load *x, const char *key, const char *v)
 	}
 }
 
-static void add_str(struct load *x, struct str_ent **v, size_t *n, size_t *cap, const char *s, bool lower)
+static void add_str(struct load *x, struct str_ent **v, size_t *n, size_t *cap, const char *s,
+		    bool lower)
 {
 	char *c;
 
@@ -886,8 +932,11 @@ static void machine_key(struct load *x, const char *key, const char *value)
 		if (!once(x, &m->seen[0], key))
 			return;
 		if (parse_uuid(value, strlen(value), e.u)) {
-			lerr(x, x->line, "%s uuid: \"%.40s\" is not a UUID (8-4-4-4-12 hex digits, as dmidecode -s "
-				"system-uuid prints it)", x->sec_text, value);
+			lerr(x, x->line,
+			     "%s uuid: \"%.40s\" is not a UUID (8-4-4-4-12 hex digits, as "
+			     "dmidecode -s "
+			     "system-uuid prints it)",
+			     x->sec_text, value);
 			return;
 		}
 		if (grow(&inv->uuids, &inv->cap_uuids, inv->n_uuids + 1, sizeof(*inv->uuids)))
@@ -900,18 +949,22 @@ static void machine_key(struct load *x, const char *key, const char *value)
 			return;
 		if (!value[0] || strlen(value) > TEXT_MAX || (why = text_problem(value))) {
 			lerr(x, x->line, "%s %s: %s", x->sec_text, key,
-			     !value[0] ? "empty" : strlen(value) > TEXT_MAX ? "longer than 255 characters" : why);
+			     !value[0]			? "empty"
+			     : strlen(value) > TEXT_MAX ? "longer than 255 characters"
+							: why);
 			return;
 		}
 		if (host)
-			add_str(x, &inv->hostnames, &inv->n_hostnames, &inv->cap_hostnames, value, true);
+			add_str(x, &inv->hostnames, &inv->n_hostnames, &inv->cap_hostnames, value,
+				true);
 		else
 			add_str(x, &inv->serials, &inv->n_serials, &inv->cap_serials, value, false);
 	} else if (!strcmp(key, "profile")) {
 		if (!once(x, &m->seen[3], key))
 			return;
 		if (!name_ok(value)) {
-			lerr(x, x->line, "%s profile: \"%.40s\" is not a profile name", x->sec_text, value);
+			lerr(x, x->line, "%s profile: \"%.40s\" is not a profile name", x->sec_text,
+			     value);
 			return;
 		}
 		if (!(m->profile_name = arena_strndup(inv, value, strlen(value))))
@@ -926,7 +979,8 @@ static void machine_key(struct load *x, const char *key, const char *value)
 		else if (!strcmp(value, "disabled"))
 			m->boot = BOOT_DISABLED;
 		else
-			lerr(x, x->line, "%s boot: \"%.40s\" is not netboot, local or disabled", x->sec_text, value);
+			lerr(x, x->line, "%s boot: \"%.40s\" is not netboot, local or disabled",
+			     x->sec_text, value);
 	} else if (!strncmp(key, "var.", 4)) {
 		size_t n = m->n_vars;
 		if (grow(&inv->mvars, &inv->cap_mvars, inv->n_mvars + 1, sizeof(*inv->mvars)))
@@ -937,8 +991,11 @@ static void machine_key(struct load *x, const char *key, const char *value)
 			inv->n_mvars++;
 		}
 	} else {
-		lerr(x, x->line, "%s %s: unknown key (allowed in [machine]: mac, mac_prefix, uuid, serial, hostname, "
-			"profile, boot, var.NAME)", x->sec_text, key);
+		lerr(x, x->line,
+		     "%s %s: unknown key (allowed in [machine]: mac, mac_prefix, uuid, serial, "
+		     "hostname, "
+		     "profile, boot, var.NAME)",
+		     x->sec_text, key);
 	}
 }
 
@@ -958,8 +1015,10 @@ static void continuation(struct load *x, const char *key, const char *value)
 			p->description = join(x, p->description, " ", value);
 			return;
 		}
-		if (!strncmp(key, "var.", 4) && p->n_vars && !strcmp(p->vars[p->n_vars - 1].name, key + 4)) {
-			p->vars[p->n_vars - 1].value = join(x, p->vars[p->n_vars - 1].value, " ", value);
+		if (!strncmp(key, "var.", 4) && p->n_vars &&
+		    !strcmp(p->vars[p->n_vars - 1].name, key + 4)) {
+			p->vars[p->n_vars - 1].value = join(x, p->vars[p->n_vars - 1].value, " ",
+							    value);
 			return;
 		}
 	} else if (x->kind == SEC_MACHINE) {
@@ -968,7 +1027,8 @@ static void continuation(struct load *x, const char *key, const char *value)
 			mac_list(x, key, value);
 			return;
 		}
-		if (!strncmp(key, "var.", 4) && m->n_vars && !strcmp(inv->mvars[m->var_start + m->n_vars - 1].name, key + 4)) {
+		if (!strncmp(key, "var.", 4) && m->n_vars &&
+		    !strcmp(inv->mvars[m->var_start + m->n_vars - 1].name, key + 4)) {
 			struct inv_var *v = &inv->mvars[m->var_start + m->n_vars - 1];
 			v->value = join(x, v->value, " ", value);
 			return;
@@ -979,8 +1039,10 @@ static void continuation(struct load *x, const char *key, const char *value)
 	} else if (x->kind == SEC_BAD) {
 		return;
 	}
-	lerr(x, x->line, "indented line: it would continue \"%s\" above, which takes one line (unindent it, or "
-		"continue only script, description, title, mac and var.NAME values)", key);
+	lerr(x, x->line,
+	     "indented line: it would continue \"%s\" above, which takes one line (unindent it, or "
+	     "continue only script, description, title, mac and var.NAME values)",
+	     key);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -997,7 +1059,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	x->have_key = true;
 	switch (x->kind) {
 	case SEC_NONE:
-		lerr(x, x->line, "%s: key outside a section (start with [machine NAME], [profile NAME] or [menu])", name);
+		lerr(x, x->line,
+		     "%s: key outside a section (start with [machine NAME], [profile NAME] or "
+		     "[menu])",
+		     name);
 		break;
 	case SEC_MENU:
 		menu_key(x, name, value);
@@ -1027,12 +1092,14 @@ static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const 
 
 static int cmp_profile(const void *a, const void *b)
 {
-	return strcmp(sort_inv->profiles[*(const uint32_t *)a].name, sort_inv->profiles[*(const uint32_t *)b].name);
+	return strcmp(sort_inv->profiles[*(const uint32_t *)a].name,
+		      sort_inv->profiles[*(const uint32_t *)b].name);
 }
 
 static int cmp_machine_name(const void *a, const void *b)
 {
-	return strcmp(sort_inv->machines[*(const uint32_t *)a].name, sort_inv->machines[*(const uint32_t *)b].name);
+	return strcmp(sort_inv->machines[*(const uint32_t *)a].name,
+		      sort_inv->machines[*(const uint32_t *)b].name);
 }
 
 static int cmp_mac(const void *a, const void *b)
@@ -1086,7 +1153,8 @@ static int track_file(struct load *x, const char *path, int fd)
 		return -errno;
 	if (grow(&inv->files, &inv->cap_files, inv->n_files + 1, sizeof(*inv->files)))
 		return -ENOMEM;
-	inv->files[inv->n_files++] = (struct inv_file){ path, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+	inv->files[inv->n_files++] = (struct inv_file){ path, st.st_dev, st.st_ino, st.st_size,
+							st.st_mtim };
 	return 0;
 }
 
@@ -1175,8 +1243,11 @@ static void compile_profile(struct load *x, struct inv_profile *p)
 	if (p->template_full) {
 		rc = read_file(x, p->template_full, &text, &len, TEMPLATE_MAX);
 		if (rc) {
-			lerr(x, p->seen[2], "[profile %s] template: %s: %s", p->name, p->template_path,
-			     rc == -EFBIG ? "larger than 64 KiB" : rc == -EISDIR ? "not a regular file" : strerror(-rc));
+			lerr(x, p->seen[2], "[profile %s] template: %s: %s", p->name,
+			     p->template_path,
+			     rc == -EFBIG    ? "larger than 64 KiB"
+			     : rc == -EISDIR ? "not a regular file"
+					     : strerror(-rc));
 			free(text);
 			return;
 		}
@@ -1192,8 +1263,10 @@ static void compile_profile(struct load *x, struct inv_profile *p)
 	}
 	/* iPXE runs a downloaded file as a script only when it starts with this magic. */
 	if (len < 6 || memcmp(text, "#!ipxe", 6)) {
-		lerr(x, p->template_full ? p->seen[2] : p->seen[3], "[profile %s] %s: does not start with \"#!ipxe\" "
-		     "(iPXE treats anything else as a binary to boot)", p->name, what);
+		lerr(x, p->template_full ? p->seen[2] : p->seen[3],
+		     "[profile %s] %s: does not start with \"#!ipxe\" "
+		     "(iPXE treats anything else as a binary to boot)",
+		     p->name, what);
 		free(text);
 		return;
 	}
@@ -1202,16 +1275,27 @@ static void compile_profile(struct load *x, struct inv_profile *p)
 		bool unknown = strstr(err.msg, "unknown variable") != NULL;
 		if (p->template_full) {
 			line = p->seen[2];
-			lerr(x, line, "[profile %s] template: %s:%u: %s%s%s%s", p->name, p->template_path, err.line,
-			     err.msg, unknown ? " (built-in: mac uuid serial manufacturer product asset hostname "
-				       "platform buildarch uc client machine profile server script_url query; others: "
-				       "define var.NAME in [profile " : "", unknown ? p->name : "", unknown ? "])" : "");
+			lerr(x, line, "[profile %s] template: %s:%u: %s%s%s%s", p->name,
+			     p->template_path, err.line, err.msg,
+			     unknown ? " (built-in: mac uuid serial manufacturer product asset "
+				       "hostname "
+				       "platform buildarch uc client machine profile server "
+				       "script_url query; others: "
+				       "define var.NAME in [profile "
+				     : "",
+			     unknown ? p->name : "", unknown ? "])" : "");
 		} else {
-			line = err.line && err.line <= p->n_script_lines ? p->script_lines[err.line - 1] : p->seen[3];
+			line = err.line && err.line <= p->n_script_lines
+				       ? p->script_lines[err.line - 1]
+				       : p->seen[3];
 			lerr(x, line, "[profile %s] script: %s%s%s%s", p->name, err.msg,
-			     unknown ? " (built-in: mac uuid serial manufacturer product asset hostname platform "
-				       "buildarch uc client machine profile server script_url query; others: define "
-				       "var.NAME in [profile " : "", unknown ? p->name : "", unknown ? "])" : "");
+			     unknown ? " (built-in: mac uuid serial manufacturer product asset "
+				       "hostname platform "
+				       "buildarch uc client machine profile server script_url "
+				       "query; others: define "
+				       "var.NAME in [profile "
+				     : "",
+			     unknown ? p->name : "", unknown ? "])" : "");
 		}
 	} else if (rc) {
 		lerr(x, p->line, "[profile %s]: %s", p->name, strerror(-rc));
@@ -1224,12 +1308,16 @@ static void check_generator(struct load *x, struct inv_profile *p)
 	struct stat st;
 
 	if (stat(p->generator, &st)) {
-		lerr(x, p->seen[4], "[profile %s] generator: %s: %s", p->name, p->generator, strerror(errno));
+		lerr(x, p->seen[4], "[profile %s] generator: %s: %s", p->name, p->generator,
+		     strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode) || access(p->generator, X_OK)) {
-		lerr(x, p->seen[4], "[profile %s] generator: %s: not an executable file (chmod +x it; it runs as the "
-		     "daemon's unprivileged user)", p->name, p->generator);
+		lerr(x, p->seen[4],
+		     "[profile %s] generator: %s: not an executable file (chmod +x it; it runs as "
+		     "the "
+		     "daemon's unprivileged user)",
+		     p->name, p->generator);
 		return;
 	}
 }
@@ -1249,10 +1337,12 @@ static int menu_text(struct inventory *inv, const struct site_config *cfg, char 
 		return -ENOMEM;
 	ADD("#!ipxe\n"
 	    "# chainboot: the menu for machines the inventory does not list (made by chainbootd)\n"
-	    "echo chainboot: this machine is not in the inventory (mac {{mac}} uuid {{uuid}} serial {{serial}})\n"
+	    "echo chainboot: this machine is not in the inventory (mac {{mac}} uuid {{uuid}} "
+	    "serial {{serial}})\n"
 	    ":cb-menu\n");
-	if (chainscript_quote(inv->menu_title ? inv->menu_title : "chainboot: choose what this machine boots", q,
-			      sizeof(q)))
+	if (chainscript_quote(inv->menu_title ? inv->menu_title
+					      : "chainboot: choose what this machine boots",
+			      q, sizeof(q)))
 		snprintf(q, sizeof(q), "chainboot");
 	ADD("menu %s\n", q);
 	for (size_t i = 0; i < inv->n_profiles; i++) {
@@ -1304,13 +1394,15 @@ static int menu_text(struct inventory *inv, const struct site_config *cfg, char 
 	return 0;
 }
 
-static const char local_text[] = "#!ipxe\n"
-				 "echo chainboot: {{machine}} boots from its local disk (inventory: boot = local)\n"
-				 "exit 0\n";
-static const char disabled_text[] = "#!ipxe\n"
-				    "echo chainboot: {{machine}} is disabled in the inventory (boot = disabled): not "
-				    "booting from the network\n"
-				    "exit 0\n";
+static const char local_text[] =
+	"#!ipxe\n"
+	"echo chainboot: {{machine}} boots from its local disk (inventory: boot = local)\n"
+	"exit 0\n";
+static const char disabled_text[] =
+	"#!ipxe\n"
+	"echo chainboot: {{machine}} is disabled in the inventory (boot = disabled): not "
+	"booting from the network\n"
+	"exit 0\n";
 
 static void check_dups_mac(struct load *x, struct mac_ent *v, size_t n, const char *what)
 {
@@ -1326,8 +1418,9 @@ static void check_dups_mac(struct load *x, struct mac_ent *v, size_t n, const ch
 			b[k] = (uint8_t)(v[i].key >> (40 - 8 * k));
 		format_mac(b, t);
 		t[v[i].len * 3 - 1] = '\0';
-		lerr(x, v[i].line, "[machine %s] %s %s: already listed for [machine %s] at line %u", inv->machines[v[i].machine].name,
-		     what, t, inv->machines[v[i - 1].machine].name, v[i - 1].line);
+		lerr(x, v[i].line, "[machine %s] %s %s: already listed for [machine %s] at line %u",
+		     inv->machines[v[i].machine].name, what, t,
+		     inv->machines[v[i - 1].machine].name, v[i - 1].line);
 	}
 }
 
@@ -1338,9 +1431,11 @@ static void check_dups_str(struct load *x, struct str_ent *v, size_t n, const ch
 	sort(v, n, sizeof(*v), cmp_str);
 	for (size_t i = 1; i < n; i++)
 		if (!strcmp(v[i].s, v[i - 1].s))
-			lerr(x, v[i].line, "[machine %s] %s \"%.60s\": already listed for [machine %s] at line %u",
-			     inv->machines[v[i].machine].name, what, v[i].s, inv->machines[v[i - 1].machine].name,
-			     v[i - 1].line);
+			lerr(x, v[i].line,
+			     "[machine %s] %s \"%.60s\": already listed for [machine %s] at line "
+			     "%u",
+			     inv->machines[v[i].machine].name, what, v[i].s,
+			     inv->machines[v[i - 1].machine].name, v[i - 1].line);
 }
 
 static void finish(struct load *x)
@@ -1363,19 +1458,23 @@ static void finish(struct load *x)
 		inv->profile_order[i] = (uint32_t)i;
 	sort(inv->profile_order, inv->n_profiles, sizeof(*order), cmp_profile);
 	for (size_t i = 1; i < inv->n_profiles; i++) {
-		const struct inv_profile *a = &inv->profiles[inv->profile_order[i - 1]], *b = &inv->profiles[inv->profile_order[i]];
+		const struct inv_profile *a = &inv->profiles[inv->profile_order[i - 1]],
+					 *b = &inv->profiles[inv->profile_order[i]];
 		if (!strcmp(a->name, b->name))
-			lerr(x, a->line > b->line ? a->line : b->line, "[profile %s]: defined twice (also at line %u)",
-			     a->name, a->line < b->line ? a->line : b->line);
+			lerr(x, a->line > b->line ? a->line : b->line,
+			     "[profile %s]: defined twice (also at line %u)", a->name,
+			     a->line < b->line ? a->line : b->line);
 	}
 	for (size_t i = 0; i < inv->n_machines; i++)
 		order[i] = (uint32_t)i;
 	sort(order, inv->n_machines, sizeof(*order), cmp_machine_name);
 	for (size_t i = 1; i < inv->n_machines; i++) {
-		const struct inv_machine *a = &inv->machines[order[i - 1]], *b = &inv->machines[order[i]];
+		const struct inv_machine *a = &inv->machines[order[i - 1]],
+					 *b = &inv->machines[order[i]];
 		if (!strcmp(a->name, b->name))
-			lerr(x, a->line > b->line ? a->line : b->line, "[machine %s]: defined twice (also at line %u)",
-			     a->name, a->line < b->line ? a->line : b->line);
+			lerr(x, a->line > b->line ? a->line : b->line,
+			     "[machine %s]: defined twice (also at line %u)", a->name,
+			     a->line < b->line ? a->line : b->line);
 	}
 	free(order);
 	sort_inv = NULL;
@@ -1385,12 +1484,15 @@ static void finish(struct load *x)
 		struct inv_profile *p = &inv->profiles[i];
 		int sources = !!p->seen[2] + !!p->seen[3] + !!p->seen[4];
 		if (sources != 1) {
-			lerr(x, p->line, "[profile %s]: %s (give exactly one of template = FILE, script = ..., "
-			     "generator = PROGRAM)", p->name, sources ? "more than one script source" : "no script");
+			lerr(x, p->line,
+			     "[profile %s]: %s (give exactly one of template = FILE, script = ..., "
+			     "generator = PROGRAM)",
+			     p->name, sources ? "more than one script source" : "no script");
 			continue;
 		}
 		if (p->seen[5] && !p->generator)
-			lerr(x, p->seen[5], "[profile %s] timeout: only a generator has a time limit", p->name);
+			lerr(x, p->seen[5],
+			     "[profile %s] timeout: only a generator has a time limit", p->name);
 		if (p->generator)
 			check_generator(x, p);
 		else if (p->template_full || p->script)
@@ -1401,15 +1503,21 @@ static void finish(struct load *x)
 	for (size_t i = 0; i < inv->n_machines; i++) {
 		struct inv_machine *m = &inv->machines[i];
 		if (!m->ids)
-			lerr(x, m->line, "[machine %s]: nothing to recognise it by (give mac, mac_prefix, uuid, serial "
-			     "or hostname)", m->name);
+			lerr(x, m->line,
+			     "[machine %s]: nothing to recognise it by (give mac, mac_prefix, "
+			     "uuid, serial "
+			     "or hostname)",
+			     m->name);
 		if (m->profile_name) {
 			m->profile = find_profile(inv, m->profile_name);
 			if (!m->profile)
-				lerr(x, m->seen[3], "[machine %s] profile: no [profile %s] in this file", m->name,
+				lerr(x, m->seen[3],
+				     "[machine %s] profile: no [profile %s] in this file", m->name,
 				     m->profile_name);
 		} else if (m->boot == BOOT_NETBOOT) {
-			lerr(x, m->line, "[machine %s]: no profile (give profile = NAME, or boot = local / disabled)",
+			lerr(x, m->line,
+			     "[machine %s]: no profile (give profile = NAME, or boot = local / "
+			     "disabled)",
 			     m->name);
 		}
 		for (size_t k = 0; k < m->n_vars; k++) {
@@ -1419,16 +1527,21 @@ static void finish(struct load *x)
 				if (!strcmp(p->vars[j].name, v->name))
 					v->slot = (int)j;
 			if (p && v->slot < 0)
-				lerr(x, v->line, "[machine %s] var.%s: [profile %s] has no var.%s to override (define its "
-				     "default there)", m->name, v->name, p->name, v->name);
+				lerr(x, v->line,
+				     "[machine %s] var.%s: [profile %s] has no var.%s to override "
+				     "(define its "
+				     "default there)",
+				     m->name, v->name, p->name, v->name);
 		}
 	}
 	if (inv->menu_default) {
 		const struct inv_profile *p = find_profile(inv, inv->menu_default);
 		if (!p)
-			lerr(x, inv->menu_default_line, "[menu] default: no [profile %s] in this file", inv->menu_default);
+			lerr(x, inv->menu_default_line,
+			     "[menu] default: no [profile %s] in this file", inv->menu_default);
 		else if (!p->in_menu)
-			lerr(x, inv->menu_default_line, "[menu] default: [profile %s] has menu = no", inv->menu_default);
+			lerr(x, inv->menu_default_line,
+			     "[menu] default: [profile %s] has menu = no", inv->menu_default);
 	}
 
 	/* identifiers: duplicates are errors, and sorted arrays are the lookup index */
@@ -1440,9 +1553,10 @@ static void finish(struct load *x)
 			continue;
 		char t[37];
 		format_uuid(inv->uuids[i].u, t);
-		lerr(x, inv->uuids[i].line, "[machine %s] uuid %s: already listed for [machine %s] at line %u",
-		     inv->machines[inv->uuids[i].machine].name, t, inv->machines[inv->uuids[i - 1].machine].name,
-		     inv->uuids[i - 1].line);
+		lerr(x, inv->uuids[i].line,
+		     "[machine %s] uuid %s: already listed for [machine %s] at line %u",
+		     inv->machines[inv->uuids[i].machine].name, t,
+		     inv->machines[inv->uuids[i - 1].machine].name, inv->uuids[i - 1].line);
 	}
 	check_dups_str(x, inv->serials, inv->n_serials, "serial");
 	check_dups_str(x, inv->hostnames, inv->n_hostnames, "hostname");
@@ -1455,7 +1569,8 @@ static void finish(struct load *x)
 	if (compile(&inv->menu, text, len, NULL, &err) ||
 	    compile(&inv->local, local_text, sizeof(local_text) - 1, NULL, &err) ||
 	    compile(&inv->disabled, disabled_text, sizeof(disabled_text) - 1, NULL, &err))
-		lerr(x, 0, "internal: the built-in menu does not compile: line %u: %s", err.line, err.msg);
+		lerr(x, 0, "internal: the built-in menu does not compile: line %u: %s", err.line,
+		     err.msg);
 	free(text);
 }
 
@@ -1495,7 +1610,8 @@ static void destroy(struct inventory *inv)
 	free(inv);
 }
 
-int inventory_load(const char *path, const struct site_config *cfg, struct inventory **out, struct diag *d)
+int inventory_load(const char *path, const struct site_config *cfg, struct inventory **out,
+		   struct diag *d)
 {
 	struct load *x;
 	struct inventory *inv;
@@ -1525,11 +1641,13 @@ int inventory_load(const char *path, const struct site_config *cfg, struct inven
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0) {
-			rc = diag_add(d, -errno, "%s: cannot read the inventory: %s", path, strerror(errno));
+			rc = diag_add(d, -errno, "%s: cannot read the inventory: %s", path,
+				      strerror(errno));
 			goto out;
 		}
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > INV_MAX_FILE) {
-			rc = diag_add(d, -EINVAL, "%s: not a regular file of at most %u MiB", path, INV_MAX_FILE >> 20);
+			rc = diag_add(d, -EINVAL, "%s: not a regular file of at most %u MiB", path,
+				      INV_MAX_FILE >> 20);
 			close(fd);
 			goto out;
 		}
@@ -1557,13 +1675,16 @@ int inventory_load(const char *path, const struct site_config *cfg, struct inven
 			for (size_t i = 0; i < x->n_err_lines; i++)
 				said |= x->err_lines[i] == (unsigned)rc;
 			if (!said)
-				lerr(x, (unsigned)rc, "not a \"key = value\" line, a [section] header or a comment");
+				lerr(x, (unsigned)rc,
+				     "not a \"key = value\" line, a [section] header or a comment");
 		} else if (rc < 0) {
 			oom(x);
 		}
 		if (x->long_line)
-			lerr(x, x->long_line, "line longer than %d characters; continue a long value on indented "
-			     "lines below it", x->max_line - 3);
+			lerr(x, x->long_line,
+			     "line longer than %d characters; continue a long value on indented "
+			     "lines below it",
+			     x->max_line - 3);
 	}
 	if (!x->rc)
 		finish(x);
@@ -1664,8 +1785,8 @@ static const struct str_ent *find_str(const struct str_ent *v, size_t n, const c
 	return NULL;
 }
 
-static const struct inv_machine *match_ids(const struct inventory *inv, const uint8_t *mac, const uint8_t *uuid,
-					   const char **by)
+static const struct inv_machine *match_ids(const struct inventory *inv, const uint8_t *mac,
+					   const uint8_t *uuid, const char **by)
 {
 	const struct mac_ent *e;
 	const struct uuid_ent *u;
@@ -1677,7 +1798,8 @@ static const struct inv_machine *match_ids(const struct inventory *inv, const ui
 	return NULL;
 }
 
-static const struct inv_machine *match_prefix(const struct inventory *inv, const uint8_t *mac, const char **by)
+static const struct inv_machine *match_prefix(const struct inventory *inv, const uint8_t *mac,
+					      const char **by)
 {
 	const struct mac_ent *e;
 
@@ -1687,7 +1809,8 @@ static const struct inv_machine *match_prefix(const struct inventory *inv, const
 	return NULL;
 }
 
-const struct inv_machine *inventory_match(const struct inventory *inv, const struct inv_facts *f, const char **by)
+const struct inv_machine *inventory_match(const struct inventory *inv, const struct inv_facts *f,
+					  const char **by)
 {
 	const struct inv_machine *m;
 	const struct str_ent *s;
@@ -1714,7 +1837,8 @@ const struct inv_machine *inventory_match(const struct inventory *inv, const str
 	return match_prefix(inv, f->has_mac ? f->mac : NULL, by);
 }
 
-enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac, const char *uuid)
+enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
+				       const char *uuid)
 {
 	uint8_t m[6], u[16];
 	bool has_m, has_u;
@@ -1825,11 +1949,13 @@ static size_t build_query(const struct inv_facts *f, char *out, size_t cap)
 	return o;
 }
 
-int inventory_render(const struct inventory *inv, const struct inv_result *r, const struct inv_facts *f,
-		     const char *server_url, char *out, size_t cap, size_t *len)
+int inventory_render(const struct inventory *inv, const struct inv_result *r,
+		     const struct inv_facts *f, const char *server_url, char *out, size_t cap,
+		     size_t *len)
 {
 	struct template_value v[N_BUILTIN + INV_MAX_VARS];
-	char script_url[SITE_URL_MAX], query[INV_N_FACTS * (16 + TEMPLATE_ESCAPE_SIZE(INV_FACT_MAX))];
+	char script_url[SITE_URL_MAX],
+		query[INV_N_FACTS * (16 + TEMPLATE_ESCAPE_SIZE(INV_FACT_MAX))];
 	const struct inv_profile *p = NULL;
 	const struct tmpl *t;
 	size_t nv = N_BUILTIN, su;
@@ -1840,7 +1966,8 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r, co
 	case INV_DECIDE_PROFILE:
 	case INV_DECIDE_CHOSEN:
 		p = r->profile;
-		t = p && p->tmpl.t ? &p->tmpl : &inv->menu; /* a generator profile falls back to the menu */
+		t = p && p->tmpl.t ? &p->tmpl
+				   : &inv->menu; /* a generator profile falls back to the menu */
 		if (t == &inv->menu)
 			p = NULL;
 		break;
@@ -1860,33 +1987,41 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r, co
 			s = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
 		v[i] = (struct template_value){ s, s ? strnlen(s, INV_FACT_MAX) : 0, true };
 	}
-	v[SLOT_CLIENT] = (struct template_value){ f->client, f->client ? strnlen(f->client, 64) : 0, true };
+	v[SLOT_CLIENT] = (struct template_value){ f->client, f->client ? strnlen(f->client, 64) : 0,
+						  true };
 	v[SLOT_MACHINE] = (struct template_value){ inventory_machine_name(r->machine),
-						   strlen(inventory_machine_name(r->machine)), true };
+						   strlen(inventory_machine_name(r->machine)),
+						   true };
 	v[SLOT_PROFILE] = (struct template_value){ inventory_profile_name(r->profile),
-						   strlen(inventory_profile_name(r->profile)), true };
+						   strlen(inventory_profile_name(r->profile)),
+						   true };
 	su = strnlen(server_url, SITE_URL_MAX - 16);
 	v[SLOT_SERVER] = (struct template_value){ server_url, su, false };
 	memcpy(script_url, server_url, su);
 	memcpy(script_url + su, "/boot.ipxe", 11);
 	v[SLOT_SCRIPT_URL] = (struct template_value){ script_url, su + 10, false };
-	v[SLOT_QUERY] = (struct template_value){ query, t->uses_query ? build_query(f, query, sizeof(query)) : 0,
-						 false };
+	v[SLOT_QUERY] = (struct template_value){
+		query, t->uses_query ? build_query(f, query, sizeof(query)) : 0, false
+	};
 	if (p) {
 		for (size_t i = 0; i < p->n_vars; i++)
-			v[N_BUILTIN + i] = (struct template_value){ p->vars[i].value, strlen(p->vars[i].value), false };
+			v[N_BUILTIN + i] = (struct template_value){ p->vars[i].value,
+								    strlen(p->vars[i].value),
+								    false };
 		nv += p->n_vars;
 		for (size_t k = 0; r->machine && k < r->machine->n_vars; k++) {
 			const struct inv_var *mv = &inv->mvars[r->machine->var_start + k];
 			if (mv->slot >= 0 && (size_t)mv->slot < p->n_vars)
-				v[N_BUILTIN + mv->slot] = (struct template_value){ mv->value, strlen(mv->value), false };
+				v[N_BUILTIN + mv->slot] = (struct template_value){
+					mv->value, strlen(mv->value), false
+				};
 		}
 	}
 	return template_render(t->t, v, nv, out, cap, len);
 }
 
-static int env_add(char *buf, size_t cap, size_t *used, char **envp, size_t max, size_t *n, const char *k1,
-		   const char *k2, const char *val)
+static int env_add(char *buf, size_t cap, size_t *used, char **envp, size_t max, size_t *n,
+		   const char *k1, const char *k2, const char *val)
 {
 	int len;
 
@@ -1900,11 +2035,14 @@ static int env_add(char *buf, size_t cap, size_t *used, char **envp, size_t max,
 	return 0;
 }
 
-int inventory_generator_env(const struct inventory *inv, const struct inv_result *r, const struct inv_facts *f,
-			    const char *server_url, char *buf, size_t cap, char **envp, size_t max)
+int inventory_generator_env(const struct inventory *inv, const struct inv_result *r,
+			    const struct inv_facts *f, const char *server_url, char *buf,
+			    size_t cap, char **envp, size_t max)
 {
-	static const char *const upper[INV_N_FACTS] = { "MAC", "UUID", "SERIAL", "MANUFACTURER", "PRODUCT",
-							"ASSET", "HOSTNAME", "PLATFORM", "BUILDARCH", "UC" };
+	static const char *const upper[INV_N_FACTS] = {
+		"MAC",	 "UUID",     "SERIAL",	 "MANUFACTURER", "PRODUCT",
+		"ASSET", "HOSTNAME", "PLATFORM", "BUILDARCH",	 "UC"
+	};
 	const struct inv_profile *p = r->profile;
 	size_t used = 0, n = 0;
 	int rc = 0;
@@ -1920,9 +2058,11 @@ int inventory_generator_env(const struct inventory *inv, const struct inv_result
 	if (!rc)
 		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "CLIENT", f->client);
 	if (!rc)
-		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "MACHINE", inventory_machine_name(r->machine));
+		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "MACHINE",
+			     inventory_machine_name(r->machine));
 	if (!rc)
-		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "PROFILE", inventory_profile_name(p));
+		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "PROFILE",
+			     inventory_profile_name(p));
 	if (!rc)
 		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "SERVER", server_url);
 	if (!rc)

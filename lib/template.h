@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TEMPLATE_MAX 65536   /* bytes of template text, and of a rendered script */
-#define TEMPLATE_NAME_MAX 32 /* bytes of a {{name}} */
+#define TEMPLATE_MAX	  65536 /* bytes of template text, and of a rendered script */
+#define TEMPLATE_NAME_MAX 32	/* bytes of a {{name}} */
 
 /* Longest escaped form of n bytes: every byte may become %XX; "${}" when empty. */
 #define TEMPLATE_ESCAPE_SIZE(n) (3 * (n) + 4)
@@ -28,8 +28,8 @@ struct template_error {
  * else, iPXE's own ${...} included, is kept as it is. Returns 0, -EINVAL (err says
  * where and why: unknown name, unclosed "{{", bad name), -EFBIG (over TEMPLATE_MAX) or
  * -ENOMEM. */
-int template_compile(const char *text, size_t len, template_resolve_fn resolve, void *arg, struct template **out,
-		     struct template_error *err);
+int template_compile(const char *text, size_t len, template_resolve_fn resolve, void *arg,
+		     struct template **out, struct template_error *err);
 
 void template_free(struct template *t);
 
@@ -44,8 +44,8 @@ struct template_value {
 
 /* Render with vals[slot] for each placeholder (a slot >= nvals renders empty) into
  * out[0..cap), NUL-terminated. Returns 0 with *outlen set, or -ENOSPC. */
-int template_render(const struct template *t, const struct template_value *vals, size_t nvals, char *out,
-		    size_t cap, size_t *outlen);
+int template_render(const struct template *t, const struct template_value *vals, size_t nvals,
+		    char *out, size_t cap, size_t *outlen);
 
 /* The escape rule for client-sent values. Bytes in RFC 3986's unreserved set
  * (A-Z a-z 0-9 - . _ ~) and ':' are kept, every other byte becomes %XX (upper-case

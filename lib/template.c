@@ -24,7 +24,8 @@ struct seg {
 	int32_t slot; /* -1: literal */
 };
 
-struct template {
+struct template
+{
 	struct seg *segs;
 	size_t n_segs;
 	char *text; /* the literal bytes, owned */
@@ -66,8 +67,8 @@ static size_t find_open(const char *t, size_t i, size_t len)
 	return len;
 }
 
-int template_compile(const char *text, size_t len, template_resolve_fn resolve, void *arg, struct template **out,
-		     struct template_error *err)
+int template_compile(const char *text, size_t len, template_resolve_fn resolve, void *arg,
+		     struct template **out, struct template_error *err)
 {
 	struct template *t;
 	size_t i = 0, n_open = 0, k, line = 1;
@@ -113,25 +114,38 @@ int template_compile(const char *text, size_t len, template_resolve_fn resolve, 
 		if (len - j < 2 || text[j] != '}' || text[j + 1] != '}') {
 			/* Say what is there, up to the line's end, printable only. */
 			size_t e = o;
-			while (e < len && e - o < 40 && text[e] != '\n' && (unsigned char)text[e] >= 0x20)
+			while (e < len && e - o < 40 && text[e] != '\n' &&
+			       (unsigned char)text[e] >= 0x20)
 				e++;
-			if (ne == ns || j >= len || text[j] == '\n' || text[j] == '}' || name_char((unsigned char)text[j]))
-				return template_free(t), error_at(err, (unsigned)line,
-					"\"%.*s\": \"{{\" starts a placeholder {{name}} (letters, digits, _) that must close with \"}}\" on the same line",
-					(int)(e - o), text + o);
+			if (ne == ns || j >= len || text[j] == '\n' || text[j] == '}' ||
+			    name_char((unsigned char)text[j]))
+				return template_free(t),
+				       error_at(err, (unsigned)line,
+						"\"%.*s\": \"{{\" starts a placeholder {{name}} "
+						"(letters, digits, _) that must close with \"}}\" "
+						"on the same line",
+						(int)(e - o), text + o);
 			return template_free(t), error_at(err, (unsigned)line,
-				"\"%.*s\": a placeholder name holds only letters, digits and _", (int)(e - o), text + o);
+							  "\"%.*s\": a placeholder name holds only "
+							  "letters, digits and _",
+							  (int)(e - o), text + o);
 		}
 		if (ne == ns || !name_start((unsigned char)text[ns]))
-			return template_free(t), error_at(err, (unsigned)line,
-				"\"{{%.*s}}\": a placeholder name starts with a letter or _", (int)(ne - ns), text + ns);
+			return template_free(t),
+			       error_at(
+				       err, (unsigned)line,
+				       "\"{{%.*s}}\": a placeholder name starts with a letter or _",
+				       (int)(ne - ns), text + ns);
 		if (ne - ns > TEMPLATE_NAME_MAX)
-			return template_free(t), error_at(err, (unsigned)line,
-				"\"{{%.*s...}}\": placeholder name longer than 32 bytes", 32, text + ns);
+			return template_free(t),
+			       error_at(err, (unsigned)line,
+					"\"{{%.*s...}}\": placeholder name longer than 32 bytes",
+					32, text + ns);
 		slot = resolve(text + ns, ne - ns, arg);
 		if (slot < 0)
-			return template_free(t), error_at(err, (unsigned)line, "{{%.*s}}: unknown variable", (int)(ne - ns),
-							  text + ns);
+			return template_free(t),
+			       error_at(err, (unsigned)line, "{{%.*s}}: unknown variable",
+					(int)(ne - ns), text + ns);
 		t->segs[t->n_segs++] = (struct seg){ 0, 0, slot };
 		i = j + 2;
 	}
@@ -169,8 +183,9 @@ int template_escape(const char *in, size_t n, char *out, size_t cap)
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			    c == '.' || c == '_' || c == '~' || c == ':';
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+			    c == '~' || c == ':';
 		size_t need = keep ? 1 : 3;
 		if (need >= cap - o || cap == 0)
 			return -ENOSPC;
@@ -186,8 +201,8 @@ int template_escape(const char *in, size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-int template_render(const struct template *t, const struct template_value *vals, size_t nvals, char *out,
-		    size_t cap, size_t *outlen)
+int template_render(const struct template *t, const struct template_value *vals, size_t nvals,
+		    char *out, size_t cap, size_t *outlen)
 {
 	size_t o = 0;
 
@@ -208,7 +223,8 @@ int template_render(const struct template *t, const struct template_value *vals,
 			continue;
 		v = &vals[s->slot];
 		if (v->escape) {
-			int n = template_escape(v->s ? v->s : "", v->s ? v->len : 0, out + o, cap - o);
+			int n = template_escape(v->s ? v->s : "", v->s ? v->len : 0, out + o,
+						cap - o);
 			if (n < 0)
 				return -ENOSPC;
 			o += (size_t)n;

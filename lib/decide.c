@@ -23,9 +23,14 @@
 
 unsigned decide_have_bit(const char *name)
 {
-	static const struct { const char *n; unsigned bit; } files[] = {
-		{ "ipxe.pxe", DECIDE_HAVE_IPXE_PXE },	  { "undionly.kpxe", DECIDE_HAVE_UNDIONLY },
-		{ "snponly.efi", DECIDE_HAVE_SNPONLY },	  { "ipxe-amd64.efi", DECIDE_HAVE_IPXE_AMD64 },
+	static const struct {
+		const char *n;
+		unsigned bit;
+	} files[] = {
+		{ "ipxe.pxe", DECIDE_HAVE_IPXE_PXE },
+		{ "undionly.kpxe", DECIDE_HAVE_UNDIONLY },
+		{ "snponly.efi", DECIDE_HAVE_SNPONLY },
+		{ "ipxe-amd64.efi", DECIDE_HAVE_IPXE_AMD64 },
 		{ "ipxe-arm64.efi", DECIDE_HAVE_IPXE_ARM64 },
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -44,7 +49,8 @@ static int base_url(const struct site_config *c, char *out, size_t outsz)
 
 int decide_script_url(const struct site_config *c, char *out, size_t outsz)
 {
-	static const char unreserved[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+	static const char unreserved[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 	static const char hex[] = "0123456789ABCDEF";
 	char base[64], uc[3 * SITE_CLASS_MAX + 1];
 	size_t o = 0;
@@ -168,7 +174,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 	if (dhcp_opt_prefix(m, DHCP_OPT_VENDOR_CLASS, "HTTPClient"))
 		o->httpclient = true;
 	else if (!dhcp_opt_prefix(m, DHCP_OPT_VENDOR_CLASS, "PXEClient"))
-		return no(o, "ignore", "not a PXE client (option 60 is not PXEClient or HTTPClient)");
+		return no(o, "ignore",
+			  "not a PXE client (option 60 is not PXEClient or HTTPClient)");
 
 	if (in->inv == DECIDE_INV_LOCAL)
 		return no(o, "local", "inventory: boot=local");
@@ -216,7 +223,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 		 * PXE 2.1 ROM starts boot server discovery. auto: 4011 for UEFI (OVMF
 		 * boots that way), 43 for BIOS. */
 		if (in->port != DHCP_PORT_PXE)
-			o->bypass43 = !is_uefi_arch(o->arch) || !strcmp(c->uefi_strategy, "option43");
+			o->bypass43 = !is_uefi_arch(o->arch) ||
+				      !strcmp(c->uefi_strategy, "option43");
 	}
 	if (!(in->have & decide_have_bit(bin))) {
 		o->row = "missing";
@@ -235,7 +243,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 	return 0;
 }
 
-int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t *buf, size_t cap, size_t *len)
+int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t *buf, size_t cap,
+		 size_t *len)
 {
 	const struct dhcp_msg *m = in->msg;
 	struct dhcp_hdr h;
@@ -289,7 +298,8 @@ int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t
 	return dhcp_build_finish(&b, len);
 }
 
-void decide_dest(const struct decide_in *in, uint32_t src_ip, uint16_t src_port, uint32_t *ip, uint16_t *port)
+void decide_dest(const struct decide_in *in, uint32_t src_ip, uint16_t src_port, uint32_t *ip,
+		 uint16_t *port)
 {
 	const struct dhcp_msg *m = in->msg;
 
