@@ -28,7 +28,7 @@ int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 
 struct vals {
 	const char *L;	  /* next-server */
-	char script[300]; /* the script URL with iPXE's ${...} facts */
+	char script[300]; /* the fact stub's URL (decide_script_url) */
 	char base[64];	  /* http://L[:port] */
 	const char *efi;  /* snponly.efi or ipxe-amd64.efi */
 	const char *cls;  /* our user-class */
@@ -64,8 +64,8 @@ static void dnsmasq(FILE *f, const struct vals *v)
 		"dhcp-match=set:cb-http-x64,option:client-arch,16\n"
 		"dhcp-match=set:cb-http-arm64,option:client-arch,19\n"
 		"\n"
-		"# Our iPXE (user-class %s): the inventory script. iPXE fills in the ${...} "
-		"facts.\n"
+		"# Our iPXE (user-class %s): chainbootd's stub, which chains the inventory "
+		"script with every machine fact.\n"
 		"dhcp-boot=tag:cb-ours,%s\n"
 		"\n"
 		"# Vendor iPXE ROMs (user-class iPXE: VirtualBox, QEMU, many NICs) lack commands "
@@ -102,7 +102,8 @@ static void isc(FILE *f, const struct vals *v)
 		"option cb-client-arch code 93 = unsigned integer 16;\n"
 		"\n"
 		"if exists user-class and option user-class = \"%s\" {\n"
-		"  # Our iPXE: the inventory script. iPXE fills in the ${...} facts.\n"
+		"  # Our iPXE: chainbootd's stub, which chains the inventory script with every "
+		"fact.\n"
 		"  option bootfile-name \"%s\";\n"
 		"} elsif exists user-class and option user-class = \"iPXE\" {\n"
 		"  # Vendor iPXE ROMs (VirtualBox, QEMU, many NICs): our full, rebranded iPXE.\n"

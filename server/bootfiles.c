@@ -16,6 +16,7 @@
 
 #include "chainscript.h"
 #include "decide.h"
+#include "facts.h"
 #include "fileio.h"
 #include "ipxecache.h"
 #include "rebrand.h"
@@ -41,6 +42,28 @@ static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, c
 	bf->how[bf->n] = how;
 	bf->n++;
 	bf->have |= decide_have_bit(name);
+}
+
+/* chain.ipxe: what the proxy offers our iPXE (decide_script_url); it chains the
+ * inventory script with every fact, which one option 67 could not hold. */
+static int add_stub(const struct site_config *c, struct bootfiles *bf, struct diag *d)
+{
+	char base[64], *stub;
+	size_t cap = 4096;
+
+	if (decide_base_url(c, base, sizeof(base)))
+		return diag_set(d, -ENAMETOOLONG, "[server] listen \"%s\": too long for a URL",
+				c->listen);
+	stub = malloc(cap);
+	if (!stub)
+		return diag_set(d, -ENOMEM, "out of memory");
+	if (facts_stub(base, c->user_class, stub, cap)) {
+		free(stub);
+		return diag_set(d, -ENAMETOOLONG, "the %s stub does not fit %zu bytes",
+				FACTS_STUB_NAME, cap);
+	}
+	add(bf, FACTS_STUB_NAME, stub, strlen(stub), "generated");
+	return 0;
 }
 
 /* One binary: the cached rebranded copy, else rebranded in memory, else (class too
@@ -160,7 +183,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 		goto fail;
 	}
 	add(bf, "autoexec.ipxe", script, script_len, "generated");
-	return 0;
+	return add_stub(c, bf, d);
 fail:
 	bootfiles_free(bf);
 	return rc;

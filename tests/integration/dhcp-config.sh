@@ -12,14 +12,14 @@ CB=$CHAINBOOT
 case $CB in /*) ;; *) CB=$CHAINBOOT_SRCDIR/$CB ;; esac
 
 out=$("$CB" dhcp-config dnsmasq --listen 198.51.100.2 --http-port 8080 2>&1)
-check_match "dnsmasq: our class -> the script URL with the facts" \
-	'^dhcp-boot=tag:cb-ours,http://198\.51\.100\.2:8080/boot\.ipxe\?mac=\$\{netX/mac\}.*&uc=CSTM$' "$out"
+check_match "dnsmasq: our class -> the fact stub (chains the script with every fact)" \
+	'^dhcp-boot=tag:cb-ours,http://198\.51\.100\.2:8080/chain\.ipxe$' "$out"
 check_match "dnsmasq: vendor iPXE BIOS -> ipxe.pxe from 198.51.100.2" \
 	'^dhcp-boot=tag:cb-ipxe,tag:!cb-ours,tag:cb-bios,ipxe\.pxe,,198\.51\.100\.2$' "$out"
 check_match "dnsmasq: PXE ROM UEFI -> snponly.efi" '^dhcp-boot=tag:cb-pxe,tag:!cb-ipxe,tag:!cb-ours,tag:cb-x64,snponly\.efi,,198\.51\.100\.2$' "$out"
 out=$("$CB" dhcp-config isc --listen 198.51.100.2 --efi-binary ipxe 2>&1)
 check_match "isc: efi_binary ipxe -> ipxe-amd64.efi" 'filename "ipxe-amd64\.efi"' "$out"
-check_match "isc: our class by option 67" 'option bootfile-name "http://198\.51\.100\.2/boot\.ipxe\?' "$out"
+check_match "isc: our class by option 67" 'option bootfile-name "http://198\.51\.100\.2/chain\.ipxe"' "$out"
 printf '[site]\nuser_class = LAB1\n[server]\nlisten = 198.51.100.9\nhttp_port = 81\n' >"$T/site.ini"
 out=$("$CB" dhcp-config kea --site "$T/site.ini" 2>&1)
 check_match "kea: values from the site file" "option\[77\]\.hex == 'LAB1'.*|http://198\.51\.100\.9:81/" "$out"
@@ -62,7 +62,7 @@ ask() { ip netns exec "$NS_C" "$CLIENT" --iface veth1 --wait 6000 --count 1 "$@"
 check_match "dnsmasq: vendor iPXE BIOS gets ipxe.pxe, next-server 198.51.100.2" \
 	'siaddr=198\.51\.100\.2 .*(file="ipxe\.pxe"|opt67="ipxe\.pxe)' "$(ask --arch 0 --user-class iPXE)"
 check_match "dnsmasq: vendor iPXE UEFI gets snponly.efi" '"snponly\.efi' "$(ask --arch 7 --user-class iPXE)"
-check_match "dnsmasq: our iPXE gets the script URL" 'http://198\.51\.100\.2/boot\.ipxe\?mac=' \
+check_match "dnsmasq: our iPXE gets the fact stub's URL" 'http://198\.51\.100\.2/chain\.ipxe' \
 	"$(ask --arch 0 --user-class CSTM)"
 check_match "dnsmasq: a BIOS PXE ROM gets undionly.kpxe" '"undionly\.kpxe' "$(ask --arch 0)"
 check_match "dnsmasq: an arm64 PXE ROM gets ipxe-arm64.efi" '"ipxe-arm64\.efi' \

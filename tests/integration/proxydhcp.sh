@@ -96,8 +96,8 @@ check_match "vendor iPXE, UEFI x86_64: snponly.efi" 'file="snponly\.efi"' "$OUT"
 dhc --arch 11 --user-class iPXE --vendor PXEClient:Arch:00011:UNDI:003016
 check_match "vendor iPXE, UEFI arm64: ipxe-arm64.efi" 'file="ipxe-arm64\.efi"' "$OUT"
 dhc --arch 0 --user-class CSTM
-check_match "our class: the inventory script URL with the facts" \
-	'opt67="http://198\.51\.100\.2:8080/boot\.ipxe\?mac=\$\{netX/mac\}&uuid=\$\{uuid\}.*&uc=CSTM"' "$OUT"
+check_match "our class: the fact stub, which chains the script with every fact" \
+	'opt67="http://198\.51\.100\.2:8080/chain\.ipxe"' "$OUT"
 dhc --arch 0
 check_match "PXE ROM, BIOS: undionly.kpxe with 43/6=8" 'file="undionly\.kpxe".*sub6=8' "$OUT"
 dhc --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016
