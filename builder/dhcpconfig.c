@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "decide.h"
+#include "fileio.h"
+#include "ipxebin.h"
+#include "ipxecache.h"
+#include "rebrand.h"
 
 int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 {
@@ -24,6 +28,47 @@ int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+/* Will the BIOS binaries chainbootd serves ask DHCP as our class? It rebrands prebuilt
+ * ones only up to REBRAND_CLASS_MAX bytes; beyond that (or with rebrand = no) only
+ * binaries that already carry the class (chainboot build-ipxe) do. A stock one asks
+ * again as iPXE, is offered ipxe.pxe again, and the machine loops. */
+static int check_bios_class(const struct site_config *c, struct diag *d)
+{
+	char dir[4096], path[4200], cls[IPXEBIN_CLASS_MAX];
+	struct diag q = { { 0 } };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	bool ours;
+
+	if (c->rebrand != SITE_REBRAND_NO && strlen(c->user_class) <= REBRAND_CLASS_MAX)
+		return 0;
+	ours = ipxecache_find_dir(c, dir, sizeof(dir), &q) == 0;
+	if (ours) {
+		snprintf(path, sizeof(path), "%s/ipxe.pxe", dir);
+		ours = fileio_read(path, REBRAND_MAX_INPUT, &buf, &len, &q) == 0 &&
+		       ipxebin_user_class(buf, len, cls, sizeof(cls), &q) == 0 &&
+		       !strcmp(cls, c->user_class);
+		free(buf);
+	}
+	if (ours)
+		return 0;
+	if (c->rebrand == SITE_REBRAND_NO)
+		return diag_set(d, -EINVAL,
+				"rebrand = no, and the BIOS binaries do not carry user-class "
+				"\"%s\": a stock ipxe.pxe asks again as iPXE and BIOS machines "
+				"would loop; allow rebranding, or give --ipxe-dir with binaries "
+				"from `chainboot build-ipxe -c %s`",
+				c->user_class, c->user_class);
+	return diag_set(d, -EINVAL,
+			"user-class \"%s\" is %zu bytes: prebuilt iPXE binaries can be "
+			"rebranded to 1-%d bytes only, and the stock ipxe.pxe chainbootd would "
+			"serve asks again as iPXE, so BIOS machines would loop; choose a class of "
+			"1-%d bytes, or give --ipxe-dir with binaries from `chainboot build-ipxe "
+			"-c %s`",
+			c->user_class, strlen(c->user_class), REBRAND_CLASS_MAX, REBRAND_CLASS_MAX,
+			c->user_class);
 }
 
 struct vals {
@@ -212,6 +257,9 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 			"user-class \"%s\" is part of \"iPXE\": dnsmasq matches classes as "
 			"substrings and would treat vendor iPXE ROMs as ours; choose another class",
 			c->user_class);
+	n = check_bios_class(c, d);
+	if (n)
+		return n;
 	if (decide_script_url(c, v.script, sizeof(v.script)))
 		return diag_set(d, -EINVAL, "the script URL for %s does not fit one DHCP option",
 				c->listen);

@@ -13,6 +13,8 @@
  *        iPXE cannot chain undionly.kpxe), 7/9 -> snponly.efi|ipxe-amd64.efi, 11 -> ipxe-arm64.efi
  *   any other PXE ROM, arch 0 -> undionly.kpxe, 7/9 -> snponly.efi|ipxe-amd64.efi,
  *        11 -> ipxe-arm64.efi, over TFTP only
+ *   (either of the two) arch 0 and the BIOS binary does not carry our class -> no
+ *        answer, "would-loop" (a stock BIOS iPXE asks as iPXE again)
  *   any other architecture                                 -> no answer, logged
  */
 #include "decide.h"
@@ -196,6 +198,16 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 		if (in->port != DHCP_PORT_PXE)
 			o->bypass43 = !is_uefi_arch(o->arch) ||
 				      !strcmp(c->uefi_strategy, "option43");
+	}
+	/* A BIOS iPXE only runs an embedded script (autoexec.ipxe is UEFI-only): a stock
+	 * one asks again as iPXE, is offered ipxe.pxe again, and so on for ever. */
+	if (o->arch == ARCH_BIOS && (in->foreign & decide_have_bit(bin))) {
+		o->row = "would-loop";
+		o->why = "the BIOS binary asks DHCP as iPXE (user-class too long to rebrand, or "
+			 "rebrand = no): it would loop; use a class of 1-4 bytes or binaries "
+			 "from chainboot build-ipxe";
+		snprintf(o->file, sizeof(o->file), "%s", bin);
+		return 0;
 	}
 	if (!(in->have & decide_have_bit(bin))) {
 		o->row = "missing";

@@ -47,7 +47,8 @@ struct decide_in {
 	uint16_t port;		    /* where it arrived: 67 or 4011 */
 	uint32_t server_ip;	    /* our address (network order): option 54, siaddr */
 	enum decide_inv inv;
-	unsigned have; /* DECIDE_HAVE_* */
+	unsigned have;	  /* DECIDE_HAVE_* */
+	unsigned foreign; /* DECIDE_HAVE_* of binaries that ask as another class than ours */
 };
 
 struct decide_out {

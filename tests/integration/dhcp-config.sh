@@ -23,6 +23,16 @@ check_match "isc: our class by option 67" 'option bootfile-name "http://198\.51\
 printf '[site]\nuser_class = LAB1\n[server]\nlisten = 198.51.100.9\nhttp_port = 81\n' >"$T/site.ini"
 out=$("$CB" dhcp-config kea --site "$T/site.ini" 2>&1)
 check_match "kea: values from the site file" "option\[77\]\.hex == 'LAB1'.*|http://198\.51\.100\.9:81/" "$out"
+# A class prebuilt binaries cannot carry: the stock BIOS ipxe.pxe would ask again as
+# iPXE and loop, so no snippet is printed (issue 13: it used to say "rebranded to ABCDE").
+for fmt in dnsmasq isc kea; do
+	check_fails "$fmt: a 5-byte class is refused (BIOS machines would loop)" \
+		'user-class "ABCDE" is 5 bytes: .*BIOS machines would loop; choose a class of 1-4 bytes, or give --ipxe-dir with binaries from `chainboot build-ipxe' \
+		"$CB" dhcp-config "$fmt" --listen 198.51.100.1 -c ABCDE
+done
+printf '[server]\nlisten = 198.51.100.1\n[image]\nrebrand = no\n' >"$T/norebrand.ini"
+check_fails "rebrand = no with stock binaries is refused too" 'rebrand = no, and the BIOS binaries do not carry user-class "CSTM"' \
+	"$CB" dhcp-config dnsmasq --site "$T/norebrand.ini"
 check "kea: the snippet is JSON once its // comments are dropped" \
 	python3 -c 'import json,sys; json.loads("\n".join(l for l in sys.stdin.read().splitlines() if not l.startswith("//")))' <<<"$out"
 check_fails "no listen address: says how to give it" 'set \[server\] listen or give --listen' "$CB" dhcp-config dnsmasq

@@ -70,6 +70,8 @@ static struct decide_out out;
 static struct decide_in in;
 
 /* Decide for client c arriving on port; returns decide()'s rc. */
+static unsigned foreign; /* binaries that ask as another class (run() passes it on) */
+
 static int run(const struct client *c, uint16_t port, enum decide_inv inv, unsigned have)
 {
 	make_req(c);
@@ -77,7 +79,8 @@ static int run(const struct client *c, uint16_t port, enum decide_inv inv, unsig
 				 .port = port,
 				 .server_ip = server_ip,
 				 .inv = inv,
-				 .have = have };
+				 .have = have,
+				 .foreign = foreign };
 	return decide(&cfg, &in, &out);
 }
 
@@ -165,6 +168,29 @@ int main(void)
 		   !strcmp(out.file, "http://198.51.100.2/chain.ipxe"),
 	   "ours with a 200-byte class: the same short URL");
 	snprintf(cfg.user_class, sizeof(cfg.user_class), "CSTM");
+
+	/* ---- BIOS binaries that do not carry our class: no answer, they would loop ---- */
+	foreign = DECIDE_HAVE_ALL;
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !out.answer &&
+		   !strcmp(out.row, "would-loop") && strstr(out.why, "loop"),
+	   "stock BIOS binary, vendor iPXE: no answer (row %s)", out.row);
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, NULL, 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !out.answer &&
+		   !strcmp(out.row, "would-loop"),
+	   "stock BIOS binary, PXE ROM: no answer (row %s)", out.row);
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer &&
+		   !strcmp(out.file, "snponly.efi"),
+	   "stock UEFI binary: served (autoexec.ipxe sets the class)");
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "CSTM", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "script"),
+	   "our class is still offered the script");
+	foreign = DECIDE_HAVE_UNDIONLY;
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.file, "ipxe.pxe"),
+	   "only the binary offered counts: ipxe.pxe carries our class");
+	foreign = 0;
 
 	/* ---- row: vendor iPXE (class iPXE) ---- */
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
