@@ -29,6 +29,9 @@
 #include <unistd.h>
 
 #include "chainscript.h"
+#include "fileio.h"
+#include "hex.h"
+#include "iniline.h"
 #include "template.h"
 
 #define MAX_ERRORS	     50
@@ -214,17 +217,6 @@ static int grow(void *pp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n bytes as hex pairs, separated by ':' or '-' (the same one throughout) or by
  * nothing. Returns the number of bytes (1..max) or -1. */
 static int parse_hexbytes(const char *s, size_t len, uint8_t *out, int max)
@@ -239,8 +231,8 @@ static int parse_hexbytes(const char *s, size_t len, uint8_t *out, int max)
 		int h, l;
 		if (n == max || len - i < 2)
 			return -1;
-		h = hexval((unsigned char)s[i]);
-		l = hexval((unsigned char)s[i + 1]);
+		h = hex_digit((unsigned char)s[i]);
+		l = hex_digit((unsigned char)s[i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		out[n++] = (uint8_t)(h << 4 | l);
@@ -279,8 +271,8 @@ static int parse_uuid(const char *s, size_t len, uint8_t u[16])
 		}
 		if (len - i < 2 || n == 16)
 			return -1;
-		h = hexval((unsigned char)s[i]);
-		l = hexval((unsigned char)s[i + 1]);
+		h = hex_digit((unsigned char)s[i]);
+		l = hex_digit((unsigned char)s[i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		u[n++] = (uint8_t)(h << 4 | l);
@@ -416,11 +408,10 @@ struct load {
 	struct inventory *inv;
 	const struct site_config *cfg;
 	struct diag *d;
-	FILE *f;
+	struct iniline lines;
 	const char *path;
 	char dir[PATH_MAX];
-	unsigned line, long_line;
-	int max_line;
+	unsigned line; /* the line inih is at (it calls back right after reading one) */
 	unsigned errors;
 	unsigned err_lines[MAX_ERRORS];
 	size_t n_err_lines;
@@ -588,21 +579,10 @@ static char *reader(char *str, int num, void *stream)
 {
 	struct load *x = stream;
 	const char *p;
-	size_t n;
 
-	if (!fgets(str, num, x->f))
-		return NULL;
-	x->line++;
-	x->max_line = num;
-	n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
-		int ch;
-		if (!x->long_line)
-			x->long_line = x->line;
-		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
-			;
-		str[0] = '\0';
-	}
+	if (!iniline_next(str, num, &x->lines))
+		return NULL; /* an over-long line comes back empty: reported after parsing */
+	x->line = x->lines.line;
 	p = str;
 	if (x->line == 1 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3; /* UTF-8 BOM, which inih skips too */
@@ -1158,47 +1138,18 @@ static int track_file(struct load *x, const char *path, int fd)
 	return 0;
 }
 
-/* Read a whole file of at most max bytes. Returns 0, -EFBIG, -EISDIR or -errno. */
+/* Read a whole file of at most max bytes (and track it for inventory_changed()).
+ * Returns 0, -EFBIG, -EINVAL (not a regular file), -EIO (changed while read) or -errno. */
 static int read_file(struct load *x, const char *path, char **out, size_t *len, size_t max)
 {
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
 
 	*out = NULL;
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EISDIR;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = -EFBIG;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	rc = track_file(x, path, fd);
-out:
+	rc = fileio_read_fd(fd, path, max, (uint8_t **)out, len, NULL);
+	if (!rc)
+		rc = track_file(x, path, fd);
 	close(fd);
 	return rc;
 }
@@ -1246,7 +1197,8 @@ static void compile_profile(struct load *x, struct inv_profile *p)
 			lerr(x, p->seen[2], "[profile %s] template: %s: %s", p->name,
 			     p->template_path,
 			     rc == -EFBIG    ? "larger than 64 KiB"
-			     : rc == -EISDIR ? "not a regular file"
+			     : rc == -EINVAL ? "not a regular file"
+			     : rc == -EIO    ? "it changed while being read"
 					     : strerror(-rc));
 			free(text);
 			return;
@@ -1615,8 +1567,11 @@ int inventory_load(const char *path, const struct site_config *cfg, struct inven
 {
 	struct load *x;
 	struct inventory *inv;
+	struct diag rd = { { 0 } };
 	struct stat st;
 	const char *slash;
+	char *text;
+	size_t len;
 	int rc, fd;
 
 	*out = NULL;
@@ -1656,19 +1611,20 @@ int inventory_load(const char *path, const struct site_config *cfg, struct inven
 			rc = diag_add(d, rc, "%s: %s", path, strerror(-rc));
 			goto out;
 		}
-		x->f = fdopen(fd, "r");
-		if (!x->f) {
-			close(fd);
-			rc = diag_add(d, -ENOMEM, "%s: out of memory", path);
+		rc = fileio_read_fd(fd, path, INV_MAX_FILE, (uint8_t **)&text, &len, &rd);
+		close(fd);
+		if (rc) {
+			rc = diag_add(d, rc, "%s", rd.msg);
 			goto out;
 		}
+		iniline_init(&x->lines, text, len);
 		slash = strrchr(path, '/');
 		if (slash == path)
 			snprintf(x->dir, sizeof(x->dir), "/");
 		else if (slash)
 			snprintf(x->dir, sizeof(x->dir), "%.*s", (int)(slash - path), path);
 		rc = ini_parse_stream(reader, x, handler, x);
-		fclose(x->f);
+		free(text);
 		if (rc > 0) {
 			/* inih's first unparsable line; skip it when reader() already said why */
 			bool said = false;
@@ -1680,11 +1636,11 @@ int inventory_load(const char *path, const struct site_config *cfg, struct inven
 		} else if (rc < 0) {
 			oom(x);
 		}
-		if (x->long_line)
-			lerr(x, x->long_line,
+		if (x->lines.long_line)
+			lerr(x, x->lines.long_line,
 			     "line longer than %d characters; continue a long value on indented "
 			     "lines below it",
-			     x->max_line - 3);
+			     x->lines.max_line - 3);
 	}
 	if (!x->rc)
 		finish(x);
