@@ -162,7 +162,8 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
               lib/tftpproto.c lib/dhcpopt.c \
-              lib/httpparse.c lib/template.c lib/inventory.c lib/chainscript.c \
+              lib/httpparse.c lib/template.c lib/inventory.c lib/inventory_parse.c \
+              lib/inventory_match.c lib/inventory_render.c lib/chainscript.c \
               lib/siteconf.c lib/spawn.c lib/fileio.c lib/hex.c lib/iniline.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -iquote lib $(PKG_CFLAGS)
