@@ -160,8 +160,8 @@ FUZZ_CC    ?= clang
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
-              lib/tftpproto.c lib/dhcpopt.c \
+FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/iso9660.c lib/rebrand.c \
+              lib/sha256.c lib/tftpproto.c lib/dhcpopt.c \
               lib/httpparse.c lib/template.c lib/inventory.c lib/chainscript.c \
               lib/siteconf.c lib/spawn.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
@@ -171,10 +171,13 @@ FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -o $@ $< $(FUZZ_LIBS) $(FUZZ_FACE) $(PKG_LIBS)
 
-# fuzz_inspect includes builder/inspect.c (to reach its static ISO/El Torito readers).
-$(FUZZ_DIR)/fuzz_inspect: builder/inspect.c builder/inspect.h
+# fuzz_inspect drives builder's inspect modules as shipped (their public API only).
+FUZZ_INSPECT := builder/inspect_probe.c builder/inspect_report.c
+$(FUZZ_DIR)/fuzz_inspect: FUZZ_INC := -iquote builder
+$(FUZZ_DIR)/fuzz_inspect: FUZZ_FACE := $(FUZZ_INSPECT)
+$(FUZZ_DIR)/fuzz_inspect: $(FUZZ_INSPECT) $(wildcard builder/inspect*.h)
 
 fuzz-build: $(FUZZ_BIN)
 

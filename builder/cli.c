@@ -51,7 +51,8 @@ static void other_commands(const struct cli_spec *spec, const char *name, char *
 		if (!c->spec || c->spec == spec)
 			continue;
 		for (const struct cli_opt *o = c->spec->opts; o && o->name; o++) {
-			if (letter ? o->letter != name[1] : strncmp(name, "--", 2) || strcmp(o->name, name + 2))
+			if (letter ? o->letter != name[1]
+				   : strncmp(name, "--", 2) || strcmp(o->name, name + 2))
 				continue;
 			if (used < bufsz)
 				used += (size_t)snprintf(buf + used, bufsz - used, "%s%s",
@@ -122,8 +123,8 @@ static int take_option(struct cli *cl, int i, const char *val)
 	/* The flag names the option in messages: "--url: url: ... must start with http://" */
 	static char flags[CLI_MAX_OPTS][40];
 	snprintf(flags[i], sizeof(flags[i]), "--%s", o->name);
-	cl->ov[cl->n_ov++] =
-		(struct cli_override){ o->section, o->key, o->value ? o->value : val, flags[i] };
+	cl->ov[cl->n_ov++] = (struct cli_override){ o->section, o->key, o->value ? o->value : val,
+						    flags[i] };
 	return 0;
 }
 

@@ -104,47 +104,109 @@ int cli_render_script(const struct site_config *c, const char *datadir, char **o
 int cli_fail(const char *cmd, const struct diag *d, int rc);
 
 /* The options several commands share, for their tables. */
-#define CLI_OPT_SITE                                                                             \
-	{ "site", 's', "FILE", NULL, NULL, NULL, "site file (INI; see examples/site.ini)" }
-#define CLI_OPT_CLASS(help) { "user-class", 'c', "CLASS", "site", "user_class", NULL, help }
-#define CLI_OPT_URL                                                                              \
-	{ "url", 'u', "URL", "chain", "url", NULL,                                               \
-	  "inventory script URL; repeat for fallbacks (replaces the file's list)" }
-#define CLI_OPT_ARCH                                                                             \
-	{ "arch", 'a', "LIST", "image", "arch", NULL,                                            \
-	  "x86_64 and/or arm64 (default: both, or what the layout boots)" }
+#define CLI_OPT_SITE                                                                            \
+	{                                                                                       \
+		"site", 's', "FILE", NULL, NULL, NULL, "site file (INI; see examples/site.ini)" \
+	}
+#define CLI_OPT_CLASS(help)                                                  \
+	{                                                                    \
+		"user-class", 'c', "CLASS", "site", "user_class", NULL, help \
+	}
+#define CLI_OPT_URL                                                                             \
+	{                                                                                       \
+		"url", 'u', "URL", "chain", "url", NULL,                                        \
+			"inventory script URL; repeat for fallbacks (replaces the file's list)" \
+	}
+#define CLI_OPT_ARCH                                                                    \
+	{                                                                               \
+		"arch", 'a', "LIST", "image", "arch", NULL,                             \
+			"x86_64 and/or arm64 (default: both, or what the layout boots)" \
+	}
 /* The [chain] settings: how the chain script retries. */
-#define CLI_OPTS_CHAIN                                                                           \
-	{ "rounds", 0, "N", "chain", "rounds", NULL,                                             \
-	  "passes over every NIC and URL before the menu (1-100)" },                             \
-		{ "backoff", 0, "S", "chain", "backoff", NULL,                                   \
-		  "seconds before the second pass, doubling (0-600)" },                          \
-		{ "dhcp-tries", 0, "N", "chain", "dhcp_tries", NULL,                             \
-		  "DHCP attempts per NIC per pass (1-20)" },                                     \
-		{ "http-timeout", 0, "S", "chain", "http_timeout", NULL,                         \
-		  "seconds one URL may take (1-3600)" },                                         \
-		{ "menu-timeout", 0, "S", "chain", "menu_timeout", NULL,                         \
-		  "seconds before the menu retries by itself (0 = wait)" },                      \
-		{ "try-offered", 0, "yes|no", "chain", "try_offered", NULL,                      \
-		  "try an http(s)/.ipxe boot file offered by (proxy)DHCP first" }
+#define CLI_OPTS_CHAIN                                                                \
+	{ "rounds",                                                                   \
+	  0,                                                                          \
+	  "N",                                                                        \
+	  "chain",                                                                    \
+	  "rounds",                                                                   \
+	  NULL,                                                                       \
+	  "passes over every NIC and URL before the menu (1-100)" },                  \
+		{ "backoff",                                                          \
+		  0,                                                                  \
+		  "S",                                                                \
+		  "chain",                                                            \
+		  "backoff",                                                          \
+		  NULL,                                                               \
+		  "seconds before the second pass, doubling (0-600)" },               \
+		{ "dhcp-tries",                                                       \
+		  0,                                                                  \
+		  "N",                                                                \
+		  "chain",                                                            \
+		  "dhcp_tries",                                                       \
+		  NULL,                                                               \
+		  "DHCP attempts per NIC per pass (1-20)" },                          \
+		{ "http-timeout",                                                     \
+		  0,                                                                  \
+		  "S",                                                                \
+		  "chain",                                                            \
+		  "http_timeout",                                                     \
+		  NULL,                                                               \
+		  "seconds one URL may take (1-3600)" },                              \
+		{ "menu-timeout",                                                     \
+		  0,                                                                  \
+		  "S",                                                                \
+		  "chain",                                                            \
+		  "menu_timeout",                                                     \
+		  NULL,                                                               \
+		  "seconds before the menu retries by itself (0 = wait)" },           \
+	{                                                                             \
+		"try-offered", 0, "yes|no", "chain", "try_offered", NULL,             \
+			"try an http(s)/.ipxe boot file offered by (proxy)DHCP first" \
+	}
 /* Everything an image is made from: build, check-config and script take these. */
-#define CLI_OPTS_IMAGE                                                                           \
+#define CLI_OPTS_IMAGE                                                                             \
 	CLI_OPT_SITE, CLI_OPT_URL, CLI_OPT_CLASS("DHCP user-class our iPXE sends (default CSTM)"), \
-		{ "layout", 'l', "NAME", "image", "layout", NULL,                                \
-		  "hybrid, usb, efi, bios, or a file NAME.layout in the layouts directory" },    \
-		CLI_OPT_ARCH,                                                                    \
-		{ "label", 'L', "LABEL", "site", "label", NULL,                                  \
-		  "volume label (A-Z 0-9 _, at most 11)" },                                      \
-		{ "ipxe-dir", 'i', "DIR", "image", "ipxe_dir", NULL,                             \
-		  "iPXE binaries to use (default: the cache scripts/deps.sh fills)" },           \
-		CLI_OPTS_CHAIN,                                                                  \
-		{ "output", 'o', "FILE", "image", "output", NULL,                                \
-		  "image to write (default chainboot.iso, or chainboot.img for usb/efi)" },      \
-		{ "rebrand", 0, "yes|no|auto", "image", "rebrand", NULL,                         \
-		  "put rebranded iPXE binaries in the image (default auto: when the\n"           \
-		  "class fits)" },                                                               \
-		{ "no-rebrand", 0, NULL, "image", "rebrand", "no",                               \
-		  "the same as --rebrand no: stock binaries, the class is set by the\n"          \
-		  "script only" }
+		{ "layout",                                                                        \
+		  'l',                                                                             \
+		  "NAME",                                                                          \
+		  "image",                                                                         \
+		  "layout",                                                                        \
+		  NULL,                                                                            \
+		  "hybrid, usb, efi, bios, or a file NAME.layout in the layouts directory" },      \
+		CLI_OPT_ARCH, { "label",                                                           \
+				'L',                                                               \
+				"LABEL",                                                           \
+				"site",                                                            \
+				"label",                                                           \
+				NULL,                                                              \
+				"volume label (A-Z 0-9 _, at most 11)" },                          \
+		{ "ipxe-dir",                                                                      \
+		  'i',                                                                             \
+		  "DIR",                                                                           \
+		  "image",                                                                         \
+		  "ipxe_dir",                                                                      \
+		  NULL,                                                                            \
+		  "iPXE binaries to use (default: the cache scripts/deps.sh fills)" },             \
+		CLI_OPTS_CHAIN,                                                                    \
+		{ "output",                                                                        \
+		  'o',                                                                             \
+		  "FILE",                                                                          \
+		  "image",                                                                         \
+		  "output",                                                                        \
+		  NULL,                                                                            \
+		  "image to write (default chainboot.iso, or chainboot.img for usb/efi)" },        \
+		{ "rebrand",                                                                       \
+		  0,                                                                               \
+		  "yes|no|auto",                                                                   \
+		  "image",                                                                         \
+		  "rebrand",                                                                       \
+		  NULL,                                                                            \
+		  "put rebranded iPXE binaries in the image (default auto: when the\n"             \
+		  "class fits)" },                                                                 \
+	{                                                                                          \
+		"no-rebrand", 0, NULL, "image", "rebrand", "no",                                   \
+			"the same as --rebrand no: stock binaries, the class is set by the\n"      \
+			"script only"                                                              \
+	}
 
 #endif

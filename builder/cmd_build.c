@@ -18,7 +18,8 @@ static const struct cli_opt build_opts[] = {
 };
 
 const struct cli_spec cmd_build_spec = {
-	"build", "[options]",
+	"build",
+	"[options]",
 	"Make a boot image from the site file and these options (each overrides the file).\n",
 	build_opts,
 	"environment: SOURCE_DATE_EPOCH (reproducible timestamps), CHAINBOOT_DATADIR,\n"

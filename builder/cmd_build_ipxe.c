@@ -25,10 +25,12 @@ static const struct cli_opt build_ipxe_opts[] = {
 };
 
 const struct cli_spec cmd_build_ipxe_spec = {
-	"build-ipxe", "--src IPXE_TREE [-o DIR] [options]",
+	"build-ipxe",
+	"--src IPXE_TREE [-o DIR] [options]",
 	"Build iPXE from source with our user-class and the chain script embedded (the same\n"
 	"site file and options as build); then: chainboot build --ipxe-dir DIR.\n",
-	build_ipxe_opts, NULL,
+	build_ipxe_opts,
+	NULL,
 };
 
 static void on_signal(int sig)

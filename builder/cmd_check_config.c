@@ -13,10 +13,12 @@ static const struct cli_opt check_opts[] = {
 };
 
 const struct cli_spec cmd_check_config_spec = {
-	"check-config", "[options]",
+	"check-config",
+	"[options]",
 	"Check the site file and the options as build would use them; prints\n"
 	"\"configuration OK\", or every error as FILE:LINE: what is wrong (exit status 2).\n",
-	check_opts, NULL,
+	check_opts,
+	NULL,
 };
 
 int cmd_check_config_main(int argc, char **argv)

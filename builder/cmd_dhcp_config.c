@@ -20,10 +20,12 @@ static const struct cli_opt dhcp_config_opts[] = {
 };
 
 const struct cli_spec cmd_dhcp_config_spec = {
-	"dhcp-config", "dnsmasq|isc|kea [options]",
+	"dhcp-config",
+	"dnsmasq|isc|kea [options]",
 	"Print the DHCP server configuration that boots like chainbootd's proxyDHCP;\n"
 	"then run chainbootd --no-proxydhcp for TFTP and HTTP.\n",
-	dhcp_config_opts, NULL,
+	dhcp_config_opts,
+	NULL,
 };
 
 int cmd_dhcp_config_main(int argc, char **argv)

@@ -18,7 +18,8 @@ int cmd_help_main(int argc, char **argv)
 	}
 	c = cli_find(argv[1]);
 	if (!c || argc > 2) {
-		fprintf(stderr, "chainboot help: give one command (chainboot help lists them)%s%s%s\n",
+		fprintf(stderr,
+			"chainboot help: give one command (chainboot help lists them)%s%s%s\n",
 			c ? "" : ": \"", c ? "" : argv[1], c ? "" : "\" is none");
 		return 2;
 	}

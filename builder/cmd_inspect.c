@@ -11,10 +11,12 @@ static const struct cli_opt inspect_opts[] = {
 };
 
 const struct cli_spec cmd_inspect_spec = {
-	"inspect", "FILE [--json]",
+	"inspect",
+	"FILE [--json]",
 	"Show what an image (ISO, disk or ESP image) or an iPXE binary holds: partitions,\n"
 	"boot entries, the iPXE user-class, the embedded script and its URLs.\n",
-	inspect_opts, NULL,
+	inspect_opts,
+	NULL,
 };
 
 int cmd_inspect_main(int argc, char **argv)

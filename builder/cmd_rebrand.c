@@ -21,15 +21,18 @@
 static const struct cli_opt rebrand_opts[] = {
 	CLI_OPT_SITE,
 	CLI_OPT_CLASS("1 to 4 printable ASCII characters (default: the site file's, else CSTM)"),
-	{ "in-place", 0, NULL, NULL, NULL, NULL, "rewrite the given files themselves (atomically)" },
+	{ "in-place", 0, NULL, NULL, NULL, NULL,
+	  "rewrite the given files themselves (atomically)" },
 	{ 0 },
 };
 
 const struct cli_spec cmd_rebrand_spec = {
-	"rebrand", "[-c CLASS] IN OUT | IN... DIR | --in-place FILE...",
+	"rebrand",
+	"[-c CLASS] IN OUT | IN... DIR | --in-place FILE...",
 	"Give prebuilt iPXE binaries (or an image of them, e.g. ipxe.iso) our user-class.\n"
 	"IN is never changed without --in-place.\n",
-	rebrand_opts, NULL,
+	rebrand_opts,
+	NULL,
 };
 
 static double ms_since(const struct timespec *t0)

@@ -12,10 +12,12 @@ static const struct cli_opt script_opts[] = {
 };
 
 const struct cli_spec cmd_script_spec = {
-	"script", "[options]",
+	"script",
+	"[options]",
 	"Print the chain script an image made with the same site file and options would\n"
 	"carry.\n",
-	script_opts, NULL,
+	script_opts,
+	NULL,
 };
 
 int cmd_script_main(int argc, char **argv)
@@ -31,7 +33,8 @@ int cmd_script_main(int argc, char **argv)
 	if (rc != CLI_GO)
 		return rc;
 	if (cl.n_args)
-		return fprintf(stderr, "chainboot script: unexpected argument \"%s\"\n", cl.args[0]),
+		return fprintf(stderr, "chainboot script: unexpected argument \"%s\"\n",
+			       cl.args[0]),
 		       2;
 	rc = cli_load_site(&cl, &c, true, &d);
 	if (!rc)
