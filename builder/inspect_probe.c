@@ -898,7 +898,8 @@ static int probe_iso_open(struct probe *p, json_t *jiso, struct diag *d)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc == 0 && p->iso.block != ISO_SECTOR)
-		rc = diag_set(d, -ENOTSUP, "ISO 9660 logical block size %u is not supported (only 2048)",
+		rc = diag_set(d, -ENOTSUP,
+			      "ISO 9660 logical block size %u is not supported (only 2048)",
 			      p->iso.block);
 	if (rc)
 		return diag_prefix(d, rc, "%s", p->im.path);

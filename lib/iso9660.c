@@ -150,7 +150,8 @@ static void susp_walk(const struct iso9660 *iso, const uint8_t *sua, size_t len,
 		} else if (sua[q] == 'S' && sua[q + 1] == 'T') {
 			return;
 		} else if (sua[q] == 'C' && sua[q + 1] == 'E' && el >= 28 && depth < ISO_CE_MAX) {
-			uint64_t off = (uint64_t)le32(sua + q + 4) * iso->block + le32(sua + q + 12);
+			uint64_t off = (uint64_t)le32(sua + q + 4) * iso->block +
+				       le32(sua + q + 12);
 			uint32_t celen = le32(sua + q + 20);
 			uint8_t *ce;
 
@@ -458,7 +459,8 @@ int eltorito_read(const struct iso9660 *iso, struct eltorito_entry *ents, size_t
 
 	*n = 0;
 	if (off > iso->size || iso->size - off < 64)
-		return diag_set(d, -EBADMSG, "El Torito catalog at sector %u lies outside the image",
+		return diag_set(d, -EBADMSG,
+				"El Torito catalog at sector %u lies outside the image",
 				iso->catalog_lba);
 	if (len > iso->size - off)
 		len = (size_t)(iso->size - off);

@@ -10,14 +10,14 @@
 
 #include "diag.h"
 
-#define ISO9660_SECTOR	   2048u	/* a CD sector: volume descriptors, El Torito */
-#define ISO9660_DIR_MAX	   (4u << 20)	/* one directory extent we read */
-#define ISO9660_NAME_MAX   255u		/* Rock Ridge names are cut here */
-#define ISO9660_PATH_MAX   4096u	/* paths named by iso9660_name_lba */
-#define ISO9660_DEPTH_MAX  16u		/* path components iso9660_lookup follows */
-#define ISO9660_WALK_MAX   20000u	/* entries iso9660_name_lba visits */
-#define ISO9660_QUEUE_MAX  256u		/* directories iso9660_name_lba queues */
-#define ELTORITO_MAX	   64u		/* catalog entries read */
+#define ISO9660_SECTOR	  2048u	     /* a CD sector: volume descriptors, El Torito */
+#define ISO9660_DIR_MAX	  (4u << 20) /* one directory extent we read */
+#define ISO9660_NAME_MAX  255u	     /* Rock Ridge names are cut here */
+#define ISO9660_PATH_MAX  4096u	     /* paths named by iso9660_name_lba */
+#define ISO9660_DEPTH_MAX 16u	     /* path components iso9660_lookup follows */
+#define ISO9660_WALK_MAX  20000u     /* entries iso9660_name_lba visits */
+#define ISO9660_QUEUE_MAX 256u	     /* directories iso9660_name_lba queues */
+#define ELTORITO_MAX	  64u	     /* catalog entries read */
 
 /* Read exactly len bytes at off into buf: 0 or -errno. The reader calls it only for
  * ranges inside the image (off + len <= size), never for more than ISO9660_DIR_MAX. */
@@ -26,14 +26,14 @@ typedef int (*iso9660_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
 struct iso9660 {
 	iso9660_read_fn read;
 	void *ctx;
-	uint64_t size;		 /* of the image: every extent is checked against it */
-	unsigned block;		 /* logical block size: 2048, or 512 / 1024 */
+	uint64_t size;	/* of the image: every extent is checked against it */
+	unsigned block; /* logical block size: 2048, or 512 / 1024 */
 	uint32_t root_lba, root_size;
-	uint8_t volume_id[32];	 /* as stored (any bytes), trailing spaces and NULs cut */
+	uint8_t volume_id[32]; /* as stored (any bytes), trailing spaces and NULs cut */
 	size_t volume_id_len;
 	uint32_t volume_blocks;
-	bool have_catalog;	 /* an El Torito boot record was found */
-	uint32_t catalog_lba;	 /* in 2048-byte sectors */
+	bool have_catalog;    /* an El Torito boot record was found */
+	uint32_t catalog_lba; /* in 2048-byte sectors */
 };
 
 /* One directory record ("." and ".." are never reported). */

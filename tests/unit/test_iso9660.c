@@ -163,7 +163,8 @@ static void test_names(const uint8_t *img)
 	ok(iso9660_lookup(&iso, "/readme.txt", &e, &d) == -ENOENT,
 	   "lookup /readme.txt: Rock Ridge names compare with case");
 	rc = iso9660_lookup(&iso, "/cececece", &e, &d);
-	ok(rc == 0 && e.rr, "a CE area continuing itself: followed 3 more times, then cut (%d)", rc);
+	ok(rc == 0 && e.rr, "a CE area continuing itself: followed 3 more times, then cut (%d)",
+	   rc);
 	ok(iso9660_lookup(&iso, "/LOOP/LOOP/BOOT/UP/BOOT/EFI.IMG", &e, &d) == 0 && e.lba == EFIIMG,
 	   "lookup through directories that point back at the root");
 	path[0] = '\0';
@@ -188,8 +189,9 @@ static void test_eltorito(uint8_t *img)
 
 	open_mem(&iso, &m, img, IMG_BYTES, &d);
 	rc = eltorito_read(&iso, ents, ELTORITO_MAX, &n, &d);
-	ok(rc == 0 && n == 2 && ents[0].platform == 0 && ents[0].bootable && ents[0].lba == README &&
-		   ents[1].platform == 0xef && ents[1].lba == EFIIMG && ents[1].sectors == 4,
+	ok(rc == 0 && n == 2 && ents[0].platform == 0 && ents[0].bootable &&
+		   ents[0].lba == README && ents[1].platform == 0xef && ents[1].lba == EFIIMG &&
+		   ents[1].sectors == 4,
 	   "catalog: the BIOS default entry and the EFI section entry (%d, %zu)", rc, n);
 	ok(!strcmp(eltorito_platform_name(ents[1].platform), "EFI") &&
 		   !strcmp(eltorito_media_name(ents[1].media), "no emulation"),
@@ -269,8 +271,8 @@ static void test_damaged(uint8_t *img)
 	ok(iso9660_readdir(&iso, ROOT, ISO9660_DIR_MAX + 1, NULL, NULL, &d) == -EFBIG && d.msg[0],
 	   "a directory over the cap: %s", d.msg);
 	img[16 * SEC + 128] = 0, img[16 * SEC + 129] = 3; /* block size 768 */
-	ok(open_mem(&iso, &m, img, IMG_BYTES, &d) == -ENOTSUP && d.msg[0],
-	   "block size 768: %s", d.msg);
+	ok(open_mem(&iso, &m, img, IMG_BYTES, &d) == -ENOTSUP && d.msg[0], "block size 768: %s",
+	   d.msg);
 	img[16 * SEC] = 2; /* no primary volume descriptor left */
 	ok(open_mem(&iso, &m, img, IMG_BYTES, &d) == -EBADMSG && d.msg[0],
 	   "no primary volume descriptor: %s", d.msg);
