@@ -169,10 +169,13 @@ FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -o $@ $< $(FUZZ_LIBS) $(FUZZ_FACE) $(PKG_LIBS)
 
-# fuzz_inspect includes builder/inspect.c (to reach its static ISO/El Torito readers).
-$(FUZZ_DIR)/fuzz_inspect: builder/inspect.c builder/inspect.h
+# fuzz_inspect drives builder's inspect modules as shipped (their public API only).
+FUZZ_INSPECT := builder/inspect_probe.c builder/inspect_report.c
+$(FUZZ_DIR)/fuzz_inspect: FUZZ_INC := -iquote builder
+$(FUZZ_DIR)/fuzz_inspect: FUZZ_FACE := $(FUZZ_INSPECT)
+$(FUZZ_DIR)/fuzz_inspect: $(FUZZ_INSPECT) $(wildcard builder/inspect*.h)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -1,7 +1,6 @@
 /* cmd_try: `chainboot try IMAGE` — argument checking, signals and exit codes around
  * try_run(), which boots the image in QEMU. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,46 +20,38 @@ enum {
 	EXIT_INTR = 130,
 };
 
-const char cmd_try_usage[] =
-	"usage: chainboot try IMAGE [--firmware bios|uefi|arm64] [--as cd|usb] [--net "
-	"user|tap:IF]\n"
+static const struct cli_opt try_opts[] = {
+	{ "firmware", 0, "bios|uefi|arm64", NULL, NULL, NULL,
+	  "SeaBIOS, OVMF (x86_64) or AAVMF (arm64); default bios" },
+	{ "as", 0, "cd|usb", NULL, NULL, NULL,
+	  "attach the image as a CD-ROM (default) or a USB stick" },
+	{ "net", 0, "user|tap:IF", NULL, NULL, NULL,
+	  "QEMU user-mode networking (default: NAT through this host),\n"
+	  "or the existing tap interface IF (bridge it to your lab network)" },
+	{ "timeout", 0, "S", NULL, NULL, NULL, "stop the VM after S seconds (1-86400)" },
+	{ "until", 0, "TEXT", NULL, NULL, NULL,
+	  "stop as soon as TEXT appears on the serial console (BIOS: also\n"
+	  "on the VGA text screen, where SeaBIOS' iPXE writes)" },
+	{ "screenshot", 0, "FILE", NULL, NULL, NULL,
+	  "when --timeout or --until stops the VM, save its screen:\n"
+	  "FILE.png, FILE.ppm, or FILE.txt (BIOS text screen as text)" },
+	{ "accel", 0, "auto|tcg|kvm", NULL, NULL, NULL,
+	  "auto (default): KVM when it is usable here, else TCG" },
+	{ 0 },
+};
+
+const struct cli_spec cmd_try_spec = {
+	"try",
+	"IMAGE [--firmware bios|uefi|arm64] [--as cd|usb] [--net user|tap:IF]\n"
 	"                           [--timeout S] [--until TEXT] [--screenshot FILE] [--accel "
-	"auto|tcg|kvm]\n"
-	"\n"
+	"auto|tcg|kvm]",
 	"Boot IMAGE in QEMU before burning it: the VM's serial console is shown here (type into "
 	"it;\n"
 	"Ctrl-C ends it). The image file is never changed (a USB disk runs on a throw-away "
-	"overlay).\n"
-	"\n"
-	"  --firmware bios|uefi|arm64  SeaBIOS, OVMF (x86_64) or AAVMF (arm64); default bios\n"
-	"  --as cd|usb                 attach the image as a CD-ROM (default) or a USB stick\n"
-	"  --net user|tap:IF           QEMU user-mode networking (default: NAT through this "
-	"host),\n"
-	"                              or the existing tap interface IF (bridge it to your lab "
-	"network)\n"
-	"  --timeout S                 stop the VM after S seconds (1-86400)\n"
-	"  --until TEXT                stop as soon as TEXT appears on the serial console (BIOS: "
-	"also\n"
-	"                              on the VGA text screen, where SeaBIOS' iPXE writes)\n"
-	"  --screenshot FILE           when --timeout or --until stops the VM, save its screen:\n"
-	"                              FILE.png, FILE.ppm, or FILE.txt (BIOS text screen as text)\n"
-	"  --accel auto|tcg|kvm        auto (default): KVM when it is usable here, else TCG\n"
-	"\n"
+	"overlay).\n",
+	try_opts,
 	"exit status: 0 the VM ran as asked; 1 error (QEMU, firmware); 2 usage; 3 --until TEXT\n"
-	"not seen; 130 interrupted\n";
-
-enum { OPT_FIRMWARE = 256, OPT_AS, OPT_NET, OPT_TIMEOUT, OPT_UNTIL, OPT_SCREENSHOT, OPT_ACCEL };
-
-static const struct option try_opts_long[] = {
-	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
-	{ "as", required_argument, NULL, OPT_AS },
-	{ "net", required_argument, NULL, OPT_NET },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "until", required_argument, NULL, OPT_UNTIL },
-	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	"not seen; 130 interrupted\n",
 };
 
 static void on_signal(int sig)
@@ -102,94 +93,95 @@ static bool ends_with(const char *s, const char *suf)
 	return a > b && !strcmp(s + a - b, suf);
 }
 
+/* The options' values into o, each checked; returns 0 or the usage error's exit status. */
+static int try_opts_check(const struct cli *cl, struct try_opts *o)
+{
+	const char *v;
+
+	if ((v = cli_get(cl, "firmware"))) {
+		if (!strcmp(v, "bios"))
+			o->fw = TRY_FW_BIOS;
+		else if (!strcmp(v, "uefi"))
+			o->fw = TRY_FW_UEFI;
+		else if (!strcmp(v, "arm64"))
+			o->fw = TRY_FW_ARM64;
+		else
+			return usage_error("--firmware \"%s\": bios, uefi or arm64", v);
+	}
+	if ((v = cli_get(cl, "as"))) {
+		if (!strcmp(v, "cd"))
+			o->medium = TRY_AS_CD;
+		else if (!strcmp(v, "usb"))
+			o->medium = TRY_AS_USB;
+		else
+			return usage_error("--as \"%s\": cd or usb", v);
+	}
+	if ((v = cli_get(cl, "net"))) {
+		if (!strcmp(v, "user"))
+			o->tap = NULL;
+		else if (!strncmp(v, "tap:", 4) && ifname_ok(v + 4))
+			o->tap = v + 4;
+		else
+			return usage_error("--net \"%s\": user, or tap:IF with IF an "
+					   "existing tap interface "
+					   "(1-15 of A-Z a-z 0-9 - _ .)",
+					   v);
+	}
+	if ((v = cli_get(cl, "timeout"))) {
+		char *end;
+		long t;
+
+		errno = 0;
+		t = strtol(v, &end, 10);
+		if (errno || end == v || *end || t < 1 || t > 86400)
+			return usage_error("--timeout \"%s\": seconds, 1-86400", v);
+		o->timeout = (unsigned)t;
+	}
+	if ((v = cli_get(cl, "until"))) {
+		if (!v[0] || strlen(v) > 200)
+			return usage_error("--until \"%s\": 1 to 200 characters", v);
+		o->until = v;
+	}
+	if ((v = cli_get(cl, "screenshot"))) {
+		if (!ends_with(v, ".png") && !ends_with(v, ".ppm") && !ends_with(v, ".txt"))
+			return usage_error("--screenshot \"%s\": a file name ending in "
+					   ".png, .ppm or .txt",
+					   v);
+		o->screenshot = v;
+	}
+	if ((v = cli_get(cl, "accel"))) {
+		if (!strcmp(v, "auto"))
+			o->accel = TRY_ACCEL_AUTO;
+		else if (!strcmp(v, "tcg"))
+			o->accel = TRY_ACCEL_TCG;
+		else if (!strcmp(v, "kvm"))
+			o->accel = TRY_ACCEL_KVM;
+		else
+			return usage_error("--accel \"%s\": auto, tcg or kvm", v);
+	}
+	return 0;
+}
+
 int cmd_try_main(int argc, char **argv)
 {
 	struct try_opts o = { .fw = TRY_FW_BIOS, .medium = TRY_AS_CD, .accel = TRY_ACCEL_AUTO };
 	struct try_result r;
 	struct diag d = { { 0 } };
-	int opt, rc;
+	static struct cli cl;
+	int rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", try_opts_long, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FIRMWARE:
-			if (!strcmp(optarg, "bios"))
-				o.fw = TRY_FW_BIOS;
-			else if (!strcmp(optarg, "uefi"))
-				o.fw = TRY_FW_UEFI;
-			else if (!strcmp(optarg, "arm64"))
-				o.fw = TRY_FW_ARM64;
-			else
-				return usage_error("--firmware \"%s\": bios, uefi or arm64",
-						   optarg);
-			break;
-		case OPT_AS:
-			if (!strcmp(optarg, "cd"))
-				o.medium = TRY_AS_CD;
-			else if (!strcmp(optarg, "usb"))
-				o.medium = TRY_AS_USB;
-			else
-				return usage_error("--as \"%s\": cd or usb", optarg);
-			break;
-		case OPT_NET:
-			if (!strcmp(optarg, "user"))
-				o.tap = NULL;
-			else if (!strncmp(optarg, "tap:", 4) && ifname_ok(optarg + 4))
-				o.tap = optarg + 4;
-			else
-				return usage_error("--net \"%s\": user, or tap:IF with IF an "
-						   "existing tap interface "
-						   "(1-15 of A-Z a-z 0-9 - _ .)",
-						   optarg);
-			break;
-		case OPT_TIMEOUT: {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 86400)
-				return usage_error("--timeout \"%s\": seconds, 1-86400", optarg);
-			o.timeout = (unsigned)v;
-			break;
-		}
-		case OPT_UNTIL:
-			if (!optarg[0] || strlen(optarg) > 200)
-				return usage_error("--until \"%s\": 1 to 200 characters", optarg);
-			o.until = optarg;
-			break;
-		case OPT_SCREENSHOT:
-			if (!ends_with(optarg, ".png") && !ends_with(optarg, ".ppm") &&
-			    !ends_with(optarg, ".txt"))
-				return usage_error("--screenshot \"%s\": a file name ending in "
-						   ".png, .ppm or .txt",
-						   optarg);
-			o.screenshot = optarg;
-			break;
-		case OPT_ACCEL:
-			if (!strcmp(optarg, "auto"))
-				o.accel = TRY_ACCEL_AUTO;
-			else if (!strcmp(optarg, "tcg"))
-				o.accel = TRY_ACCEL_TCG;
-			else if (!strcmp(optarg, "kvm"))
-				o.accel = TRY_ACCEL_KVM;
-			else
-				return usage_error("--accel \"%s\": auto, tcg or kvm", optarg);
-			break;
-		case 'h':
-			fputs(cmd_try_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(cmd_try_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
+	rc = cli_parse(&cmd_try_spec, argc, argv, &cl);
+	if (rc != CLI_GO)
+		return rc;
+	rc = try_opts_check(&cl, &o);
+	if (rc)
+		return rc;
+	if (cl.n_args != 1) {
 		fprintf(stderr, "chainboot try: give one image: chainboot try IMAGE [options] "
 				"(chainboot try --help)\n");
 		return EXIT_USAGE;
 	}
-	o.image = argv[optind];
+	o.image = cl.args[0];
 	if (o.screenshot && ends_with(o.screenshot, ".txt") && o.fw != TRY_FW_BIOS)
 		return usage_error("--screenshot \"%s\": a text screen exists only with --firmware "
 				   "bios (UEFI draws "

@@ -4,7 +4,6 @@
  * writing from write.c; strings from the device (model, labels) are shown escaped. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,36 +28,31 @@ enum {
 	EXIT_INTR = 130,  /* Ctrl-C / SIGTERM: see the message for the state of the device */
 };
 
-const char cmd_write_usage[] =
-	"usage: chainboot write IMAGE DEVICE [--yes] [--force] [--no-verify] [--json]\n"
-	"\n"
+static const struct cli_opt write_opts[] = {
+	{ "yes", 'y', NULL, NULL, NULL, NULL, "do not ask (needed when not on a terminal)" },
+	{ "force", 'f', NULL, NULL, NULL, NULL,
+	  "also write a disk that is not USB/removable, or a regular file, or an\n"
+	  "IMAGE that is neither an ISO 9660 nor a disk image" },
+	{ "no-verify", 0, NULL, NULL, NULL, NULL, "skip the read-back" },
+	{ "json", 0, NULL, NULL, NULL, NULL,
+	  "one JSON event per line on stdout, for programs (needs --yes)" },
+	/* Test hook, deliberately not in the help (help NULL): pause before the read-back
+	 * until a writer opens and closes FIFO; tests corrupt the device meanwhile to prove
+	 * that verification catches it. It only waits; it never changes what is written. */
+	{ "test-pause-before-verify", 0, "FIFO", NULL, NULL, NULL, NULL },
+	{ 0 },
+};
+
+const struct cli_spec cmd_write_spec = {
+	"write",
+	"IMAGE DEVICE [--yes] [--force] [--no-verify] [--json]",
 	"Write IMAGE raw to the whole disk DEVICE (e.g. /dev/sdb), then read it back and compare.\n"
 	"Shows what is on DEVICE first and refuses a device that is mounted, used as swap, holds\n"
-	"the running system, belongs to LVM/RAID/dm-crypt, is a partition, or is too small.\n"
-	"\n"
-	"  -y, --yes        do not ask (needed when not on a terminal)\n"
-	"  -f, --force      also write a disk that is not USB/removable, or a regular file, or an\n"
-	"                   IMAGE that is neither an ISO 9660 nor a disk image\n"
-	"      --no-verify  skip the read-back\n"
-	"      --json       one JSON event per line on stdout, for programs (needs --yes)\n"
-	"\n"
+	"the running system, belongs to LVM/RAID/dm-crypt, is a partition, or is too small.\n",
+	write_opts,
 	"exit status: 0 written and verified; 1 error (I/O, open); 2 usage; 3 refused or not\n"
 	"confirmed (nothing written); 4 verify failed (the stick returned other data);\n"
-	"130 interrupted (the message says whether the device is incomplete)\n";
-
-enum { OPT_NO_VERIFY = 256, OPT_JSON, OPT_PAUSE };
-
-static const struct option write_opts[] = {
-	{ "yes", no_argument, NULL, 'y' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-	{ "json", no_argument, NULL, OPT_JSON },
-	/* Test hook, deliberately not in the usage text: pause before the read-back until
-	 * a writer opens and closes FIFO; tests corrupt the device meanwhile to prove
-	 * that verification catches it. It only waits; it never changes what is written. */
-	{ "test-pause-before-verify", required_argument, NULL, OPT_PAUSE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	"130 interrupted (the message says whether the device is incomplete)\n",
 };
 
 struct ui {
@@ -323,43 +317,26 @@ int cmd_write_main(int argc, char **argv)
 	struct write_request rq = { 0 };
 	struct write_result res;
 	struct stat ist;
-	int opt, ifd, rc;
+	static struct cli cl;
+	int ifd, rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "yfh", write_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'y':
-			yes = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case OPT_NO_VERIFY:
-			verify = false;
-			break;
-		case OPT_JSON:
-			u.json = true;
-			break;
-		case OPT_PAUSE:
-			pause = optarg;
-			break;
-		case 'h':
-			fputs(cmd_write_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(cmd_write_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2) {
+	rc = cli_parse(&cmd_write_spec, argc, argv, &cl);
+	if (rc != CLI_GO)
+		return rc;
+	yes = cli_get(&cl, "yes") != NULL;
+	force = cli_get(&cl, "force") != NULL;
+	verify = cli_get(&cl, "no-verify") == NULL;
+	u.json = cli_get(&cl, "json") != NULL;
+	pause = cli_get(&cl, "test-pause-before-verify");
+	if (cl.n_args != 2) {
 		fprintf(stderr,
 			"chainboot write: give the image and the device: chainboot write IMAGE "
 			"DEVICE "
 			"(e.g. chainboot write chainboot.iso /dev/sdb; lsblk lists the disks)\n");
 		return EXIT_USAGE;
 	}
-	image = argv[optind];
-	target = argv[optind + 1];
+	image = cl.args[0];
+	target = cl.args[1];
 	u.tty = !u.json && isatty(STDOUT_FILENO);
 
 	ifd = open(image, O_RDONLY | O_CLOEXEC);

@@ -6,7 +6,6 @@
 #include "dhcpconfig.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,89 +291,4 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 		return diag_set(d, -ENOMEM, "out of memory");
 	}
 	return 0;
-}
-
-/* `chainboot dhcp-config dnsmasq|isc|kea [options]`: its own small option set (the site
- * file and the [server]/[site] keys the snippet uses), so builder/main.c only
- * dispatches. Returns the process exit status. */
-int dhcpconfig_main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "site", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'L' },
-		{ "http-port", required_argument, NULL, 'p' },
-		{ "user-class", required_argument, NULL, 'c' },
-		{ "efi-binary", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	/* The overrides, by option: the last one given wins, as in the site file. */
-	static const struct {
-		const char *section, *key, *flag;
-	} keys[] = {
-		{ "server", "listen", "--listen" },
-		{ "server", "http_port", "--http-port" },
-		{ "site", "user_class", "--user-class" },
-		{ "server", "efi_binary", "--efi-binary" },
-	};
-	static struct site_config c;
-	struct diag d = { { 0 } };
-	const char *site = NULL, *val[4] = { NULL };
-	enum dhcpconfig_fmt fmt;
-	char *text = NULL;
-	size_t len;
-	int o, rc = 0;
-
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			site = optarg;
-			break;
-		case 'L':
-			val[0] = optarg;
-			break;
-		case 'p':
-			val[1] = optarg;
-			break;
-		case 'c':
-			val[2] = optarg;
-			break;
-		case 'e':
-			val[3] = optarg;
-			break;
-		case 'h':
-			printf("usage: chainboot dhcp-config dnsmasq|isc|kea [--site FILE] "
-			       "[--listen ADDR] [--http-port N]\n"
-			       "                            [--user-class CLASS] [--efi-binary "
-			       "snponly|ipxe]\n"
-			       "prints the DHCP server configuration that boots like chainbootd's "
-			       "proxyDHCP;\n"
-			       "then run chainbootd --no-proxydhcp for TFTP and HTTP.\n");
-			return 0;
-		default:
-			fprintf(stderr,
-				"chainboot dhcp-config: see chainboot dhcp-config --help\n");
-			return 2;
-		}
-	}
-	if (optind != argc - 1 || dhcpconfig_fmt_parse(argv[optind], &fmt)) {
-		fprintf(stderr, "chainboot dhcp-config: name one server: dnsmasq, isc or kea\n");
-		return 2;
-	}
-	site_defaults(&c);
-	if (site)
-		rc = site_load(&c, site, &d);
-	for (unsigned i = 0; i < 4; i++)
-		if (val[i] && site_set(&c, keys[i].section, keys[i].key, val[i], keys[i].flag, &d))
-			rc = -EINVAL;
-	if (!rc)
-		rc = dhcpconfig_render(&c, fmt, &text, &len, &d);
-	if (rc) {
-		fprintf(stderr, "chainboot dhcp-config: %s\n", d.msg[0] ? d.msg : strerror(-rc));
-		return rc == -EINVAL ? 2 : 1;
-	}
-	fwrite(text, 1, len, stdout);
-	free(text);
-	return fflush(stdout) ? 1 : 0;
 }

@@ -23,7 +23,4 @@ int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out);
 int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char **out, size_t *len,
 		      struct diag *d);
 
-/* The `chainboot dhcp-config` command: argv[0] is "dhcp-config". Returns the exit status. */
-int dhcpconfig_main(int argc, char **argv);
-
 #endif

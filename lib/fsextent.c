@@ -1,8 +1,9 @@
 /* fsextent: find where each file of an ISO 9660 / FAT / MBR image lies in the image.
  * The whole image is untrusted: every offset is checked in subtraction form against
  * the image length, and the walk is capped in depth and entries (a crafted directory
- * can point at itself). Formats: ECMA-119 (ISO 9660) sections 8.4 and 9.1; Microsoft's
- * FAT specification (BPB, FAT12/16/32 entries, 32-byte directory entries); MBR. */
+ * can point at itself). Formats: ISO 9660 through lib/iso9660.c (its one reader);
+ * Microsoft's FAT specification (BPB, FAT12/16/32 entries, 32-byte directory entries);
+ * MBR. */
 #include "fsextent.h"
 
 #include <errno.h>
@@ -10,11 +11,7 @@
 #include <string.h>
 
 #include "byteorder.h"
-
-#define ISO_PVD_OFF    (16u * 2048) /* system area is 16 sectors of 2048 bytes */
-#define ISO_DIRREC_MIN 34
-#define ISO_FLAG_DIR   0x02
-#define ISO_FLAG_MULTI 0x80 /* not the last extent of a file */
+#include "iso9660.h"
 
 #define FAT_DIRENT	  32
 #define FAT_ATTR_VOLUME	  0x08
@@ -268,109 +265,74 @@ static int fat_walk(struct walk *w, const struct fat *f, const char *path, unsig
 
 /* ------------------------------------------------------------------ ISO 9660 */
 
-static int iso_dir(struct walk *w, size_t bs, uint32_t lba, uint32_t size, const char *path,
-		   unsigned depth)
+/* The records come from the one ISO 9660 reader (lib/iso9660.c); here they become
+ * paths and byte ranges, directories are followed (capped in depth: a directory can
+ * point at itself) and FAT images stored as files are walked too. */
+struct iso_dir_ctx {
+	struct walk *w;
+	const struct iso9660 *iso;
+	const char *path;
+	unsigned depth;
+	bool prev_multi;
+};
+
+static int iso_dir(struct walk *w, const struct iso9660 *iso, uint32_t lba, uint32_t size,
+		   const char *path, unsigned depth);
+
+/* An El Torito EFI image is a FAT file system stored as a file. */
+static int iso_fat_file(struct walk *w, const struct fsextent_file *file, unsigned depth)
 {
-	size_t off, end, p;
-	bool prev_multi = false;
+	char sub[FSEXTENT_PATH_MAX];
+	struct fat f;
+
+	if (fat_open(w, file->off, file->len, &f))
+		return 0;
+	if (snprintf(sub, sizeof(sub), "%s:", file->path) >= (int)sizeof(sub))
+		return diag_set(w->d, -E2BIG, "%s: path too long", file->path);
+	return fat_walk(w, &f, sub, depth + 1);
+}
+
+static int iso_entry(const struct iso9660_ent *e, void *vctx)
+{
+	struct iso_dir_ctx *c = vctx;
+	struct walk *w = c->w;
+	struct fsextent_file file = { .contiguous = true };
+	size_t bs = c->iso->block;
 	int rc;
+
+	rc = walk_count(w);
+	if (rc)
+		return rc;
+	if (snprintf(file.path, sizeof(file.path), "%s/%s", c->path, e->iso_name) >=
+	    (int)sizeof(file.path))
+		return diag_set(w->d, -E2BIG, "%s/%s: path too long", c->path, e->iso_name);
+	if (e->dir)
+		return iso_dir(w, c->iso, e->lba, e->size, file.path, c->depth + 1);
+	/* Each extent of a multi-extent file is its own record; all but the last carry
+	 * the flag, so the last one is known by the one before it. */
+	file.contiguous = !e->multi && !c->prev_multi;
+	c->prev_multi = e->multi;
+	if ((uint64_t)e->lba * bs > w->len || e->size > w->len - (size_t)e->lba * bs)
+		return diag_set(w->d, -EBADMSG,
+				"ISO file %s (sector %u, %u bytes) lies outside the image",
+				file.path, e->lba, e->size);
+	file.off = (size_t)e->lba * bs;
+	file.len = e->size;
+	rc = w->cb(&file, w->ctx);
+	if (rc)
+		return rc;
+	return file.contiguous ? iso_fat_file(w, &file, c->depth) : 0;
+}
+
+static int iso_dir(struct walk *w, const struct iso9660 *iso, uint32_t lba, uint32_t size,
+		   const char *path, unsigned depth)
+{
+	struct iso_dir_ctx c = { w, iso, path, depth, false };
 
 	if (depth > FSEXTENT_MAX_DEPTH)
 		return diag_set(w->d, -E2BIG, "ISO directory %s nested deeper than %d",
 				path[0] ? path : "/", FSEXTENT_MAX_DEPTH);
-	if ((uint64_t)lba * bs > w->len || size > w->len - (size_t)lba * bs)
-		return diag_set(w->d, -EBADMSG,
-				"ISO directory %s (sector %u, %u bytes) lies outside the image",
-				path[0] ? path : "/", lba, size);
-	off = (size_t)lba * bs;
-	end = off + size;
-	for (p = off; p < end;) {
-		struct fsextent_file file = { .contiguous = true };
-		const uint8_t *r = w->img + p;
-		size_t rl = r[0], nlen, i, n;
-		uint32_t ext, dlen;
-		char name[128];
-
-		if (rl == 0) {
-			/* Records never cross a sector: a zero length pads to the next one. */
-			p = off + ((p - off) / bs + 1) * bs;
-			continue;
-		}
-		if (rl < ISO_DIRREC_MIN || rl > end - p)
-			return diag_set(w->d, -EBADMSG,
-					"ISO directory %s: bad record length %zu at offset %zu",
-					path[0] ? path : "/", rl, p);
-		nlen = r[32];
-		if (nlen > rl - 33)
-			return diag_set(w->d, -EBADMSG,
-					"ISO directory %s: name runs past its record at offset %zu",
-					path[0] ? path : "/", p);
-		p += rl;
-		if (nlen == 1 && (r[33] == 0 || r[33] == 1))
-			continue; /* "." and ".." */
-		rc = walk_count(w);
-		if (rc)
-			return rc;
-		for (i = 0, n = 0; i < nlen && n < sizeof(name) - 1 && r[33 + i] != ';'; i++)
-			name[n++] = (char)(r[33 + i] >= 0x20 && r[33 + i] < 0x7f ? r[33 + i] : '?');
-		if (n && name[n - 1] == '.')
-			n--; /* "NAME." is how a name without extension is stored */
-		name[n] = '\0';
-		ext = le32(r + 2);
-		dlen = le32(r + 10);
-		if (snprintf(file.path, sizeof(file.path), "%s/%s", path, name) >=
-		    (int)sizeof(file.path))
-			return diag_set(w->d, -E2BIG, "%s/%s: path too long", path, name);
-		if (r[25] & ISO_FLAG_DIR) {
-			rc = iso_dir(w, bs, ext, dlen, file.path, depth + 1);
-			if (rc)
-				return rc;
-			continue;
-		}
-		/* Each extent of a multi-extent file is its own record; all but the last
-		 * carry the flag, so the last one is known by the one before it. */
-		file.contiguous = !(r[25] & ISO_FLAG_MULTI) && !prev_multi;
-		prev_multi = r[25] & ISO_FLAG_MULTI;
-		if ((uint64_t)ext * bs > w->len || dlen > w->len - (size_t)ext * bs)
-			return diag_set(w->d, -EBADMSG,
-					"ISO file %s (sector %u, %u bytes) lies outside the image",
-					file.path, ext, dlen);
-		file.off = (size_t)ext * bs;
-		file.len = dlen;
-		rc = w->cb(&file, w->ctx);
-		if (rc)
-			return rc;
-		/* An El Torito EFI image is a FAT file system stored as a file. */
-		if (file.contiguous) {
-			struct fat f;
-
-			if (fat_open(w, file.off, file.len, &f) == 0) {
-				char sub[FSEXTENT_PATH_MAX];
-
-				if (snprintf(sub, sizeof(sub), "%s:", file.path) >=
-				    (int)sizeof(sub))
-					return diag_set(w->d, -E2BIG, "%s: path too long",
-							file.path);
-				rc = fat_walk(w, &f, sub, depth + 1);
-				if (rc)
-					return rc;
-			}
-		}
-	}
-	return 0;
-}
-
-static int iso_walk(struct walk *w)
-{
-	const uint8_t *pvd = w->img + ISO_PVD_OFF;
-	size_t bs;
-
-	bs = le16(pvd + 128);
-	if (bs != 2048 && bs != 512 && bs != 1024)
-		return diag_set(w->d, -EBADMSG,
-				"ISO 9660 logical block size %zu is not 512, 1024 or 2048", bs);
-	/* The root directory record sits at byte 156 of the primary volume descriptor. */
-	return iso_dir(w, bs, le32(pvd + 156 + 2), le32(pvd + 156 + 10), "", 0);
+	return iso9660_readdir(iso, lba, size, iso_entry, &c, w->d);
 }
 
 /* ------------------------------------------------------------------ MBR */
@@ -414,13 +376,17 @@ static int mbr_walk(struct walk *w, bool *found)
 int fsextent_walk(const uint8_t *img, size_t len, fsextent_cb cb, void *ctx, struct diag *d)
 {
 	struct walk w = { .img = img, .len = len, .cb = cb, .ctx = ctx, .d = d };
+	struct iso9660_mem mem = { img, len };
+	struct iso9660 iso;
 	struct fat f;
 	bool found;
 	int rc;
 
-	if (len >= ISO_PVD_OFF + 2048 && img[ISO_PVD_OFF] == 1 &&
-	    memcmp(img + ISO_PVD_OFF + 1, "CD001", 5) == 0)
-		return iso_walk(&w);
+	rc = iso9660_open(&iso, iso9660_mem_read, &mem, len, d);
+	if (rc == 0)
+		return iso_dir(&w, &iso, iso.root_lba, iso.root_size, "", 0);
+	if (rc != -ENOENT)
+		return rc;
 	/* A FAT boot sector also ends in 55 aa: a partition table is told apart by a
 	 * FAT BPB at offset 0 failing to parse. */
 	if (fat_open(&w, 0, len, &f) == 0)

@@ -29,8 +29,9 @@ typedef int (*fsextent_cb)(const struct fsextent_file *f, void *ctx);
  * else a FAT image. A hybrid ISO's MBR is not walked (its partitions point at files
  * the ISO lists already). Every structure is untrusted and checked against len.
  * Returns 0, -ENOENT (none of those formats), -EBADMSG (a structure points outside the
- * image or loops: d says where), -E2BIG (more entries or depth than the caps), or the
- * callback's return value. */
+ * image or loops: d says where), -E2BIG (more entries or depth than the caps), -EFBIG
+ * (an ISO directory over ISO9660_DIR_MAX), -ENOTSUP (an ISO block size other than 512,
+ * 1024 or 2048), or the callback's return value. */
 int fsextent_walk(const uint8_t *img, size_t len, fsextent_cb cb, void *ctx, struct diag *d);
 
 #endif

@@ -1,0 +1,59 @@
+/* cmd_check_config: `chainboot check-config` — the site file and options checked as a
+ * build would use them (layout, arch, chain script); "configuration OK" or every error. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "datadir.h"
+
+static const struct cli_opt check_opts[] = {
+	CLI_OPTS_IMAGE,
+	{ 0 },
+};
+
+const struct cli_spec cmd_check_config_spec = {
+	"check-config",
+	"[options]",
+	"Check the site file and the options as build would use them; prints\n"
+	"\"configuration OK\", or every error as FILE:LINE: what is wrong (exit status 2).\n",
+	check_opts,
+	NULL,
+};
+
+int cmd_check_config_main(int argc, char **argv)
+{
+	static struct site_config c;
+	static struct layout l;
+	static struct cli cl;
+	struct diag d = { { 0 } };
+	char datadir[PATH_MAX], *script = NULL, note[256] = "";
+	size_t len;
+	int rc;
+
+	rc = cli_parse(&cmd_check_config_spec, argc, argv, &cl);
+	if (rc != CLI_GO)
+		return rc;
+	if (cl.n_args)
+		return fprintf(stderr, "chainboot check-config: unexpected argument \"%s\"\n",
+			       cl.args[0]),
+		       2;
+	rc = cli_load_site(&cl, &c, true, &d);
+	if (!rc)
+		rc = datadir_find(datadir, sizeof(datadir), &d);
+	if (!rc)
+		rc = cli_load_layout(datadir, c.layout, &l, &d);
+	if (!rc)
+		rc = cli_fit_arch(&cl, &c, &l, note, sizeof(note), &d);
+	if (!rc)
+		rc = cli_render_script(&c, datadir, &script, &len, &d);
+	free(script);
+	if (rc) {
+		fprintf(stderr, "%s\n", d.msg);
+		return 2;
+	}
+	if (note[0])
+		fprintf(stderr, "chainboot check-config: note: %s\n", note);
+	printf("configuration OK\n");
+	return 0;
+}
