@@ -28,6 +28,8 @@ SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# sd_notify (server/notify.c): chainbootd only.
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 # Each directory sees only its own headers and lib's (docs/architecture.md): a builder/
 # file that includes a server/ header, or the reverse, fails to compile.
@@ -92,7 +94,7 @@ $(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libbuilder.a $(BUILD)/libco
 
 $(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SYSTEMD_LIBS)
 
 # Test clients (DHCP, TFTP, HTTP) that speak to the daemon in integration tests.
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
