@@ -23,8 +23,7 @@ static void send_state(const char *state)
 	}
 }
 
-void notify_ready(const struct site_config *c, size_t machines, size_t profiles,
-		  const char *note)
+void notify_ready(const struct site_config *c, size_t machines, size_t profiles, const char *note)
 {
 	char msg[1024];
 

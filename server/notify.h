@@ -11,8 +11,7 @@
 /* READY=1 with STATUS= a summary of what is served: call only once every socket is
  * bound, the boot files are prepared and privileges are dropped. note (may be NULL) is
  * appended, e.g. why a reload kept the previous inventory. */
-void notify_ready(const struct site_config *c, size_t machines, size_t profiles,
-		  const char *note);
+void notify_ready(const struct site_config *c, size_t machines, size_t profiles, const char *note);
 
 /* RELOADING=1 (with MONOTONIC_USEC, as systemd 253+ wants): a reload begins; the next
  * notify_ready() ends it. */

@@ -96,12 +96,14 @@ int main(int argc, char **argv)
 	   "json: a bare value");
 	ok(o && !strcmp(json_string_value(json_object_get(o, "file")), "a \"b\"\\c\x01"),
 	   "json: a quoted value is unquoted (\\\", \\\\, \\xNN)");
-	ok(o && json_integer_value(json_object_get(o, "bytes")) == 1468, "json: numbers are integers");
+	ok(o && json_integer_value(json_object_get(o, "bytes")) == 1468,
+	   "json: numbers are integers");
 	ok(o && json_is_string(json_object_get(o, "note")), "json: 0042 stays a string");
 	ok(o && json_is_integer(json_object_get(o, "code")), "json: 0 is an integer");
 	ok(o && json_object_size(o) == 6, "json: the same fields and no more (%zu)",
 	   o ? json_object_size(o) : 0);
-	ok(!strncmp(out, "{\"event\":\"tftp\",\"client\":", 25), "json: fields in the line's order");
+	ok(!strncmp(out, "{\"event\":\"tftp\",\"client\":", 25),
+	   "json: fields in the line's order");
 	json_decref(o);
 
 	out = capture(held_lines);
