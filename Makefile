@@ -231,6 +231,16 @@ install: all
 	for f in $(CONF_FILES); do t=$(DESTDIR)$(SYSCONFDIR)/chainboot/$${f##*/}; \
 		[ -e "$$t" ] || install -m 644 "$$f" "$$t"; done
 
+# The Debian packages (debian/), built from a copy of this tree (without build/, out/ and
+# .git) in $(BUILD)/deb, where the .deb files land: dpkg-buildpackage writes beside the
+# tree it builds, and that must not be this tree's parent.
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/chainboot
+	$(Q)tar -cf - --exclude=./build --exclude=./out --exclude=./.git . | tar -C $(DEB_DIR)/chainboot -xf -
+	$(Q)cd $(DEB_DIR)/chainboot && dpkg-buildpackage -us -uc -b
+	$(Q)ls $(DEB_DIR)/*.deb
+
 # The manual pages (mdoc, written by hand): errors and warnings fail; the test
 # tests/integration/manpages.sh also holds them to mandoc's style checks.
 man:

@@ -16,7 +16,8 @@ fi
 say() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
-# Build, image and test dependencies. dnsmasq-base: the binary only (tests' site DHCP),
+# Build, image, packaging (make deb, man pages, unit checks) and test dependencies.
+# dnsmasq-base: the binary only (tests' site DHCP),
 # without the system service that the dnsmasq package would start.
 PKGS=(build-essential pkg-config bear clang
       libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
