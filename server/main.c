@@ -74,7 +74,7 @@ static const char usage_text[] =
 	"           --rounds N, --backoff S, --dhcp-tries N, --http-timeout S, --menu-timeout S,\n"
 	"           --try-offered yes|no\n"
 	"  [image]  --ipxe-dir DIR                       iPXE binaries (default: the cache "
-	"scripts/deps.sh fills)\n"
+	"chainboot-fetch-ipxe fills)\n"
 	"           --rebrand auto|yes|no\n";
 
 /* Long options that map one-to-one onto a site-file key. */

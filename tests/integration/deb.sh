@@ -66,7 +66,8 @@ check_match "deb: chainbootd depends on the same chainboot and on its libraries 
 check_match "deb: chainboot depends on its libraries and the image tools" \
 	'libblkid1.*liblzma5.*mtools.*xorriso.*isolinux' "$(dpkg -f "$CB" Depends)"
 check_match "deb: chainboot recommends what the fetch needs" 'debian-archive-keyring' "$(dpkg -f "$CB" Recommends)"
-if grep -lE 'fetch-ipxe|apt-get|wget|curl' "$C"/p* 2>/dev/null; then
+dpkg-deb -e "$CB" "$T/ctl-cb"
+if grep -lE 'fetch-ipxe|apt-get|wget|curl' "$C"/p* "$T"/ctl-cb/p* 2>/dev/null; then
 	notok "deb: no maintainer script fetches anything"
 else
 	ok "deb: no maintainer script fetches anything"
