@@ -233,13 +233,17 @@ install: all
 
 # The Debian packages (debian/), built from a copy of this tree (without build/, out/ and
 # .git) in $(BUILD)/deb, where the .deb files land: dpkg-buildpackage writes beside the
-# tree it builds, and that must not be this tree's parent.
+# tree it builds, and that must not be this tree's parent. The two packages are also
+# copied here, so `apt install ./chainboot_*.deb ./chainbootd_*.deb` follows `make deb`.
 DEB_DIR ?= $(BUILD)/deb
-deb:
+deb: deps
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/chainboot
-	$(Q)tar -cf - --exclude=./build --exclude=./out --exclude=./.git . | tar -C $(DEB_DIR)/chainboot -xf -
+	$(Q)tar -cf - --exclude=./build --exclude=./out --exclude=./.git --exclude='./*.deb' . | \
+		tar -C $(DEB_DIR)/chainboot -xf -
 	$(Q)cd $(DEB_DIR)/chainboot && dpkg-buildpackage -us -uc -b
-	$(Q)ls $(DEB_DIR)/*.deb
+	$(Q)rm -f chainboot_*.deb chainbootd_*.deb
+	$(Q)cp $(DEB_DIR)/chainboot_*.deb $(DEB_DIR)/chainbootd_*.deb .
+	$(Q)ls $(DEB_DIR)/*.deb chainboot_*.deb chainbootd_*.deb
 
 # The manual pages (mdoc, written by hand): errors and warnings fail; the test
 # tests/integration/manpages.sh also holds them to mandoc's style checks.

@@ -21,7 +21,7 @@ mkdir -p "$S"
 	tar -c --null -T - -f -) | tar -x -C "$S" ||
 	{ notok "deb: a clean copy of the tree (git ls-files)"; exit 1; }
 # CFLAGS from the environment would change the package build; the build log is kept.
-if ! (cd "$S" && env -u CFLAGS -u LDFLAGS nice make -s deb BUILD="$T/b") >"$T/build.log" 2>&1; then
+if ! (cd "$S" && env -u CFLAGS -u LDFLAGS nice make -s -o deps deb BUILD="$T/b") >"$T/build.log" 2>&1; then
 	notok "deb: make deb builds the packages"
 	tail -30 "$T/build.log" | sed 's/^/#   /'
 	exit 1

@@ -98,7 +98,7 @@ rc, top = run([prog["chainboot"], "--help"])
 check(rc == 0, "chainboot --help exits 0")
 commands, in_cmds = [], False
 for line in top.splitlines():
-    if line.strip() == "commands:":
+    if line.strip().lower() == "commands:":
         in_cmds = True
         continue
     if in_cmds:
