@@ -169,7 +169,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 		rc = diag_set(
 			d, -ENOENT,
 			"%s holds none of the iPXE binaries (ipxe.pxe, undionly.kpxe, snponly.efi, "
-			"ipxe-amd64.efi, ipxe-arm64.efi): run scripts/deps.sh or set [image] "
+			"ipxe-amd64.efi, ipxe-arm64.efi): run chainboot-fetch-ipxe or set [image] "
 			"ipxe_dir",
 			bf->ipxe_dir);
 		goto fail;
