@@ -11,8 +11,13 @@ int cmd_write_main(int argc, char **argv);
  * argv[0] is "try". Returns the process exit code (see cmd_try_usage). */
 int cmd_try_main(int argc, char **argv);
 
+/* chainboot keygen -o DIR [-s SITE] [-L LABEL] [--days N]: a Secure Boot site key and
+ * certificate. argv[0] is "keygen". Returns the process exit code. */
+int cmd_keygen_main(int argc, char **argv);
+
 /* The help text of each command, for `chainboot help` and `chainboot CMD --help`. */
 extern const char cmd_write_usage[];
 extern const char cmd_try_usage[];
+extern const char cmd_keygen_usage[];
 
 #endif

@@ -27,6 +27,7 @@
 #include "layout.h"
 #include "plan.h"
 #include "rebrand.h"
+#include "sign.h"
 #include "siteconf.h"
 #include "zbin.h"
 
@@ -55,6 +56,7 @@ static const char usage_text[] =
 	"  try IMAGE      boot an image in QEMU, its serial console on this terminal (try --help)\n"
 	"  dhcp-config dnsmasq|isc|kea  print the DHCP server snippet that boots like chainbootd's "
 	"proxy\n"
+	"  keygen -o DIR  make a Secure Boot site key and certificate (keygen --help)\n"
 	"  help           this text\n"
 	"\n"
 	"options of build, check-config and script (each overrides the site file):\n"
@@ -80,6 +82,10 @@ static const char usage_text[] =
 	"the class fits)\n"
 	"      --no-rebrand         the same as --rebrand no: stock binaries, the class is set by "
 	"the script only\n"
+	"      --secure-boot MODE   off, shim (signed shim + MokManager), db (signed iPXE) or "
+	"vendor (signed as given)\n"
+	"      --sb-key FILE        the site's PEM private key (shim, db; see chainboot keygen)\n"
+	"      --sb-cert FILE       its PEM certificate (shim, db; vendor: verify against it)\n"
 	"\n"
 	"options of rebrand:\n"
 	"  -c, --user-class CLASS   1 to 4 printable ASCII characters (default: the site file's, "
@@ -110,6 +116,9 @@ enum {
 	OPT_REBRAND,
 	OPT_NO_REBRAND,
 	OPT_SRC,
+	OPT_SECURE_BOOT,
+	OPT_SB_KEY,
+	OPT_SB_CERT,
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +141,9 @@ static const struct option long_opts[] = {
 	{ "rebrand", required_argument, NULL, OPT_REBRAND },
 	{ "no-rebrand", no_argument, NULL, OPT_NO_REBRAND },
 	{ "src", required_argument, NULL, OPT_SRC },
+	{ "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
+	{ "sb-key", required_argument, NULL, OPT_SB_KEY },
+	{ "sb-cert", required_argument, NULL, OPT_SB_CERT },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -233,6 +245,15 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 			break;
 		case OPT_SRC:
 			cl->src = optarg;
+			break;
+		case OPT_SECURE_BOOT:
+			rc = add_ov(cl, "secureboot", "mode", optarg, "--secure-boot");
+			break;
+		case OPT_SB_KEY:
+			rc = add_ov(cl, "secureboot", "key", optarg, "--sb-key");
+			break;
+		case OPT_SB_CERT:
+			rc = add_ov(cl, "secureboot", "cert", optarg, "--sb-cert");
 			break;
 		case 'j':
 			cl->jobs = optarg;
@@ -390,6 +411,11 @@ static int cmd_build(struct cli *cl)
 	rc = plan_make(&c, &l, datadir, &p, &d);
 	if (rc)
 		return fail("build", &d, rc);
+	rc = sign_plan(&p, &c, &d); /* before the ESP is made: its files are the signed ones */
+	if (rc) {
+		plan_free(&p);
+		return fail("build", &d, rc);
+	}
 	if (p.note[0])
 		fprintf(stderr, "chainboot build: note: %s\n", p.note);
 	/* No SA_RESTART: a signal must end the build's current step, not be slept through. */
@@ -734,6 +760,8 @@ int main(int argc, char **argv)
 		return cmd_try_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dhcp-config"))
 		return dhcpconfig_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "keygen"))
+		return cmd_keygen_main(argc - 1, argv + 1);
 	if (parse_cli(argc - 1, argv + 1, &cl, &d))
 		return fail(cmd, &d, -EINVAL);
 	if (!strcmp(cmd, "build"))
@@ -751,7 +779,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"chainboot: unknown command \"%s\" (commands: build, inspect, check-config, "
 		"script, "
-		"rebrand, build-ipxe, help)\n",
+		"rebrand, build-ipxe, keygen, help)\n",
 		cmd);
 	return 2;
 }

@@ -29,7 +29,8 @@ PKGS=(build-essential pkg-config bear clang
       libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
-      iproute2 python3 ca-certificates)
+      iproute2 python3 ca-certificates
+      sbsigntool openssl shim-signed shim-helpers-amd64-signed)
 
 missing=()
 for p in "${PKGS[@]}"; do
