@@ -163,7 +163,7 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/rebrand.c lib/sha256.c \
               lib/tftpproto.c lib/dhcpopt.c \
               lib/httpparse.c lib/template.c lib/inventory.c lib/chainscript.c \
-              lib/siteconf.c lib/spawn.c
+              lib/siteconf.c lib/spawn.c lib/pesig.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -iquote lib $(PKG_CFLAGS)
 FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)

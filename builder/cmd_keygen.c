@@ -30,9 +30,12 @@ struct keygen_opts {
 static int keygen_parse(int argc, char **argv, struct keygen_opts *o)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "site", required_argument, NULL, 's' },
-		{ "label", required_argument, NULL, 'L' },  { "days", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+		{ "output", required_argument, NULL, 'o' },
+		{ "site", required_argument, NULL, 's' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 	char *end;
@@ -53,7 +56,8 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || end == optarg || v < 1 || v > 36500)
 				return fprintf(stderr,
-					       "chainboot keygen: --days \"%s\" is not a whole number "
+					       "chainboot keygen: --days \"%s\" is not a whole "
+					       "number "
 					       "from 1 to 36500\n",
 					       optarg),
 				       -EINVAL;
@@ -114,7 +118,8 @@ int cmd_keygen_main(int argc, char **argv)
 	for (const char *f = key; f; f = f == key ? crt : f == crt ? cer : NULL)
 		if (!access(f, F_OK))
 			return fprintf(stderr,
-				       "chainboot keygen: %s exists; refusing to replace a site key "
+				       "chainboot keygen: %s exists; refusing to replace a site "
+				       "key "
 				       "(machines that enrolled it would stop booting): choose "
 				       "another -o DIR\n",
 				       f),
@@ -126,24 +131,15 @@ int cmd_keygen_main(int argc, char **argv)
 	snprintf(days, sizeof(days), "%u", o.days);
 	/* The key is written under a temporary name in a 0700 step, then renamed: a half-made
 	 * pair never looks like a usable one. */
-	char *req[] = { "openssl",
-			"req",
-			"-new",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-sha256",
-			"-nodes",
-			"-days",
-			days,
-			"-subj",
-			subj,
-			"-addext",
-			"extendedKeyUsage=codeSigning",
-			"-keyout",
-			tmpkey,
-			"-out",
-			crt,
+	char *req[] = { "openssl", "req",
+			"-new",	   "-x509",
+			"-newkey", "rsa:2048",
+			"-sha256", "-nodes",
+			"-days",   days,
+			"-subj",   subj,
+			"-addext", "extendedKeyUsage=codeSigning",
+			"-keyout", tmpkey,
+			"-out",	   crt,
 			NULL };
 	char *der[] = { "openssl", "x509", "-in", crt, "-outform", "der", "-out", cer, NULL };
 	mode_t old = umask(077);

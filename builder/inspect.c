@@ -4,6 +4,7 @@
  * is untrusted (it may be anyone's ISO or USB stick): every offset and length read
  * from it is checked against the file size, and every string shown is escaped. */
 #include "inspect.h"
+#include "inspect_sb.h"
 
 #include <blkid/blkid.h>
 #include <ctype.h>
@@ -996,6 +997,7 @@ static void examine_binary(const uint8_t *buf, size_t len, json_t *jb)
 
 	jset(jb, "size", json_integer((json_int_t)len));
 	jset(jb, "kind", jstr(ipxebin_kind_name(k)));
+	inspect_sb_binary(buf, len, jb);
 	rc = ipxebin_user_class(buf, len, cls, sizeof(cls), &d);
 	if (rc == 0)
 		jset(jb, "user_class", jstr(cls));
@@ -1297,6 +1299,7 @@ static void print_volume(FILE *out, const json_t *jv)
 			fprintf(out, "user-class \"%s\"\n", jget_str(it, "user_class"));
 		else
 			fprintf(out, "%s\n", jget_str(it, "error") ? jget_str(it, "error") : "?");
+		inspect_sb_print(out, it, "      ");
 	}
 	json_array_foreach(json_object_get(jv, "scripts"), i, it)
 	{
@@ -1336,6 +1339,7 @@ static void print_text(FILE *out, const json_t *root)
 			fprintf(out, "  user-class: \"%s\"\n", jget_str(jb, "user_class"));
 		else
 			fprintf(out, "  user-class: %s\n", jget_str(jb, "error"));
+		inspect_sb_print(out, jb, "  ");
 		return;
 	}
 	if (jget_str(root, "filesystem"))

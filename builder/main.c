@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "inspect.h"
+#include "inspect_sb.h"
 #include "ipxebuild.h"
 #include "layout.h"
 #include "plan.h"
@@ -43,6 +44,7 @@ static const char usage_text[] =
 	"UEFI arm64)\n"
 	"  inspect IMAGE  show partitions, boot entries, iPXE user-class, embedded script and URLs "
 	"[--json]\n"
+	"                 and each EFI binary's signer, type, SBAT; --cert FILE: does it verify\n"
 	"  check-config   check the site file and options; prints \"configuration OK\" or every "
 	"error\n"
 	"  script         print the chain script an image would carry\n"
@@ -119,6 +121,7 @@ enum {
 	OPT_SECURE_BOOT,
 	OPT_SB_KEY,
 	OPT_SB_CERT,
+	OPT_CERT,
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +147,7 @@ static const struct option long_opts[] = {
 	{ "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
 	{ "sb-key", required_argument, NULL, OPT_SB_KEY },
 	{ "sb-cert", required_argument, NULL, OPT_SB_CERT },
+	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -165,6 +169,7 @@ struct cli {
 	const char *src;    /* build-ipxe --src */
 	const char *jobs;   /* build-ipxe -j */
 	const char *output; /* -o as given (build-ipxe: a directory) */
+	const char *cert;   /* inspect --cert: verify EFI binaries against it */
 	char *args[64];
 	unsigned n_args;
 };
@@ -254,6 +259,9 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 			break;
 		case OPT_SB_CERT:
 			rc = add_ov(cl, "secureboot", "cert", optarg, "--sb-cert");
+			break;
+		case OPT_CERT:
+			cl->cert = optarg;
 			break;
 		case 'j':
 			cl->jobs = optarg;
@@ -449,6 +457,11 @@ static int cmd_inspect(struct cli *cl)
 		return fprintf(stderr, "chainboot inspect: give one image or iPXE binary: "
 				       "chainboot inspect FILE [--json]\n"),
 		       2;
+	if (cl->cert && access(cl->cert, R_OK))
+		return fprintf(stderr, "chainboot inspect: --cert %s: %s\n", cl->cert,
+			       strerror(errno)),
+		       2;
+	inspect_sb_set_cert(cl->cert);
 	rc = inspect_image(cl->args[0], cl->json, stdout, &d);
 	if (rc)
 		return fail("inspect", &d, rc);

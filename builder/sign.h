@@ -18,12 +18,12 @@
 #define SIGN_ENROLL_TXT "ENROLL-THIS-KEY.txt"
 
 struct sign_keys {
-	const char *key, *cert;	    /* the site's PEM files */
-	char key_hash[65];	    /* SHA-256 of the key file (part of the cache key) */
-	char cert_hash[65];	    /* SHA-256 of the certificate file */
-	char subject[512];	    /* the certificate's subject, for messages */
-	char warning[512];	    /* not an error (validity dates), "" if none */
-	unsigned char *der;	    /* the certificate in DER (malloc'd) */
+	const char *key, *cert; /* the site's PEM files */
+	char key_hash[65];	/* SHA-256 of the key file (part of the cache key) */
+	char cert_hash[65];	/* SHA-256 of the certificate file */
+	char subject[512];	/* the certificate's subject, for messages */
+	char warning[512];	/* not an error (validity dates), "" if none */
+	unsigned char *der;	/* the certificate in DER (malloc'd) */
 	size_t der_len;
 };
 

@@ -79,6 +79,26 @@ else
 	echo "skip shim mode: shim-signed / shim-helpers-amd64-signed not installed"
 fi
 
+# ---- inspect: signer, type, SBAT, --cert
+out=$("$CHAINBOOT" inspect "$T/db.iso" --cert "$T/k/site.crt" 2>&1)
+check_match "inspect: db image's BOOTX64.EFI: iPXE signed by the site key, SBAT" \
+	'BOOTX64.EFI: .*' "$out"
+check_match "inspect: signer and verification shown" 'Secure Boot: iPXE, signed \(1\) by /CN=LAB Secure Boot \(chainboot\), SBAT sbat,ipxe; verifies against' "$out"
+out=$("$CHAINBOOT" inspect "$T/db.iso" --cert "$T/k2/site.crt" 2>&1)
+check_match "inspect: another certificate does not verify" 'does NOT verify against' "$out"
+out=$("$CHAINBOOT" inspect "$T/off.iso" 2>&1)
+check_match "inspect: the unsigned image's binaries are not signed" 'Secure Boot: iPXE, not signed, SBAT sbat,ipxe' "$out"
+out=$("$CHAINBOOT" inspect --json "$T/db.iso" --cert "$T/k/site.crt" 2>&1)
+check_match "inspect --json: secure_boot with signer and verifies" '"secure_boot": \{[^}]*"signer": "/CN=LAB Secure Boot \(chainboot\)"' "$(tr -d '\n' <<<"$out" | sed 's/  */ /g')"
+check_match "inspect --json: verifies true" '"verifies": true' "$out"
+check_fails "inspect --cert with a missing file" 'nothing.crt: No such file' "$CHAINBOOT" inspect "$T/db.iso" --cert "$T/nothing.crt"
+if [ -f "$T/shim.iso" ]; then
+	out=$("$CHAINBOOT" inspect "$T/shim.iso" 2>&1)
+	check_match "inspect: shim image names shim, MokManager and iPXE" \
+		'Secure Boot: shim, signed.*Microsoft.*(.|\n)*' "$out"
+	check_match "inspect: MokManager named" 'Secure Boot: MokManager, signed' "$out"
+fi
+
 # ---- vendor mode
 mkdir -p "$T/vendor" "$T/unsigned"
 cp "$IPXE"/ipxe.lkrn "$IPXE"/ipxe-amd64.efi "$IPXE"/ipxe-arm64.efi "$T/unsigned/"
