@@ -176,7 +176,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -o $@ $< $(FUZZ_LIBS) $(FUZZ_FACE) $(PKG_LIBS)
 
 # fuzz_inspect drives builder's inspect modules as shipped (their public API only).
-FUZZ_INSPECT := builder/inspect_probe.c builder/inspect_report.c
+FUZZ_INSPECT := builder/inspect_probe.c builder/inspect_report.c builder/inspect_sb.c
 $(FUZZ_DIR)/fuzz_inspect: FUZZ_INC := -iquote builder
 $(FUZZ_DIR)/fuzz_inspect: FUZZ_FACE := $(FUZZ_INSPECT)
 $(FUZZ_DIR)/fuzz_inspect: $(FUZZ_INSPECT) $(wildcard builder/inspect*.h)

@@ -203,10 +203,32 @@ int cli_fail(const char *cmd, const struct diag *d, int rc);
 		  NULL,                                                                            \
 		  "put rebranded iPXE binaries in the image (default auto: when the\n"             \
 		  "class fits)" },                                                                 \
+		{ "no-rebrand",                                                                    \
+		  0,                                                                               \
+		  NULL,                                                                            \
+		  "image",                                                                         \
+		  "rebrand",                                                                       \
+		  "no",                                                                            \
+		  "the same as --rebrand no: stock binaries, the class is set by the\n"            \
+		  "script only" },                                                                 \
+		{ "secure-boot",                                                                   \
+		  0,                                                                               \
+		  "MODE",                                                                          \
+		  "secureboot",                                                                    \
+		  "mode",                                                                          \
+		  NULL,                                                                            \
+		  "off, shim (signed shim + MokManager), db (signed iPXE) or vendor\n"             \
+		  "(signed binaries used as given)" },                                             \
+		{ "sb-key",                                                                        \
+		  0,                                                                               \
+		  "FILE",                                                                          \
+		  "secureboot",                                                                    \
+		  "key",                                                                           \
+		  NULL,                                                                            \
+		  "the site's PEM private key (shim, db; see chainboot keygen)" },                 \
 	{                                                                                          \
-		"no-rebrand", 0, NULL, "image", "rebrand", "no",                                   \
-			"the same as --rebrand no: stock binaries, the class is set by the\n"      \
-			"script only"                                                              \
+		"sb-cert", 0, "FILE", "secureboot", "cert", NULL,                                  \
+			"its PEM certificate (shim, db; vendor: verify against it)"                \
 	}
 
 #endif

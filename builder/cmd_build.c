@@ -11,6 +11,7 @@
 #include "datadir.h"
 #include "image.h"
 #include "plan.h"
+#include "sign.h"
 
 static const struct cli_opt build_opts[] = {
 	CLI_OPTS_IMAGE,
@@ -82,6 +83,12 @@ int cmd_build_main(int argc, char **argv)
 		rc = plan_make(&c, &l, datadir, &p, &d);
 	if (rc)
 		return cli_fail("build", &d, rc);
+	/* Before the ESP is made: its files must be the signed ones. */
+	rc = sign_plan(&p, &c, &d);
+	if (rc) {
+		plan_free(&p);
+		return cli_fail("build", &d, rc);
+	}
 	if (p.note[0])
 		fprintf(stderr, "chainboot build: note: %s\n", p.note);
 	/* No SA_RESTART: a signal must end the build's current step, not be slept through. */

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "inspect_sb.h"
 #include "ipxebin.h"
 #include "iso9660.h"
 #include "spawn.h"
@@ -558,6 +559,7 @@ static void examine_binary(const uint8_t *buf, size_t len, json_t *jb)
 
 	jset(jb, "size", json_integer((json_int_t)len));
 	jset(jb, "kind", jstr(ipxebin_kind_name(k)));
+	inspect_sb_binary(buf, len, jb);
 	rc = ipxebin_user_class(buf, len, cls, sizeof(cls), &d);
 	if (rc == 0)
 		jset(jb, "user_class", jstr(cls));

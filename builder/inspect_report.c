@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "inspect_sb.h"
+
 static const char *jget_str(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
@@ -43,6 +45,7 @@ static void print_volume(FILE *out, const json_t *jv)
 			fprintf(out, "user-class \"%s\"\n", jget_str(it, "user_class"));
 		else
 			fprintf(out, "%s\n", jget_str(it, "error") ? jget_str(it, "error") : "?");
+		inspect_sb_print(out, it, "      ");
 	}
 	json_array_foreach(json_object_get(jv, "scripts"), i, it)
 	{
@@ -82,6 +85,7 @@ void inspect_report_text(FILE *out, const json_t *root)
 			fprintf(out, "  user-class: \"%s\"\n", jget_str(jb, "user_class"));
 		else
 			fprintf(out, "  user-class: %s\n", jget_str(jb, "error"));
+		inspect_sb_print(out, jb, "  ");
 		return;
 	}
 	if (jget_str(root, "filesystem"))

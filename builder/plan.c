@@ -129,6 +129,9 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 	 * PXE ROM loads them, and in the iPXE shell); the script's `set user-class` only
 	 * acts once it runs. A class longer than "iPXE" does not fit in place. */
 	p->rebrand = c->rebrand != SITE_REBRAND_NO;
+	/* Secure Boot vendor mode: the binaries are signed; a changed byte breaks that. */
+	if (c->sb_mode == SITE_SB_VENDOR)
+		p->rebrand = false;
 	if (p->rebrand && strlen(c->user_class) > REBRAND_CLASS_MAX) {
 		if (c->rebrand == SITE_REBRAND_YES)
 			return diag_set(

@@ -55,6 +55,13 @@ const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz)
 	return buf;
 }
 
+const char *site_sb_mode_name(enum site_sb_mode m)
+{
+	static const char *names[] = { "off", "shim", "db", "vendor" };
+
+	return (unsigned)m < 4 ? names[m] : "?";
+}
+
 /* Whole-number values only, within [min, max]: no silent wrap, no trailing junk. */
 static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 {
@@ -187,6 +194,33 @@ static int set_path(char *dst, const char *v, bool empty_ok, const char *base_di
 	if (!*v)
 		return -EINVAL;
 	return copy_path(dst, PATH_MAX, v, base_dir);
+}
+
+/* [secureboot]: mode, key, cert. Paths are checked for existence when an image is made
+ * (builder/sign.c), where the reason can be told with what the file holds. */
+static int secureboot_key(struct site_config *c, const char *key, const char *value,
+			  const char *where, const char *base_dir, struct diag *d)
+{
+	if (!strcmp(key, "mode")) {
+		for (int m = SITE_SB_OFF; m <= SITE_SB_VENDOR; m++)
+			if (!strcmp(value, site_sb_mode_name((enum site_sb_mode)m))) {
+				c->sb_mode = (enum site_sb_mode)m;
+				return 0;
+			}
+		return diag_add(d, -EINVAL,
+				"%s: mode: \"%s\" is unknown (allowed: off, shim, db, vendor)",
+				where, value);
+	}
+	if (!strcmp(key, "key") || !strcmp(key, "cert")) {
+		if (set_path(key[0] == 'k' ? c->sb_key : c->sb_cert, value, true, base_dir))
+			return diag_add(d, -EINVAL, "%s: %s: \"%s\" is not a usable path", where,
+					key, value);
+		return 0;
+	}
+	return diag_add(d, -EINVAL,
+			"%s: [secureboot] %s: unknown key (allowed: mode, key, cert; see "
+			"examples/site.ini)",
+			where, key);
 }
 
 static bool name_ok(const char *v, size_t max, const char *extra)
@@ -389,11 +423,13 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 	} else if (!strcmp(section, "server")) {
 		/* Read by chainbootd; the builder checks it too, so one file serves both. */
 		return server_key(c, key, value, where, base_dir, d);
+	} else if (!strcmp(section, "secureboot")) {
+		return secureboot_key(c, key, value, where, base_dir, d);
 	} else {
-		return diag_add(
-			d, -EINVAL,
-			"%s: [%s]: unknown section (allowed: [site], [chain], [image], [server])",
-			where, section);
+		return diag_add(d, -EINVAL,
+				"%s: [%s]: unknown section (allowed: [site], [chain], [image], "
+				"[server], [secureboot])",
+				where, section);
 	}
 	return diag_add(d, -EINVAL,
 			"%s: [%s] %s: unknown key (see examples/site.ini for the keys of [%s])",
@@ -410,7 +446,7 @@ int site_set(struct site_config *c, const char *section, const char *key, const 
 static bool site_section_known(const char *name)
 {
 	return !strcmp(name, "site") || !strcmp(name, "chain") || !strcmp(name, "image") ||
-	       !strcmp(name, "server");
+	       !strcmp(name, "server") || !strcmp(name, "secureboot");
 }
 
 struct load_ctx {
@@ -440,7 +476,7 @@ static char *load_reader(char *str, int num, void *stream)
 		if (!site_section_known(name)) {
 			diag_add(x->d, -EINVAL,
 				 "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], "
-				 "[server])",
+				 "[server], [secureboot])",
 				 x->path, x->lines.line, name);
 			x->rc = -EINVAL;
 		}
@@ -530,5 +566,18 @@ int site_validate(const struct site_config *c, struct diag *d)
 			"`chainboot build-ipxe`",
 			c->source[0] ? c->source : "configuration", c->user_class,
 			strlen(c->user_class), REBRAND_CLASS_MAX, REBRAND_CLASS_MAX);
+	/* Signing needs both halves; vendor mode may name a cert to check the binaries. */
+	if ((c->sb_mode == SITE_SB_DB || c->sb_mode == SITE_SB_SHIM) &&
+	    (!c->sb_key[0] || !c->sb_cert[0]))
+		rc = diag_add(d, -EINVAL,
+			      "%s: [secureboot] mode = %s needs key = FILE and cert = FILE (or "
+			      "--sb-key/--sb-cert); make a pair with `chainboot keygen -o DIR`",
+			      c->source[0] ? c->source : "configuration",
+			      site_sb_mode_name(c->sb_mode));
+	if (c->sb_mode == SITE_SB_VENDOR && c->rebrand == SITE_REBRAND_YES)
+		rc = diag_add(d, -EINVAL,
+			      "%s: [secureboot] mode = vendor with rebrand = yes: rebranding would "
+			      "break the vendor's signature; set rebrand = auto or no",
+			      c->source[0] ? c->source : "configuration");
 	return rc;
 }

@@ -26,6 +26,14 @@ enum site_rebrand {
 	SITE_REBRAND_NO,       /* stock binaries: the chain script's `set user-class` only */
 };
 
+/* [secureboot] mode: how the image's EFI binaries pass UEFI Secure Boot (README). */
+enum site_sb_mode {
+	SITE_SB_OFF = 0, /* unsigned binaries (firmware with Secure Boot on refuses them) */
+	SITE_SB_SHIM,	 /* Microsoft-signed shim + MokManager, our iPXE signed with key */
+	SITE_SB_DB,	 /* our iPXE signed with key, whose cert the firmware's db holds */
+	SITE_SB_VENDOR,	 /* already-signed binaries, used unchanged (never rebranded) */
+};
+
 struct site_config {
 	/* [site] */
 	char user_class[SITE_CLASS_MAX + 1]; /* DHCP option 77 our iPXE sends */
@@ -45,6 +53,10 @@ struct site_config {
 	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
 	enum site_rebrand rebrand;
 	char output[PATH_MAX];
+	/* [secureboot] */
+	enum site_sb_mode sb_mode;
+	char sb_key[PATH_MAX];	/* PEM private key, unencrypted ("" = none) */
+	char sb_cert[PATH_MAX]; /* PEM certificate matching sb_key ("" = none) */
 	/* [server] (chainbootd) */
 	char listen[16]; /* IPv4 address served on: next-server, option 54, URLs */
 	char interfaces[SITE_MAX_IFACES][16]; /* proxyDHCP only on these ("" = all) */
@@ -80,6 +92,9 @@ void site_clear_urls(struct site_config *c);
 
 /* Checks that need the whole config (e.g. at least one URL). */
 int site_validate(const struct site_config *c, struct diag *d);
+
+/* "off", "shim", "db" or "vendor". */
+const char *site_sb_mode_name(enum site_sb_mode m);
 
 /* "x86_64 arm64" style text for an arch mask. */
 const char *site_arch_str(unsigned arch, char *buf, unsigned bufsz);

@@ -46,6 +46,9 @@ static const struct {
 	{ "qemu-system-x86_64", "qemu-system-x86" },
 	{ "qemu-system-aarch64", "qemu-system-arm" },
 	{ "dnsmasq", "dnsmasq-base" },
+	{ "sbsign", "sbsigntool" },
+	{ "sbverify", "sbsigntool" },
+	{ "openssl", "openssl" },
 };
 
 const char *spawn_package_of(const char *tool)

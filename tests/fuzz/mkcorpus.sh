@@ -5,7 +5,7 @@
 # corrupted variants (flipped bytes, truncations, mangled block lengths and CRCs).
 set -eu
 out=$1 dir=$2
-mkdir -p "$out/zbin" "$out/ipxebin" "$out/fsextent" "$out/inspect"
+mkdir -p "$out/zbin" "$out/ipxebin" "$out/fsextent" "$out/inspect" "$out/pesig"
 # inspect: small ISOs made by xorriso (Rock Ridge, Joliet, El Torito BIOS + EFI entries,
 # an isolinux.cfg and a chain script; one with an MBR and one with a GPT partition for
 # the EFI image), each under -max_len; no iPXE bytes in them.
@@ -45,6 +45,8 @@ for f in sorted(os.listdir(d)):
     b = open(p, "rb").read()
     for n in (1024, 4096, 16384):
         put("zbin", f"{f}.head{n}", b[:n]); put("ipxebin", f"{f}.head{n}", b[:n])
+    if f.endswith(".efi"):  # pesig: PE headers and section table (the .sbat is beyond)
+        put("pesig", f"{f}.head4096", b[:4096]); put("pesig", f"{f}.head4096.flip", flip(b[:4096], 0x3c, 0x01))
     t = b.find(b"\x4d\x04iPXE")
     if t > 0:  # EFI: the template as it is in the file
         seg = b[max(0, t - 512):t + 512]
