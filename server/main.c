@@ -233,9 +233,51 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 	return 0;
 }
 
+/* Does url start with "http://HOST[:PORT]/" for this host and port (":80" optional)?
+ * Returns the length of that prefix without its '/', or 0. */
+static size_t url_on(const char *url, const char *host, unsigned port)
+{
+	char a[96], b[96];
+	size_t n;
+
+	snprintf(a, sizeof(a), "http://%s:%u/", host, port);
+	snprintf(b, sizeof(b), "http://%s/", host);
+	n = strlen(a);
+	if (!strncmp(url, a, n))
+		return n - 1;
+	n = strlen(b);
+	return port == 80 && !strncmp(url, b, n) ? n - 1 : 0;
+}
+
+/* The site file's URLs that name the site file's own server follow --listen and
+ * --http-port: autoexec.ipxe would otherwise send UEFI clients to a server that is not
+ * this one first. Other URLs (an inventory elsewhere) are left as they are. */
+static void urls_follow_server(struct site_config *c, const char *old_host, unsigned old_port)
+{
+	char base[96], url[SITE_URL_MAX];
+
+	if (!old_host[0] || (!strcmp(old_host, c->listen) && old_port == c->http_port))
+		return;
+	if (decide_base_url(c, base, sizeof(base)))
+		return;
+	for (unsigned i = 0; i < c->n_urls; i++) {
+		size_t n = url_on(c->urls[i], old_host, old_port);
+
+		if (!n ||
+		    snprintf(url, sizeof(url), "%s%s", base, c->urls[i] + n) >= (int)sizeof(url))
+			continue;
+		log_event("config",
+			  "url=%u was=\"%s\" now=\"%s\" why=\"follows --listen/--http-port\"",
+			  i + 1, c->urls[i], url);
+		snprintf(c->urls[i], sizeof(c->urls[i]), "%s", url);
+	}
+}
+
 /* Defaults, the site file, the command line; then what only the daemon needs. */
 static int load_config(const struct cli *cl, struct site_config *c, struct diag *d)
 {
+	char file_host[sizeof(c->listen)];
+	unsigned file_port;
 	int rc = 0;
 
 	site_defaults(c);
@@ -243,6 +285,8 @@ static int load_config(const struct cli *cl, struct site_config *c, struct diag 
 		rc = site_load(c, cl->config, d);
 	if (rc && rc != -EINVAL)
 		return rc;
+	snprintf(file_host, sizeof(file_host), "%s", c->listen);
+	file_port = c->http_port;
 	if (cl->urls_given)
 		site_clear_urls(c);
 	if (cl->iface_given && site_set(c, "server", "interface", cl->iface_list, "--interface", d))
@@ -269,6 +313,8 @@ static int load_config(const struct cli *cl, struct site_config *c, struct diag 
 		if (site_set(c, "chain", "url", url, "default URL", d))
 			rc = -EINVAL;
 	}
+	if (!rc && !cl->urls_given)
+		urls_follow_server(c, file_host, file_port);
 	if (!rc && site_validate(c, d))
 		rc = -EINVAL;
 	return rc;

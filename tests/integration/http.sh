@@ -362,4 +362,33 @@ else
 fi
 stop_clean http "$DPID" "$LOG"
 DPID=
+
+# ---- autoexec.ipxe follows --listen/--http-port: a site-file URL naming the site file's
+# own server is rewritten to where the daemon really listens; other URLs stay.
+cat >"$T/moved.ini" <<EOF
+[chain]
+url = http://198.51.100.9:81/boot.ipxe
+url = http://inventory.example/x.ipxe
+[server]
+listen = 198.51.100.9
+http_port = 81
+proxydhcp = no
+tftp = no
+user = nobody
+EOF
+CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR nsenter --net="/run/netns/$NS" -- "$DAEMON" -c "$T/moved.ini" \
+	--listen 127.0.0.1 --http-port "$PORT" >"$LOG" 2>&1 &
+DPID=$!
+for _ in $(seq 1 50); do
+	hc --wait 300 -o "$B" 127.0.0.1 $PORT /autoexec.ipxe 2>/dev/null | grep -q 'status=200' && break
+	sleep 0.2
+done
+check_match "http: autoexec.ipxe: the site file's own-server URL follows --listen/--http-port" \
+	"^set cb-url0 http://127\\.0\\.0\\.1:$PORT/boot\\.ipxe$" "$(body)"
+check_match "http: autoexec.ipxe: an inventory elsewhere is kept" \
+	'^set cb-url1 http://inventory\.example/x\.ipxe$' "$(body)"
+check_match "http: the rewrite is logged" \
+	"event=config url=1 was=\"http://198\\.51\\.100\\.9:81/boot\\.ipxe\" now=\"http://127\\.0\\.0\\.1:$PORT/boot\\.ipxe\"" "$(cat "$LOG")"
+stop_clean http "$DPID" "$LOG"
+DPID=
 finish
