@@ -159,6 +159,16 @@ ok "http: daemon answers on 127.0.0.1:$PORT"
 B=$T/body
 body() { cat "$B.${1:-1}" 2>/dev/null; }
 
+# ---- every built-in name README's "What chainbootd serves" lists answers 200 here;
+# undionly.kkpxe, which it says is not served, does not
+names=$(sed -n '/^What chainbootd serves/,/^Not served/p' "$CHAINBOOT_SRCDIR/README.md" |
+	grep -E '^\| `' | cut -d'|' -f2 | grep -oE '`[a-z0-9.-]+\.(pxe|kpxe|efi|lkrn|ipxe)`' | tr -d '`')
+check "http: README lists the built-in names ($(echo $names))" test "$(echo "$names" | wc -w)" -ge 9
+for n in $names; do
+	get "README's served name $n" 'status=200' -o "$B" 127.0.0.1 $PORT "/$n"
+done
+get "undionly.kkpxe is not served (README says why)" 'status=404' 127.0.0.1 $PORT "/undionly.kkpxe"
+
 # ---- the fact stub the proxy offers our iPXE: every fact, hostname and asset too
 get "the fact stub" 'status=200' -o "$B" 127.0.0.1 $PORT "/chain.ipxe"
 check_match "http: the stub chains this server's script with every fact" \
