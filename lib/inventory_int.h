@@ -21,12 +21,12 @@
 #include "template.h"
 
 #define INV_MAX_ERRORS		 50
-#define INV_GEN_TIMEOUT_DEFAULT	 5     /* s */
-#define INV_MENU_TIMEOUT_DEFAULT 30    /* s */
-#define INV_MENU_TIMEOUT_MAX	 86400 /* s */
-#define INV_TEXT_MAX		 255   /* description, title, serial, hostname */
+#define INV_GEN_TIMEOUT_DEFAULT	 5			 /* s */
+#define INV_MENU_TIMEOUT_DEFAULT 30			 /* s */
+#define INV_MENU_TIMEOUT_MAX	 86400			 /* s */
+#define INV_TEXT_MAX		 255			 /* description, title, serial, hostname */
 #define INV_MAX_INDEX		 (4u * INV_MAX_MACHINES) /* MAC, prefix, UUID, serial, hostname */
-#define INV_VALUE_MAX		 4096 /* a value continued over indented lines */
+#define INV_VALUE_MAX		 4096			 /* a value continued over indented lines */
 
 /* Template slots: the built-in names first (the facts, then these), then the profile's
  * variables. inv_builtin_name() has the names: the one list of them. */

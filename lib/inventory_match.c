@@ -64,8 +64,8 @@ int inventory_facts_check(struct inv_facts *f, const char **why)
 /* ---- the index ---- */
 
 /* qsort_r() must not be given NULL, even for no elements (C11 7.22.5 for qsort). */
-static void sort(void *v, size_t n, size_t size,
-		 int (*cmp)(const void *, const void *, void *), void *arg)
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		 void *arg)
 {
 	if (n > 1)
 		qsort_r(v, n, size, cmp, arg);
@@ -201,7 +201,8 @@ static void check_dup_names(struct inv_load *x, const uint32_t *order, size_t n,
 					 : inv->machines[order[i]].name;
 		unsigned la = profiles ? inv->profiles[order[i - 1]].line
 				       : inv->machines[order[i - 1]].line;
-		unsigned lb = profiles ? inv->profiles[order[i]].line : inv->machines[order[i]].line;
+		unsigned lb = profiles ? inv->profiles[order[i]].line
+				       : inv->machines[order[i]].line;
 
 		if (!strcmp(a, b))
 			inv_lerr(x, la > lb ? la : lb, "[%s %s]: defined twice (also at line %u)",
@@ -292,7 +293,8 @@ void inv_index_machines(struct inv_load *x)
 
 /* ---- matching ---- */
 
-static const struct inv_mac_ent *find_mac(const struct inv_mac_ent *v, size_t n, uint64_t key, uint32_t len)
+static const struct inv_mac_ent *find_mac(const struct inv_mac_ent *v, size_t n, uint64_t key,
+					  uint32_t len)
 {
 	size_t lo = 0, hi = n;
 
@@ -474,4 +476,3 @@ const char *inventory_generator(const struct inv_profile *p, unsigned *timeout_m
 	*timeout_ms = p->timeout_s * 1000u;
 	return p->generator;
 }
-

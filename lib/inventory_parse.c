@@ -910,8 +910,7 @@ static struct inv_var *last_var(struct inv_load *x, const char *key)
 	if (x->kind == INV_SEC_PROFILE && inv->profiles[x->cur].n_vars)
 		v = &inv->profiles[x->cur].vars[inv->profiles[x->cur].n_vars - 1];
 	else if (x->kind == INV_SEC_MACHINE && inv->machines[x->cur].n_vars)
-		v = &inv->mvars[inv->machines[x->cur].var_start + inv->machines[x->cur].n_vars -
-				1];
+		v = &inv->mvars[inv->machines[x->cur].var_start + inv->machines[x->cur].n_vars - 1];
 	return v && !strcmp(v->name, key + 4) ? v : NULL;
 }
 

@@ -179,7 +179,6 @@ static const char disabled_text[] =
 	"booting from the network\n"
 	"exit 0\n";
 
-
 void inv_compile_builtin(struct inv_load *x)
 {
 	struct inventory *inv = x->inv;
@@ -269,14 +268,14 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r,
 			s = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
 		v[i] = (struct template_value){ s, s ? strnlen(s, INV_FACT_MAX) : 0, true };
 	}
-	v[INV_SLOT_CLIENT] = (struct template_value){ f->client, f->client ? strnlen(f->client, 64) : 0,
-						  true };
+	v[INV_SLOT_CLIENT] =
+		(struct template_value){ f->client, f->client ? strnlen(f->client, 64) : 0, true };
 	v[INV_SLOT_MACHINE] = (struct template_value){ inventory_machine_name(r->machine),
-						   strlen(inventory_machine_name(r->machine)),
-						   true };
+						       strlen(inventory_machine_name(r->machine)),
+						       true };
 	v[INV_SLOT_PROFILE] = (struct template_value){ inventory_profile_name(r->profile),
-						   strlen(inventory_profile_name(r->profile)),
-						   true };
+						       strlen(inventory_profile_name(r->profile)),
+						       true };
 	su = strnlen(server_url, SITE_URL_MAX - 16);
 	v[INV_SLOT_SERVER] = (struct template_value){ server_url, su, false };
 	memcpy(script_url, server_url, su);
@@ -288,8 +287,8 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r,
 	if (p) {
 		for (size_t i = 0; i < p->n_vars; i++)
 			v[INV_N_BUILTIN + i] = (struct template_value){ p->vars[i].value,
-								    strlen(p->vars[i].value),
-								    false };
+									strlen(p->vars[i].value),
+									false };
 		nv += p->n_vars;
 		for (size_t k = 0; r->machine && k < r->machine->n_vars; k++) {
 			const struct inv_var *mv = &inv->mvars[r->machine->var_start + k];
@@ -344,8 +343,7 @@ int inventory_generator_env(const struct inventory *inv, const struct inv_result
 		char up[INV_NAME_MAX];
 		if (i == INV_FACT_MAC || i == INV_FACT_UUID) /* as normalised */
 			s = i == INV_FACT_MAC ? f->mac_text : f->uuid_text;
-		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", env_name(i, up, sizeof(up)),
-			     s);
+		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", env_name(i, up, sizeof(up)), s);
 	}
 	if (!rc)
 		rc = env_add(buf, cap, &used, envp, max, &n, "CB_", "CLIENT", f->client);
@@ -372,4 +370,3 @@ int inventory_generator_env(const struct inventory *inv, const struct inv_result
 	envp[n] = NULL;
 	return 0;
 }
-
