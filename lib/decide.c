@@ -100,6 +100,40 @@ static int no(struct decide_out *o, const char *row, const char *why)
 	return 0;
 }
 
+/* The last step of decide(): the binary chosen for o's row, offered by name or URL,
+ * unless it is missing or would make the client loop. */
+static int offer_file(const struct site_config *c, const struct decide_in *in, struct decide_out *o,
+		      const char *bin)
+{
+	char base[64];
+
+	/* A BIOS iPXE only runs an embedded script (autoexec.ipxe is UEFI-only): a stock
+	 * one asks again as iPXE, is offered ipxe.pxe again, and so on for ever. */
+	if (o->arch == ARCH_BIOS && (in->foreign & decide_have_bit(bin))) {
+		o->row = "would-loop";
+		o->why = "the BIOS binary asks DHCP as iPXE (user-class too long to rebrand, or "
+			 "rebrand = no): it would loop; use a class of 1-4 bytes or binaries "
+			 "from chainboot build-ipxe";
+		snprintf(o->file, sizeof(o->file), "%s", bin);
+		return 0;
+	}
+	if (!(in->have & decide_have_bit(bin))) {
+		o->row = "missing";
+		o->why = "boot file not available (not in the iPXE directory)";
+		snprintf(o->file, sizeof(o->file), "%s", bin);
+		return 0;
+	}
+	if (o->http) {
+		if (decide_base_url(c, base, sizeof(base)))
+			return -ENAMETOOLONG;
+		snprintf(o->file, sizeof(o->file), "%s/%s", base, bin);
+	} else {
+		snprintf(o->file, sizeof(o->file), "%s", bin);
+	}
+	o->answer = true;
+	return 0;
+}
+
 int decide(const struct site_config *c, const struct decide_in *in, struct decide_out *o)
 {
 	const struct dhcp_msg *m = in->msg;
@@ -108,7 +142,6 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 	const char *bin;
 	size_t n;
 	const uint8_t *v;
-	char base[64];
 
 	memset(o, 0, sizeof(*o));
 	o->class_kind = "none";
@@ -199,31 +232,7 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 			o->bypass43 = !is_uefi_arch(o->arch) ||
 				      !strcmp(c->uefi_strategy, "option43");
 	}
-	/* A BIOS iPXE only runs an embedded script (autoexec.ipxe is UEFI-only): a stock
-	 * one asks again as iPXE, is offered ipxe.pxe again, and so on for ever. */
-	if (o->arch == ARCH_BIOS && (in->foreign & decide_have_bit(bin))) {
-		o->row = "would-loop";
-		o->why = "the BIOS binary asks DHCP as iPXE (user-class too long to rebrand, or "
-			 "rebrand = no): it would loop; use a class of 1-4 bytes or binaries "
-			 "from chainboot build-ipxe";
-		snprintf(o->file, sizeof(o->file), "%s", bin);
-		return 0;
-	}
-	if (!(in->have & decide_have_bit(bin))) {
-		o->row = "missing";
-		o->why = "boot file not available (not in the iPXE directory)";
-		snprintf(o->file, sizeof(o->file), "%s", bin);
-		return 0;
-	}
-	if (o->http) {
-		if (decide_base_url(c, base, sizeof(base)))
-			return -ENAMETOOLONG;
-		snprintf(o->file, sizeof(o->file), "%s/%s", base, bin);
-	} else {
-		snprintf(o->file, sizeof(o->file), "%s", bin);
-	}
-	o->answer = true;
-	return 0;
+	return offer_file(c, in, o, bin);
 }
 
 int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t *buf, size_t cap,
