@@ -24,7 +24,7 @@ PKGS=(build-essential pkg-config bear clang
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
       libsystemd-dev iproute2 python3 ca-certificates
-      debhelper dpkg-dev lintian mandoc bash-completion systemd)
+      debhelper dpkg-dev lintian mandoc man-db bash-completion systemd)
 
 missing=()
 for p in "${PKGS[@]}"; do
