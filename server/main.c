@@ -329,7 +329,7 @@ static void reload(struct daemon *dm, const char *trigger)
 
 /* READY=1 (or, ready false, only) the status line for systemd; after a failed reload the
  * status says so. */
-static void notify_daemon(const struct daemon *dm, bool ready)
+static void daemon_notify(const struct daemon *dm, bool ready)
 {
 	const char *note = dm->bad_known ? "last reload failed, previous inventory kept" : NULL;
 	size_t machines = 0, profiles = 0;
@@ -348,7 +348,7 @@ static void on_hup(struct loop *l, int signo, void *arg)
 	(void)signo;
 	notify_reloading();
 	reload(arg, "signal");
-	notify_daemon(arg, true);
+	daemon_notify(arg, true);
 }
 
 /* Reload on file change too: a cheap stat poll (inventory_changed) every 2 s, so an
@@ -367,7 +367,7 @@ static void on_poll(struct loop *l, void *arg)
 				st.st_mtim.tv_nsec == dm->bad_st.st_mtim.tv_nsec;
 		if (!same_bad) {
 			reload(dm, "change");
-			notify_daemon(dm, false);
+			daemon_notify(dm, false);
 		}
 	}
 	loop_timer_set(l, &dm->poll, INVENTORY_POLL_MS, on_poll, dm);
@@ -538,7 +538,7 @@ int main(int argc, char **argv)
 					      : "none",
 			  machines, profiles);
 	}
-	notify_daemon(&dm, true); /* bound, prepared, privileges dropped */
+	daemon_notify(&dm, true); /* bound, prepared, privileges dropped */
 	rc = loop_run(dm.loop);
 	if (rc)
 		diag_set(&d, rc, "event loop: %s", strerror(-rc));
