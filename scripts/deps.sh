@@ -25,7 +25,7 @@ PKGS=(build-essential pkg-config bear clang clang-format clang-tidy cppcheck val
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
       libsystemd-dev iproute2 python3 ca-certificates
-      debhelper dpkg-dev lintian mandoc bash-completion systemd
+      debhelper dpkg-dev lintian mandoc man-db bash-completion systemd
       sbsigntool openssl shim-signed shim-helpers-amd64-signed)
 
 missing=()

@@ -373,15 +373,19 @@ static void reload(struct daemon *dm, const char *trigger)
 		  machines, profiles);
 }
 
-/* READY=1 and the status line for systemd; after a failed reload the status says so. */
-static void notify_daemon_ready(const struct daemon *dm)
+/* READY=1 (or, ready false, only) the status line for systemd; after a failed reload the
+ * status says so. */
+static void daemon_notify(const struct daemon *dm, bool ready)
 {
+	const char *note = dm->bad_known ? "last reload failed, previous inventory kept" : NULL;
 	size_t machines = 0, profiles = 0;
 
 	if (dm->srv.inv)
 		inventory_counts(dm->srv.inv, &machines, &profiles);
-	notify_ready(&dm->cfg, machines, profiles,
-		     dm->bad_known ? "last reload failed, previous inventory kept" : NULL);
+	if (ready)
+		notify_ready(&dm->cfg, machines, profiles, note);
+	else
+		notify_status(&dm->cfg, machines, profiles, note);
 }
 
 static void on_hup(struct loop *l, int signo, void *arg)
@@ -390,7 +394,7 @@ static void on_hup(struct loop *l, int signo, void *arg)
 	(void)signo;
 	notify_reloading();
 	reload(arg, "signal");
-	notify_daemon_ready(arg);
+	daemon_notify(arg, true);
 }
 
 /* Reload on file change too: a cheap stat poll (inventory_changed) every 2 s, so an
@@ -407,8 +411,10 @@ static void on_poll(struct loop *l, void *arg)
 				st.st_size == dm->bad_st.st_size &&
 				st.st_mtim.tv_sec == dm->bad_st.st_mtim.tv_sec &&
 				st.st_mtim.tv_nsec == dm->bad_st.st_mtim.tv_nsec;
-		if (!same_bad)
+		if (!same_bad) {
 			reload(dm, "change");
+			daemon_notify(dm, false);
+		}
 	}
 	loop_timer_set(l, &dm->poll, INVENTORY_POLL_MS, on_poll, dm);
 }
@@ -578,7 +584,7 @@ int main(int argc, char **argv)
 					      : "none",
 			  machines, profiles);
 	}
-	notify_daemon_ready(&dm); /* bound, prepared, privileges dropped */
+	daemon_notify(&dm, true); /* bound, prepared, privileges dropped */
 	rc = loop_run(dm.loop);
 	if (rc)
 		diag_set(&d, rc, "event loop: %s", strerror(-rc));

@@ -23,18 +23,30 @@ static void send_state(const char *state)
 	}
 }
 
-void notify_ready(const struct site_config *c, size_t machines, size_t profiles, const char *note)
+/* prefix: "READY=1\n" or "" (a status update only). */
+static void send_summary(const char *prefix, const struct site_config *c, size_t machines,
+			 size_t profiles, const char *note)
 {
 	char msg[1024];
 
 	/* One line for `systemctl status`: where, what, and the inventory's size. */
 	snprintf(msg, sizeof(msg),
-		 "READY=1\nSTATUS=serving %s: proxyDHCP %s, TFTP %s, HTTP port %u; inventory %s: "
+		 "%sSTATUS=serving %s: proxyDHCP %s, TFTP %s, HTTP port %u; inventory %s: "
 		 "%zu machines, %zu profiles%s%s",
-		 c->listen, c->proxydhcp ? "on" : "off", c->tftp ? "on" : "off", c->http_port,
-		 c->inventory[0] ? "loaded" : "none", machines, profiles, note ? "; " : "",
-		 note ? note : "");
+		 prefix, c->listen, c->proxydhcp ? "on" : "off", c->tftp ? "on" : "off",
+		 c->http_port, c->inventory[0] ? "loaded" : "none", machines, profiles,
+		 note ? "; " : "", note ? note : "");
 	send_state(msg);
+}
+
+void notify_ready(const struct site_config *c, size_t machines, size_t profiles, const char *note)
+{
+	send_summary("READY=1\n", c, machines, profiles, note);
+}
+
+void notify_status(const struct site_config *c, size_t machines, size_t profiles, const char *note)
+{
+	send_summary("", c, machines, profiles, note);
 }
 
 void notify_reloading(void)

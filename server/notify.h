@@ -13,6 +13,10 @@
  * appended, e.g. why a reload kept the previous inventory. */
 void notify_ready(const struct site_config *c, size_t machines, size_t profiles, const char *note);
 
+/* STATUS= only, the same summary: after a reload systemd did not ask for (a changed
+ * inventory file), so `systemctl status` shows the counts in use. */
+void notify_status(const struct site_config *c, size_t machines, size_t profiles, const char *note);
+
 /* RELOADING=1 (with MONOTONIC_USEC, as systemd 253+ wants): a reload begins; the next
  * notify_ready() ends it. */
 void notify_reloading(void);

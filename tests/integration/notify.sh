@@ -4,7 +4,8 @@
 # READY=1 comes only when proxyDHCP (67), TFTP (69) and HTTP (80) already answer and
 # privileges are dropped (the receiver probes all three and reads the sender's uid the
 # moment READY=1 arrives); SIGHUP gives RELOADING=1 then READY=1 (with the inventory's
-# counts, and a note after a broken reload); SIGTERM gives STOPPING=1 before the exit.
+# counts, and a note after a broken reload); an edited inventory file gives a STATUS=
+# update alone; SIGTERM gives STOPPING=1 before the exit.
 # The daemon logs with --log-format json here, so its lines are checked as JSON too.
 . "$(dirname "$0")/lib.sh"
 
@@ -85,6 +86,7 @@ while time.monotonic() < deadline:
 f.write("done\n")
 EOF2
 ip netns exec "$NS_C" python3 "$T/recv.py" "$SOCK" "$TOOLS" "$OUT" &
+# shellcheck disable=SC2034  # RPID is used in the at_exit string
 RPID=$!
 at_exit 'kill $RPID 2>/dev/null; wait $RPID 2>/dev/null'
 for _ in $(seq 1 50); do grep -q listening "$OUT" 2>/dev/null && break; sleep 0.1; done
@@ -135,23 +137,35 @@ else
 	notok "notify: SIGHUP: RELOADING=1 with MONOTONIC_USEC"
 fi
 for _ in $(seq 1 50); do [ "$(grep -c 'READY=1' "$OUT")" -ge 2 ] && break; sleep 0.1; done
-seq_msgs=$(grep '^msg ' "$OUT" | sed -E 's/^msg pid=[0-9]+ ([A-Z]+=1).*/\1/' | tr '\n' ' ')
+# the state messages (a STATUS= line alone is an update, not a state)
+states() { grep -E '^msg pid=[0-9]+ (READY|RELOADING|STOPPING)=1' "$OUT"; }
+seq_msgs=$(states | sed -E 's/^msg pid=[0-9]+ ([A-Z]+=1).*/\1/' | tr '\n' ' ')
 check_match "notify: SIGHUP: RELOADING=1 then READY=1" '^READY=1 RELOADING=1 READY=1 $' "$seq_msgs"
 check_match "notify: reloaded status: counts" 'READY=1\|STATUS=.*1 machines, 1 profiles$' \
-	"$(grep '^msg ' "$OUT" | tail -1)"
+	"$(states | tail -1)"
+
+# An edited file is reloaded without a signal: then only STATUS= changes (no READY=1)
+printf '[machine m3]\nmac = 52:54:00:00:00:03\nprofile = p\n' >>"$INV"
+if waitfor '^msg pid=[0-9]+ STATUS=serving .* 2 machines, 1 profiles$' 10; then
+	ok "notify: a changed inventory file: a STATUS= update with the new counts, no READY=1"
+else
+	notok "notify: a changed inventory file: a STATUS= update with the new counts, no READY=1"
+	tail -3 "$OUT" | sed 's/^/#   /'
+fi
 
 # A broken inventory: still RELOADING=1 then READY=1 (the old one serves), the status says so
-printf '[machine m2]\nmac = 52:54:00:00:00:01\nprofile = p\n' >>"$INV"
+printf '[machine m2]\nmac = 52:54:00:00:00:01\nprofile = p\n' >>"$INV" # m1's MAC again
 kill -HUP "$DPID"
 for _ in $(seq 1 50); do [ "$(grep -c 'READY=1' "$OUT")" -ge 3 ] && break; sleep 0.1; done
 check_match "notify: broken reload: READY=1 with a note, previous inventory kept" \
-	'READY=1\|STATUS=.*last reload failed, previous inventory kept$' "$(grep '^msg ' "$OUT" | tail -1)"
+	'READY=1\|STATUS=.*2 machines, 1 profiles; last reload failed, previous inventory kept$' "$(states | tail -1)"
 
 # SIGTERM: STOPPING=1, and the receiver sees it before the daemon is gone
 stop_clean "notify" "$DPID" "$LOG"
 waitfor '^done' 5 >/dev/null
 check_match "notify: SIGTERM: STOPPING=1" '^msg pid=[0-9]+ STOPPING=1' "$(grep '^msg ' "$OUT" | tail -1)"
-n=$(grep -c '^msg ' "$OUT")
-check "notify: six messages in all (READY, RELOADING, READY, RELOADING, READY, STOPPING)" test "$n" = 6
+check_match "notify: the states in all: READY, RELOADING, READY, RELOADING, READY, STOPPING" \
+	'^READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 $' \
+	"$(states | sed -E 's/^msg pid=[0-9]+ ([A-Z]+=1).*/\1/' | tr '\n' ' ')"
 if grep -q 'event=notify' "$LOG"; then notok "notify: no send failed"; else ok "notify: no send failed"; fi
 finish

@@ -49,6 +49,42 @@ static void held_lines(void)
 	log_release();
 }
 
+/* Round trip: any ASCII value through log_quote() comes back the same from the JSON. */
+static char rt_value[128];
+static void rt_line(void)
+{
+	char q[600];
+	log_event("rt", "k=%s n=7", log_quote(rt_value, q, sizeof(q)));
+}
+
+static int round_trips(unsigned rounds)
+{
+	unsigned seed = 12345, bad = 0;
+	json_error_t err;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		size_t len = 1 + (seed = seed * 1103515245 + 12345) % 100;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			rt_value[i] = (char)(1 + (seed >> 16) % 127); /* 0x01..0x7f */
+		}
+		rt_value[len] = '\0';
+		json_t *o = json_loads(capture(rt_line), 0, &err);
+		const char *k = o ? json_string_value(json_object_get(o, "k")) : NULL;
+		/* a value of digits only comes back as an integer: compare its text */
+		char num[32];
+		if (o && !k && json_is_integer(json_object_get(o, "k"))) {
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(json_object_get(o, "k")));
+			k = num;
+		}
+		if (!k || strcmp(k, rt_value) || json_integer_value(json_object_get(o, "n")) != 7)
+			bad++;
+		json_decref(o);
+	}
+	return (int)bad;
+}
+
 static void debug_line(void)
 {
 	log_event("proxydhcp.debug", "x=1");
@@ -105,6 +141,9 @@ int main(int argc, char **argv)
 	ok(!strncmp(out, "{\"event\":\"tftp\",\"client\":", 25),
 	   "json: fields in the line's order");
 	json_decref(o);
+
+	ok(round_trips(2000) == 0,
+	   "json: 2000 random ASCII values through log_quote come back equal");
 
 	out = capture(held_lines);
 	ok(!strcmp(out, "{\"event\":\"a\",\"n\":1}\n{\"event\":\"b\",\"n\":2,\"bad\":\"??\"}\n"),
