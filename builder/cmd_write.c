@@ -493,7 +493,7 @@ int cmd_write_main(int argc, char **argv)
 	struct diag d = { { 0 } };
 	struct ui u = { .last_phase = -1 };
 	struct write_args w;
-	struct stat ist, tst;
+	struct stat ist = { 0 }, tst;
 	int ifd, rc;
 
 	rc = cli_parse(&cmd_write_spec, argc, argv, &cl);
