@@ -4,7 +4,9 @@
 #   make check        install dependencies and run every test (ends with "N passed, N failed")
 #   make asan         the same binaries with AddressSanitizer + UBSan in build/asan
 #   make fuzz FUZZ_TIME=60   libFuzzer harnesses (clang) in build/fuzz, each run FUZZ_TIME seconds
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...]   (and make uninstall with the same)
+#   make deb          the Debian packages chainboot and chainbootd, in build/deb/
+#   make man          mandoc -T lint over the manual pages in man/
 #   make lint        format check, clang-tidy (.clang-tidy) and cppcheck over lib/ builder/ server/
 #   make format      clang-format (.clang-format) every C file
 #   make compile_commands.json   (bear)
@@ -28,6 +30,8 @@ SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# sd_notify (server/notify.c): chainbootd only.
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 # Each directory sees only its own headers and lib's (docs/architecture.md): a builder/
 # file that includes a server/ header, or the reverse, fails to compile.
@@ -92,7 +96,7 @@ $(BUILD)/chainboot: $(BUILD)/builder/main.o $(BUILD)/libbuilder.a $(BUILD)/libco
 
 $(BUILD)/chainbootd: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SYSTEMD_LIBS)
 
 # Test clients (DHCP, TFTP, HTTP) that speak to the daemon in integration tests.
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
@@ -160,10 +164,8 @@ FUZZ_CC    ?= clang
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-FUZZ_LIBS  := lib/zbin.c lib/ipxebin.c lib/diag.c lib/fsextent.c lib/iso9660.c lib/rebrand.c \
-              lib/sha256.c lib/tftpproto.c lib/dhcpopt.c \
-              lib/httpparse.c lib/template.c lib/inventory.c lib/chainscript.c \
-              lib/siteconf.c lib/spawn.c
+# Every harness links the whole core, so a new lib/ module needs no line here.
+FUZZ_LIBS  := $(wildcard lib/*.c)
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -iquote lib $(PKG_CFLAGS)
 FUZZ_IPXE  ?= $(shell scripts/deps.sh --print-ipxe-dir 2>/dev/null)
@@ -194,15 +196,72 @@ fuzz: $(FUZZ_BIN)
 		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_DIR)/$$n.log; \
 	done
 
+# Install layout; the packages (debian/rules) use PREFIX=/usr SYSCONFDIR=/etc
+# UNITDIR=/lib/systemd/system. DESTDIR is prepended to every path. The daemon and the
+# iPXE fetch go to sbin (they run as root); chainbootd.service is written with the
+# SBINDIR and SYSCONFDIR it is installed with. Configuration files are installed only
+# where none exist yet, and `make uninstall` removes them only when unchanged.
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+DATADIR     ?= $(PREFIX)/share/chainboot
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR  ?= $(PREFIX)/etc
+MAN_PAGES   := $(wildcard man/*.[158])
+CONF_FILES  := dist/site.ini dist/inventory.ini
+
+.PHONY: uninstall man deb
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/chainboot/layouts \
-		$(DESTDIR)$(PREFIX)/share/chainboot/scripts $(DESTDIR)$(PREFIX)/share/chainboot/examples
-	install -m 755 $(BUILD)/chainboot $(DESTDIR)$(PREFIX)/bin/chainboot
-	$(if $(DAEMON),install -m 755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/chainbootd)
-	install -m 644 layouts/*.layout $(DESTDIR)$(PREFIX)/share/chainboot/layouts/
-	install -m 644 scripts/*.in $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
-	install -m 755 scripts/deps.sh $(DESTDIR)$(PREFIX)/share/chainboot/scripts/
-	install -m 644 examples/* $(DESTDIR)$(PREFIX)/share/chainboot/examples/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/layouts \
+		$(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/chainboot \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES)))))
+	install -m 755 $(BUILD)/chainboot $(DESTDIR)$(BINDIR)/chainboot
+	$(if $(DAEMON),install -m 755 $(DAEMON) $(DESTDIR)$(SBINDIR)/chainbootd)
+	install -m 755 scripts/chainboot-fetch-ipxe $(DESTDIR)$(SBINDIR)/chainboot-fetch-ipxe
+	install -m 644 layouts/*.layout $(DESTDIR)$(DATADIR)/layouts/
+	install -m 644 scripts/*.in $(DESTDIR)$(DATADIR)/scripts/
+	install -m 644 examples/* $(DESTDIR)$(DATADIR)/examples/
+	$(foreach m,$(MAN_PAGES),install -m 644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/chainbootd.service.in >$(DESTDIR)$(UNITDIR)/chainbootd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/chainbootd.service
+	$(if $(wildcard completion/chainboot),install -m 644 completion/chainboot $(DESTDIR)$(BASHCOMPDIR)/chainboot)
+	$(if $(wildcard completion/chainboot),ln -sf chainboot $(DESTDIR)$(BASHCOMPDIR)/chainbootd)
+	for f in $(CONF_FILES); do t=$(DESTDIR)$(SYSCONFDIR)/chainboot/$${f##*/}; \
+		[ -e "$$t" ] || install -m 644 "$$f" "$$t"; done
+
+# The Debian packages (debian/), built from a copy of this tree (without build/, out/ and
+# .git) in $(BUILD)/deb, where the .deb files land: dpkg-buildpackage writes beside the
+# tree it builds, and that must not be this tree's parent. The two packages are also
+# copied here, so `apt install ./chainboot_*.deb ./chainbootd_*.deb` follows `make deb`.
+DEB_DIR ?= $(BUILD)/deb
+deb: deps
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/chainboot
+	$(Q)tar -cf - --exclude=./build --exclude=./out --exclude=./.git --exclude='./*.deb' . | \
+		tar -C $(DEB_DIR)/chainboot -xf -
+	$(Q)cd $(DEB_DIR)/chainboot && dpkg-buildpackage -us -uc -b
+	$(Q)rm -f chainboot_*.deb chainbootd_*.deb
+	$(Q)cp $(DEB_DIR)/chainboot_*.deb $(DEB_DIR)/chainbootd_*.deb .
+	$(Q)ls $(DEB_DIR)/*.deb chainboot_*.deb chainbootd_*.deb
+
+# The manual pages (mdoc, written by hand): errors and warnings fail; the test
+# tests/integration/manpages.sh also holds them to mandoc's style checks.
+man:
+	$(Q)mandoc -T lint -W warning $(MAN_PAGES) && echo "man: $(words $(MAN_PAGES)) pages, lint clean"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/chainboot $(DESTDIR)$(SBINDIR)/chainbootd \
+		$(DESTDIR)$(SBINDIR)/chainboot-fetch-ipxe $(DESTDIR)$(UNITDIR)/chainbootd.service \
+		$(DESTDIR)$(BASHCOMPDIR)/chainboot $(DESTDIR)$(BASHCOMPDIR)/chainbootd \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -rf $(DESTDIR)$(DATADIR)/layouts $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/examples
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	for f in $(CONF_FILES); do t=$(DESTDIR)$(SYSCONFDIR)/chainboot/$${f##*/}; \
+		if cmp -s "$$f" "$$t"; then rm -f "$$t"; \
+		elif [ -e "$$t" ]; then echo "uninstall: kept $$t (changed)"; fi; done
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/chainboot 2>/dev/null
 
 # Static analysis: clang-tidy (checks and the reason for each one left out in
 # .clang-tidy) and cppcheck (false positives in tests/lint/cppcheck.supp) over lib/,

@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include "decide.h"
+#include "fileio.h"
+#include "ipxebin.h"
+#include "ipxecache.h"
+#include "rebrand.h"
 
 int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 {
@@ -25,9 +29,50 @@ int dhcpconfig_fmt_parse(const char *name, enum dhcpconfig_fmt *out)
 	return 0;
 }
 
+/* Will the BIOS binaries chainbootd serves ask DHCP as our class? It rebrands prebuilt
+ * ones only up to REBRAND_CLASS_MAX bytes; beyond that (or with rebrand = no) only
+ * binaries that already carry the class (chainboot build-ipxe) do. A stock one asks
+ * again as iPXE, is offered ipxe.pxe again, and the machine loops. */
+static int check_bios_class(const struct site_config *c, struct diag *d)
+{
+	char dir[4096], path[4200], cls[IPXEBIN_CLASS_MAX];
+	struct diag q = { { 0 } };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	bool ours;
+
+	if (c->rebrand != SITE_REBRAND_NO && strlen(c->user_class) <= REBRAND_CLASS_MAX)
+		return 0;
+	ours = ipxecache_find_dir(c, dir, sizeof(dir), &q) == 0;
+	if (ours) {
+		snprintf(path, sizeof(path), "%s/ipxe.pxe", dir);
+		ours = fileio_read(path, REBRAND_MAX_INPUT, &buf, &len, &q) == 0 &&
+		       ipxebin_user_class(buf, len, cls, sizeof(cls), &q) == 0 &&
+		       !strcmp(cls, c->user_class);
+		free(buf);
+	}
+	if (ours)
+		return 0;
+	if (c->rebrand == SITE_REBRAND_NO)
+		return diag_set(d, -EINVAL,
+				"rebrand = no, and the BIOS binaries do not carry user-class "
+				"\"%s\": a stock ipxe.pxe asks again as iPXE and BIOS machines "
+				"would loop; allow rebranding, or give --ipxe-dir with binaries "
+				"from `chainboot build-ipxe -c %s`",
+				c->user_class, c->user_class);
+	return diag_set(d, -EINVAL,
+			"user-class \"%s\" is %zu bytes: prebuilt iPXE binaries can be "
+			"rebranded to 1-%d bytes only, and the stock ipxe.pxe chainbootd would "
+			"serve asks again as iPXE, so BIOS machines would loop; choose a class of "
+			"1-%d bytes, or give --ipxe-dir with binaries from `chainboot build-ipxe "
+			"-c %s`",
+			c->user_class, strlen(c->user_class), REBRAND_CLASS_MAX, REBRAND_CLASS_MAX,
+			c->user_class);
+}
+
 struct vals {
 	const char *L;	  /* next-server */
-	char script[300]; /* the script URL with iPXE's ${...} facts */
+	char script[300]; /* the fact stub's URL (decide_script_url) */
 	char base[64];	  /* http://L[:port] */
 	const char *efi;  /* snponly.efi or ipxe-amd64.efi */
 	const char *cls;  /* our user-class */
@@ -63,8 +108,8 @@ static void dnsmasq(FILE *f, const struct vals *v)
 		"dhcp-match=set:cb-http-x64,option:client-arch,16\n"
 		"dhcp-match=set:cb-http-arm64,option:client-arch,19\n"
 		"\n"
-		"# Our iPXE (user-class %s): the inventory script. iPXE fills in the ${...} "
-		"facts.\n"
+		"# Our iPXE (user-class %s): chainbootd's stub, which chains the inventory "
+		"script with every machine fact.\n"
 		"dhcp-boot=tag:cb-ours,%s\n"
 		"\n"
 		"# Vendor iPXE ROMs (user-class iPXE: VirtualBox, QEMU, many NICs) lack commands "
@@ -101,7 +146,8 @@ static void isc(FILE *f, const struct vals *v)
 		"option cb-client-arch code 93 = unsigned integer 16;\n"
 		"\n"
 		"if exists user-class and option user-class = \"%s\" {\n"
-		"  # Our iPXE: the inventory script. iPXE fills in the ${...} facts.\n"
+		"  # Our iPXE: chainbootd's stub, which chains the inventory script with every "
+		"fact.\n"
 		"  option bootfile-name \"%s\";\n"
 		"} elsif exists user-class and option user-class = \"iPXE\" {\n"
 		"  # Vendor iPXE ROMs (VirtualBox, QEMU, many NICs): our full, rebranded iPXE.\n"
@@ -210,6 +256,9 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 			"user-class \"%s\" is part of \"iPXE\": dnsmasq matches classes as "
 			"substrings and would treat vendor iPXE ROMs as ours; choose another class",
 			c->user_class);
+	n = check_bios_class(c, d);
+	if (n)
+		return n;
 	if (decide_script_url(c, v.script, sizeof(v.script)))
 		return diag_set(d, -EINVAL, "the script URL for %s does not fit one DHCP option",
 				c->listen);

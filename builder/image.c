@@ -3,6 +3,7 @@
  * external tool runs from an argv array. The result appears atomically or not at all. */
 #include "image.h"
 #include "fileio.h"
+#include "interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,9 @@
 
 #define MIB (1024u * 1024u)
 
-static volatile sig_atomic_t interrupted;
-
 void image_interrupt(void)
 {
-	interrupted = 1;
+	interrupt_request();
 }
 
 struct build {
@@ -90,7 +89,7 @@ static int copy_to_fd(const char *src, int out, struct diag *d, const char *what
 	if (in < 0)
 		return diag_set(d, -errno, "%s: cannot read: %s", src, strerror(errno));
 	for (;;) {
-		if (interrupted) {
+		if (interrupt_pending()) {
 			rc = diag_set(d, -EINTR, "interrupted; nothing was written");
 			break;
 		}
@@ -182,10 +181,10 @@ static int run(struct build *b, char *const argv[])
 {
 	int rc;
 
-	if (interrupted)
+	if (interrupt_pending())
 		return diag_set(b->d, -EINTR, "interrupted; nothing was written");
 	rc = spawn_run(argv, b->env, NULL, 0, b->d);
-	if (interrupted) {
+	if (interrupt_pending()) {
 		diag_clear(b->d);
 		return diag_set(b->d, -EINTR, "interrupted; nothing was written");
 	}
@@ -504,7 +503,7 @@ static int install_output(const char *built, const char *output, struct diag *d)
 		rc = diag_set(d, -errno, "%s: writing to disk failed: %s", output, strerror(errno));
 	if (close(fd) && !rc)
 		rc = diag_set(d, -errno, "%s: writing failed: %s", output, strerror(errno));
-	if (!rc && interrupted)
+	if (!rc && interrupt_pending())
 		rc = diag_set(d, -EINTR, "interrupted; nothing was written");
 	if (!rc && rename(tmp, output))
 		rc = diag_set(d, -errno, "cannot rename %s to %s: %s", tmp, output,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "interrupt.h"
 #include "ipxebin.h"
 #include "siteconf.h"
 #include "spawn.h"
@@ -28,11 +29,9 @@
 #define BUILT_MAX   (64u * 1024 * 1024)
 #define CROSS_ARM64 "aarch64-linux-gnu-"
 
-static volatile sig_atomic_t interrupted;
-
 void ipxebuild_interrupt(void)
 {
-	interrupted = 1;
+	interrupt_request();
 }
 
 struct target {
@@ -50,28 +49,6 @@ static const struct target targets[] = {
 	{ "bin-x86_64-efi/snponly.efi", "snponly.efi", SITE_ARCH_X86_64 },
 	{ "bin-arm64-efi/ipxe.efi", "ipxe-arm64.efi", SITE_ARCH_ARM64 },
 };
-
-static bool in_path(const char *tool)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		if (n &&
-		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) <
-			    sizeof(buf) &&
-		    access(buf, X_OK) == 0)
-			return true;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
 
 int ipxebuild_check_tools(unsigned arch, struct diag *d)
 {
@@ -91,13 +68,13 @@ int ipxebuild_check_tools(unsigned arch, struct diag *d)
 						 pkg);                                          \
 	} while (0)
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!in_path(need[i].tool) && used < sizeof(missing))
+		if (!spawn_in_path(need[i].tool) && used < sizeof(missing))
 			used += (size_t)snprintf(missing + used, sizeof(missing) - used, " %s",
 						 need[i].package);
 	/* iPXE's util/zbin.c (the packer of BIOS images) includes <lzma.h>. */
 	if ((arch & SITE_ARCH_X86_64) && access("/usr/include/lzma.h", R_OK) != 0)
 		ADD("liblzma-dev");
-	if ((arch & SITE_ARCH_ARM64) && !in_path(CROSS_ARM64 "gcc"))
+	if ((arch & SITE_ARCH_ARM64) && !spawn_in_path(CROSS_ARM64 "gcc"))
 		ADD("gcc-aarch64-linux-gnu");
 #undef ADD
 	if (used)
@@ -359,7 +336,7 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 	long ncpu;
 	int rc;
 
-	interrupted = 0;
+	interrupt_clear();
 	rc = find_src(o->src, srcdir, sizeof(srcdir), d);
 	if (!rc)
 		rc = ipxebuild_check_tools(o->arch, d);
@@ -403,7 +380,7 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 			a == SITE_ARCH_X86_64 ? "x86_64 BIOS and EFI" : "arm64 EFI", jobs);
 		fflush(log);
 		rc = run_make(copy, embed, a, jobs, d);
-		if (interrupted)
+		if (interrupt_pending())
 			rc = diag_set(d, -EINTR, "interrupted; nothing was written");
 		if (rc)
 			goto out;

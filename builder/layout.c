@@ -10,38 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "iniline.h"
 #include "siteconf.h"
 
 struct parse_ctx {
 	struct layout *l;
 	struct diag *d;
 	const char *origin;
-	const char *text, *pos;
-	unsigned line;
+	struct iniline lines; /* .line: the line inih is at */
 	int rc;
 };
 
-/* inih reader over a string that counts lines for messages. */
+/* inih reader over the text (lib/iniline.c), counting lines for messages. */
 static char *str_reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *x = stream;
-	size_t n = 0;
 
-	if (!*x->pos)
+	if (!iniline_next(str, num, &x->lines))
 		return NULL;
-	while (x->pos[n] && x->pos[n] != '\n')
-		n++;
-	if (x->pos[n] == '\n')
-		n++;
-	x->line++;
-	if (n >= (size_t)num) {
-		/* Longer than inih's buffer: pass an unparsable line so it is reported. */
-		snprintf(str, num, "[");
-	} else {
-		memcpy(str, x->pos, n);
-		str[n] = '\0';
-	}
-	x->pos += n;
+	if (x->lines.long_line == x->lines.line)
+		snprintf(str, (size_t)num,
+			 "["); /* longer than inih's buffer: reported unparsable */
 	return str;
 }
 
@@ -158,7 +148,7 @@ static int handle_entry(struct parse_ctx *x, const char *where, const char *sect
 		return BAD("%s: more than %d files in one layout", where, LAYOUT_MAX_ENTRIES);
 	e = &l->entries[l->n_entries];
 	memset(e, 0, sizeof(*e));
-	e->line = x->line;
+	e->line = x->lines.line;
 	e->area = (base == 3 && !strncmp(section, "esp", 3)) ? LAYOUT_AREA_ESP : LAYOUT_AREA_TREE;
 	if (colon) {
 		if (!strcmp(colon + 1, "x86_64"))
@@ -219,7 +209,7 @@ static int parse_handler(void *user, const char *section, const char *k, const c
 	struct parse_ctx *x = user;
 	char where[4200];
 
-	snprintf(where, sizeof(where), "%s:%u", x->origin, x->line);
+	snprintf(where, sizeof(where), "%s:%u", x->origin, x->lines.line);
 	if (!strcmp(section, "layout"))
 		return handle_layout_key(x, where, k, v);
 	if (!strcmp(section, "tree") || !strncmp(section, "tree:", 5) || !strcmp(section, "esp") ||
@@ -232,7 +222,7 @@ static int parse_handler(void *user, const char *section, const char *k, const c
 
 int layout_parse(const char *text, const char *origin, struct layout *l, struct diag *d)
 {
-	struct parse_ctx x = { .l = l, .d = d, .origin = origin, .text = text, .pos = text };
+	struct parse_ctx x = { .l = l, .d = d, .origin = origin };
 	char name[64] = "";
 	int rc;
 
@@ -241,6 +231,7 @@ int layout_parse(const char *text, const char *origin, struct layout *l, struct 
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->container = (enum layout_container) - 1;
 	l->arch_allowed = SITE_ARCH_X86_64 | SITE_ARCH_ARM64;
+	iniline_init(&x.lines, text, strlen(text));
 	rc = ini_parse_stream(str_reader, &x, parse_handler, &x);
 	if (rc > 0)
 		return diag_add(
@@ -338,38 +329,23 @@ static void list_layouts(const char *dir, char *buf, size_t sz)
 int layout_load(const char *dir, const char *name, struct layout *l, struct diag *d)
 {
 	char path[4096], *text = NULL, names[512];
-	FILE *f;
-	long n;
+	struct diag rd = { { 0 } };
+	size_t n;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s.layout", dir, name);
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
+	rc = fileio_read_text(path, 65536, &text, &n, &rd);
+	if (rc == -ENOENT) {
 		list_layouts(dir, names, sizeof(names));
-		if (rc == -ENOENT)
-			return diag_set(d, rc, "layout \"%s\" is unknown (have: %s; files in %s)",
-					name, names[0] ? names : "none", dir);
-		return diag_set(d, rc, "%s: cannot read: %s", path, strerror(-rc));
+		return diag_set(d, rc, "layout \"%s\" is unknown (have: %s; files in %s)", name,
+				names[0] ? names : "none", dir);
 	}
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > 65536 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return diag_set(d, -EFBIG,
-				"%s: not a layout file (larger than 64 KiB or unreadable)", path);
-	}
-	text = malloc((size_t)n + 1);
-	if (!text) {
-		fclose(f);
-		return diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
-		free(text);
-		fclose(f);
-		return diag_set(d, -EIO, "%s: read error", path);
-	}
-	fclose(f);
-	text[n] = '\0';
-	if (memchr(text, '\0', (size_t)n)) {
+	if (rc == -EFBIG)
+		return diag_set(d, rc, "%s: not a layout file (larger than 64 KiB or unreadable)",
+				path);
+	if (rc)
+		return diag_set(d, rc, "%s", rd.msg);
+	if (memchr(text, '\0', n)) {
 		free(text);
 		return diag_set(d, -EINVAL, "%s: not a text file", path);
 	}

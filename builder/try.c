@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "inspect.h"
+#include "interrupt.h"
 #include "spawn.h"
 
 #define ARGV_MAX	  96
@@ -35,11 +36,9 @@
 #define VGA_POLL_SECS	  1.0
 #define AAVMF_PFLASH_SIZE (64u << 20) /* the virt machine's flash banks are exactly 64 MiB */
 
-static volatile sig_atomic_t try_stop;
-
 void try_interrupt(void)
 {
-	try_stop = 1;
+	interrupt_request();
 }
 
 static double now(void)
@@ -57,27 +56,6 @@ static bool readable(const char *p)
 	return access(p, R_OK) == 0;
 }
 
-static bool in_path(const char *tool)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		if (n &&
-		    snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) < (int)sizeof(buf) &&
-		    access(buf, X_OK) == 0)
-			return true;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
 int try_find_firmware(enum try_fw fw, struct try_firmware *out, struct diag *d)
 {
 	/* Debian's file names; the 4 MiB OVMF build first (bookworm's default, what the
@@ -90,7 +68,7 @@ int try_find_firmware(enum try_fw fw, struct try_firmware *out, struct diag *d)
 
 	memset(out, 0, sizeof(*out));
 	out->qemu = fw == TRY_FW_ARM64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
-	if (!in_path(out->qemu)) {
+	if (!spawn_in_path(out->qemu)) {
 		pkg = spawn_package_of(out->qemu);
 		return diag_set(d, -ENOENT,
 				"%s not found: install the Debian package %s (apt-get install %s)",
@@ -926,7 +904,7 @@ static void try_wait(struct try_session *s)
 		}
 		/* Ctrl-C on a terminal reaches QEMU too (same process group) and it quits by
 		 * itself: look at our flag first so that is reported as an interruption. */
-		if (try_stop) {
+		if (interrupt_pending()) {
 			r->end = TRY_END_INTERRUPTED;
 			return;
 		}

@@ -24,14 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
+
 #define DIRECT_ALIGN   4096u /* covers 512- and 4096-byte logical blocks */
 #define PROGRESS_EVERY 0.25
 
-static volatile sig_atomic_t write_stop;
-
 void write_interrupt(void)
 {
-	write_stop = 1;
+	interrupt_request();
 }
 
 static double now(void)
@@ -98,7 +98,7 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 		ssize_t r = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
 
 		if (r < 0 && errno == EINTR)
-			continue; /* a signal only sets write_stop; the loop above looks at it */
+			continue; /* a signal only sets the interrupt flag; the loop above looks at it */
 		if (r < 0)
 			return -errno;
 		if (r == 0)
@@ -241,7 +241,7 @@ static int do_write(struct wctx *w, uint8_t *buf, uint64_t *crcs, struct diag *d
 								: (size_t)(rq->image_size - off),
 		       got;
 
-		if (write_stop) {
+		if (interrupt_pending()) {
 			fsync(w->fd); /* what was written is at least on the medium, consistently */
 			human(off, a, sizeof(a));
 			human(rq->image_size, b, sizeof(b));
@@ -326,7 +326,7 @@ static int do_pause(const char *fifo, struct diag *d)
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
-	return write_stop ? -EINTR : 0;
+	return interrupt_pending() ? -EINTR : 0;
 }
 
 static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t *crcs,
@@ -346,7 +346,7 @@ static int do_verify(struct wctx *w, uint8_t *buf, uint8_t *ibuf, const uint64_t
 								: (size_t)(rq->image_size - off),
 		       got;
 
-		if (write_stop)
+		if (interrupt_pending())
 			return diag_set(d, -EINTR,
 					"interrupted while verifying: %s was written and flushed "
 					"completely "

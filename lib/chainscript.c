@@ -20,6 +20,8 @@
  */
 #include "chainscript.h"
 
+#include "facts.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -317,6 +319,18 @@ static int put_settings(struct sbuf *b, const struct site_config *c)
 	return 0;
 }
 
+/* @FACTS@: the machine facts as a query (facts.h), from the chain script's own per-NIC
+ * settings for the MAC and UUID. */
+static int put_facts(struct sbuf *b)
+{
+	static const struct facts_expr e = { .mac = "${cb-mac:uristring}",
+					     .uuid = "${cb-uuid:uristring}" };
+	char q[1024];
+	int rc = facts_query(&e, q, sizeof(q));
+
+	return rc ? rc : sb_str(b, q);
+}
+
 /* Length of a placeholder name after the '@' at t[0], or 0 if t is not "@NAME@". */
 static size_t placeholder_len(const char *t, size_t left)
 {
@@ -386,10 +400,13 @@ static int render(const struct site_config *c, const char *t, size_t tlen, struc
 			if ((rc = chainscript_quote(c->user_class, q, sizeof(q))) ||
 			    (rc = sb_str(b, q)))
 				return rc;
+		} else if (nlen == 5 && !memcmp(t + i + 1, "FACTS", 5)) {
+			if ((rc = put_facts(b)))
+				return rc;
 		} else {
 			return diag_set(d, -EINVAL,
 					"template line %u: unknown placeholder @%.*s@ "
-					"(known: @SETTINGS@, @USER_CLASS@)",
+					"(known: @SETTINGS@, @USER_CLASS@, @FACTS@)",
 					line, (int)nlen, t + i + 1);
 		}
 		i += nlen + 2;

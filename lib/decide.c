@@ -6,15 +6,20 @@
  *   not BOOTREQUEST / wrong message for the port           -> no answer
  *   option 60 neither PXEClient nor HTTPClient              -> no answer (not a PXE client)
  *   inventory: boot=local or disabled                      -> no answer
- *   user-class = ours (our iPXE)                           -> the inventory script URL
+ *   user-class = ours (our iPXE)                           -> the stub /chain.ipxe, which
+ *        chains the inventory script with every fact (facts.h)
  *   HTTPClient (UEFI HTTP boot), arch 16 / 19              -> http URL of the EFI binary
  *   user-class iPXE (vendor ROM: QEMU, VirtualBox), arch 0 -> ipxe.pxe (a native-driver
  *        iPXE cannot chain undionly.kpxe), 7/9 -> snponly.efi|ipxe-amd64.efi, 11 -> ipxe-arm64.efi
  *   any other PXE ROM, arch 0 -> undionly.kpxe, 7/9 -> snponly.efi|ipxe-amd64.efi,
  *        11 -> ipxe-arm64.efi, over TFTP only
+ *   (either of the two) arch 0 and the BIOS binary does not carry our class -> no
+ *        answer, "would-loop" (a stock BIOS iPXE asks as iPXE again)
  *   any other architecture                                 -> no answer, logged
  */
 #include "decide.h"
+
+#include "facts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,7 +45,7 @@ unsigned decide_have_bit(const char *name)
 }
 
 /* http://LISTEN[:PORT] */
-static int base_url(const struct site_config *c, char *out, size_t outsz)
+int decide_base_url(const struct site_config *c, char *out, size_t outsz)
 {
 	int n = c->http_port == 80 ? snprintf(out, outsz, "http://%s", c->listen)
 				   : snprintf(out, outsz, "http://%s:%u", c->listen, c->http_port);
@@ -49,46 +54,14 @@ static int base_url(const struct site_config *c, char *out, size_t outsz)
 
 int decide_script_url(const struct site_config *c, char *out, size_t outsz)
 {
-	static const char unreserved[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-	static const char hex[] = "0123456789ABCDEF";
-	char base[64], uc[3 * SITE_CLASS_MAX + 1];
-	size_t o = 0;
+	char base[64];
 	int n;
 
-	if (base_url(c, base, sizeof(base)))
+	if (decide_base_url(c, base, sizeof(base)))
 		return -ENAMETOOLONG;
-	/* The class is known (the client matched it), so it goes in literally,
-	 * percent-encoded: a rebranded binary sends it without a user-class setting,
-	 * so ${user-class} would be empty there. */
-	for (const char *p = c->user_class; *p; p++) {
-		if (strchr(unreserved, *p)) {
-			uc[o++] = *p;
-		} else {
-			uc[o++] = '%';
-			uc[o++] = hex[(unsigned char)*p >> 4];
-			uc[o++] = hex[*p & 15];
-		}
-	}
-	uc[o] = '\0';
-	/* ${netX/mac} and ${uuid} are typed settings whose plain expansion is the
-	 * text form (colons and dashes are fine in a query); the free-text SMBIOS
-	 * strings go through :uristring. asset and hostname are left out to stay
-	 * within one option 67 (255 bytes; iPXE does not join split options). */
-	n = snprintf(out, outsz,
-		     "%s/boot.ipxe?mac=${netX/mac}&uuid=${uuid}&serial=${serial:uristring}"
-		     "&manufacturer=${manufacturer:uristring}&product=${product:uristring}"
-		     "&platform=${platform}&buildarch=${buildarch}%s%s",
-		     base, uc[0] ? "&uc=" : "", uc);
-	if (n >= 0 && (size_t)n < outsz && n <= 255)
-		return 0;
-	/* A class this long (they may have 255 bytes) leaves no room: the inventory
-	 * still knows the request came from our iPXE, by its path. */
-	n = snprintf(out, outsz,
-		     "%s/boot.ipxe?mac=${netX/mac}&uuid=${uuid}&serial=${serial:uristring}"
-		     "&manufacturer=${manufacturer:uristring}&product=${product:uristring}"
-		     "&platform=${platform}&buildarch=${buildarch}",
-		     base);
+	/* The stub chains /boot.ipxe with every fact (facts.h): all of them do not fit
+	 * one option 67. */
+	n = snprintf(out, outsz, "%s/" FACTS_STUB_NAME, base);
 	return n < 0 || (size_t)n >= outsz || n > 255 ? -ENAMETOOLONG : 0;
 }
 
@@ -226,6 +199,16 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 			o->bypass43 = !is_uefi_arch(o->arch) ||
 				      !strcmp(c->uefi_strategy, "option43");
 	}
+	/* A BIOS iPXE only runs an embedded script (autoexec.ipxe is UEFI-only): a stock
+	 * one asks again as iPXE, is offered ipxe.pxe again, and so on for ever. */
+	if (o->arch == ARCH_BIOS && (in->foreign & decide_have_bit(bin))) {
+		o->row = "would-loop";
+		o->why = "the BIOS binary asks DHCP as iPXE (user-class too long to rebrand, or "
+			 "rebrand = no): it would loop; use a class of 1-4 bytes or binaries "
+			 "from chainboot build-ipxe";
+		snprintf(o->file, sizeof(o->file), "%s", bin);
+		return 0;
+	}
 	if (!(in->have & decide_have_bit(bin))) {
 		o->row = "missing";
 		o->why = "boot file not available (not in the iPXE directory)";
@@ -233,7 +216,7 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 		return 0;
 	}
 	if (o->http) {
-		if (base_url(c, base, sizeof(base)))
+		if (decide_base_url(c, base, sizeof(base)))
 			return -ENAMETOOLONG;
 		snprintf(o->file, sizeof(o->file), "%s/%s", base, bin);
 	} else {

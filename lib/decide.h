@@ -47,7 +47,8 @@ struct decide_in {
 	uint16_t port;		    /* where it arrived: 67 or 4011 */
 	uint32_t server_ip;	    /* our address (network order): option 54, siaddr */
 	enum decide_inv inv;
-	unsigned have; /* DECIDE_HAVE_* */
+	unsigned have;	  /* DECIDE_HAVE_* */
+	unsigned foreign; /* DECIDE_HAVE_* of binaries that ask as another class than ours */
 };
 
 struct decide_out {
@@ -83,10 +84,12 @@ int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t
 void decide_dest(const struct decide_in *in, uint32_t src_ip, uint16_t src_port, uint32_t *ip,
 		 uint16_t *port);
 
-/* The inventory script URL our own iPXE is offered: http://LISTEN[:PORT]/boot.ipxe
- * with the machine facts as iPXE ${...} settings, which iPXE expands itself (autoboot
- * and the chain script both expand a DHCP boot file name) — at most 255 bytes so it
- * fits one option 67. Returns 0 or -ENAMETOOLONG. */
+/* The URL our own iPXE is offered: http://LISTEN[:PORT]/chain.ipxe, the stub that
+ * chains the inventory script with every machine fact (facts.h; all of them would not
+ * fit one 255-byte option 67). Returns 0 or -ENAMETOOLONG. */
 int decide_script_url(const struct site_config *c, char *out, size_t outsz);
+
+/* http://LISTEN[:PORT] of this server. Returns 0 or -ENAMETOOLONG. */
+int decide_base_url(const struct site_config *c, char *out, size_t outsz);
 
 #endif

@@ -12,56 +12,69 @@
 #include <time.h>
 #include <unistd.h>
 
-int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d)
+int fileio_read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d)
 {
 	struct stat st;
 	uint8_t *buf;
-	size_t got = 0;
-	int fd, e;
+	size_t got = 0, size;
+	char extra;
+	ssize_t r = 0;
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return diag_set(d, -errno, "%s: cannot read: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		close(fd);
-		return diag_set(d, -e, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0)
+		return diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
 		return diag_set(d, -EINVAL, "%s: not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
+	if ((uint64_t)st.st_size > max)
 		return diag_set(d, -EFBIG, "%s: %lld bytes is more than the %zu allowed", path,
 				(long long)st.st_size, max);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
+	size = (size_t)st.st_size;
+	buf = malloc(size + 1);
+	if (!buf)
 		return diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
+	/* Exactly st_size bytes, then the end: a file that shrinks or grows while it is
+	 * read is an error, never a silently truncated (or half-new) text. */
+	while (got < size) {
+		r = read(fd, buf + got, size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			e = r < 0 ? errno : EIO;
-			free(buf);
-			close(fd);
-			return diag_set(d, -e, "%s: read error: %s", path,
-					r < 0 ? strerror(e) : "the file shrank while being read");
-		}
+		if (r <= 0)
+			break;
 		got += (size_t)r;
 	}
-	close(fd);
+	if (got == size)
+		do
+			r = read(fd, &extra, 1);
+		while (r < 0 && errno == EINTR);
+	if (r != 0 || got < size) {
+		int e = r < 0 ? errno : EIO;
+
+		free(buf);
+		return diag_set(d, -e, "%s: read error: %s", path,
+				r < 0	     ? strerror(e)
+				: got < size ? "the file shrank while being read"
+					     : "the file grew while being read");
+	}
 	buf[got] = 0;
 	*out = buf;
 	*len = got;
 	return 0;
+}
+
+int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d)
+{
+	/* O_NONBLOCK|O_NOCTTY: a FIFO or a terminal at the path must not block the open
+	 * (fileio_read_fd then refuses it as not a regular file). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return diag_set(d, -errno, "%s: cannot read: %s", path, strerror(errno));
+	rc = fileio_read_fd(fd, path, max, out, len, d);
+	close(fd);
+	return rc;
 }
 
 int fileio_read_text(const char *path, size_t max, char **out, size_t *len, struct diag *d)

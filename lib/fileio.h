@@ -12,6 +12,12 @@
  * NUL byte after the data). Returns 0, -errno, or -EFBIG; d names the file. */
 int fileio_read(const char *path, size_t max, uint8_t **out, size_t *len, struct diag *d);
 
+/* fileio_read() on an open fd (path only names it in d): for callers that open the
+ * file themselves (to keep its identity, or with their own open message). EINTR is
+ * retried; a file that shrinks or grows while being read is -EIO. */
+int fileio_read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *len,
+		   struct diag *d);
+
 /* fileio_read() for text: the same checks, the buffer as NUL-terminated chars. */
 int fileio_read_text(const char *path, size_t max, char **out, size_t *len, struct diag *d);
 

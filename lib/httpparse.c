@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 /* RFC 9110 5.6.2 tchar. */
 static bool is_tchar(unsigned char c)
 {
@@ -359,16 +361,6 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 	return (int)i;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int httpparse_decode(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t i = 0, o = 0;
@@ -381,8 +373,8 @@ int httpparse_decode(const char *in, size_t len, char *out, size_t cap)
 			int h, l;
 			if (len - i < 3)
 				return -1;
-			h = hexval((unsigned char)in[i + 1]);
-			l = hexval((unsigned char)in[i + 2]);
+			h = hex_digit((unsigned char)in[i + 1]);
+			l = hex_digit((unsigned char)in[i + 2]);
 			if (h < 0 || l < 0 || (h == 0 && l == 0))
 				return -1;
 			c = (unsigned char)(h << 4 | l);

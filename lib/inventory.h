@@ -66,6 +66,14 @@ struct inv_profile;
 int inventory_load(const char *path, const struct site_config *cfg, struct inventory **out,
 		   struct diag *d);
 
+/* inventory_load() over a file's text already in memory: text[0..len) (a NUL byte ends
+ * what the parser sees of its line), origin names it in messages ("origin:line: ..."), dir is
+ * where relative template and generator paths start ("" or NULL: the working
+ * directory). The text is parsed without any I/O; only the templates and generators
+ * it names are read or checked. Returns 0 or -errno (-EINVAL for a bad text). */
+int inventory_load_text(const char *text, size_t len, const char *origin, const char *dir,
+			const struct site_config *cfg, struct inventory **out, struct diag *d);
+
 /* Reference counting: a reload (SIGHUP) swaps the server's pointer and frees the old
  * inventory, while a generator started for a request may still point into it; the job
  * holds a reference. inventory_free() drops one and frees the last. NULL is fine. */

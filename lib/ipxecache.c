@@ -253,7 +253,8 @@ int ipxecache_find_dir(const struct site_config *c, char *out, size_t outsz, str
 	}
 	return diag_set(
 		d, -ENOENT,
-		"no iPXE binaries found (looked in %s%s%s%s%s): run scripts/deps.sh to fetch "
+		"no iPXE binaries found (looked in %s%s%s%s%s): run chainboot-fetch-ipxe (in a "
+		"source tree: scripts/chainboot-fetch-ipxe) to fetch "
 		"them, or give --ipxe-dir DIR (ipxe_dir =) with Debian's ipxe package binaries "
 		"(trixie or newer)",
 		cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "",

@@ -20,6 +20,11 @@ const char *log_quote(const char *in, char *buf, unsigned bufsz);
 void log_hold(void);
 void log_release(void);
 
+/* "text" (key=value, the default) or "json": each line one JSON object with the same
+ * fields in the same order ("ts" when not under the journal, "event", then the keys;
+ * plain decimal numbers as integers, every other value a string). -EINVAL otherwise. */
+int log_set_format(const char *name);
+
 /* Lower the minimum: log_set_quiet(1) drops "debug" events (event names ending in ".debug"). */
 void log_set_quiet(int quiet);
 

@@ -5,12 +5,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fileio.h"
+#include "iniline.h"
 #include "rebrand.h"
 
 void site_defaults(struct site_config *c)
@@ -412,12 +416,9 @@ static bool site_section_known(const char *name)
 struct load_ctx {
 	struct site_config *c;
 	struct diag *d;
-	FILE *f;
+	struct iniline lines; /* .line: the line inih is at (it calls back right after one) */
 	const char *path;
 	char dir[PATH_MAX];
-	unsigned line;	    /* lines read so far: inih calls the handler right after reading one */
-	unsigned long_line; /* first over-long line, 0 if none */
-	int max_line;
 	int rc;
 };
 
@@ -426,21 +427,9 @@ struct load_ctx {
 static char *load_reader(char *str, int num, void *stream)
 {
 	struct load_ctx *x = stream;
-	size_t n;
 
-	if (!fgets(str, num, x->f))
-		return NULL;
-	x->line++;
-	n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
-		int ch;
-		if (!x->long_line)
-			x->long_line = x->line;
-		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
-			;
-		str[0] = '\0'; /* skip it; reported after parsing */
-	}
-	x->max_line = num;
+	if (!iniline_next(str, num, &x->lines))
+		return NULL; /* an over-long line comes back empty: reported after parsing */
 	/* Section headers are checked here, so an unknown section is reported even
 	 * when it holds no key (inih calls the handler only for keys). */
 	const char *p = str + strspn(str, " \t");
@@ -452,7 +441,7 @@ static char *load_reader(char *str, int num, void *stream)
 			diag_add(x->d, -EINVAL,
 				 "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], "
 				 "[server])",
-				 x->path, x->line, name);
+				 x->path, x->lines.line, name);
 			x->rc = -EINVAL;
 		}
 	}
@@ -464,7 +453,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	struct load_ctx *x = user;
 	char where[PATH_MAX + 32];
 
-	snprintf(where, sizeof(where), "%s:%u", x->path, x->line);
+	snprintf(where, sizeof(where), "%s:%u", x->path, x->lines.line);
 	if (!section[0]) {
 		diag_add(x->d, -EINVAL,
 			 "%s: %s: key outside a section (start the file with [site], [chain] or "
@@ -483,20 +472,27 @@ static int load_handler(void *user, const char *section, const char *name, const
 int site_load(struct site_config *c, const char *path, struct diag *d)
 {
 	struct load_ctx x = { .c = c, .d = d, .path = path };
+	struct diag rd = { { 0 } };
 	const char *slash;
-	int rc;
+	char *text;
+	size_t len;
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	x.f = fopen(path, "r");
-	if (!x.f)
+	if (fd < 0)
 		return diag_add(d, -errno, "%s: cannot read the site file: %s", path,
 				strerror(errno));
+	rc = fileio_read_fd(fd, path, SITE_MAX_FILE, (uint8_t **)&text, &len, &rd);
+	close(fd);
+	if (rc)
+		return diag_add(d, rc, "%s", rd.msg);
+	iniline_init(&x.lines, text, len);
 	slash = strrchr(path, '/');
 	if (slash)
 		snprintf(x.dir, sizeof(x.dir), "%.*s", (int)(slash - path), path);
 	if (slash == path)
 		snprintf(x.dir, sizeof(x.dir), "/");
 	rc = ini_parse_stream(load_reader, &x, load_handler, &x);
-	fclose(x.f);
+	free(text);
 	if (rc > 0) {
 		/* inih reports the first line it could not parse (no '=' or no closing ']'). */
 		diag_add(d, -EINVAL, "%s:%d: not a \"key = value\" line or a [section] header",
@@ -505,9 +501,9 @@ int site_load(struct site_config *c, const char *path, struct diag *d)
 	} else if (rc < 0) {
 		return diag_add(d, -ENOMEM, "%s: out of memory while reading", path);
 	}
-	if (x.long_line) {
+	if (x.lines.long_line) {
 		diag_add(d, -EINVAL, "%s:%u: line longer than %d characters; shorten it", path,
-			 x.long_line, x.max_line - 2);
+			 x.lines.long_line, x.lines.max_line - 2);
 		x.rc = -EINVAL;
 	}
 	if (!x.rc)

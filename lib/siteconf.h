@@ -7,6 +7,7 @@
 
 #include "diag.h"
 
+#define SITE_MAX_FILE	(1u << 20) /* bytes of a site file */
 #define SITE_MAX_URLS	16
 #define SITE_URL_MAX	1024
 #define SITE_CLASS_MAX	255 /* DHCP option length is one byte */

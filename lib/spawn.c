@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 /* POSIX <spawn.h> has the same name as our lib/spawn.h: with -Ilib the angle form
@@ -61,6 +62,28 @@ const char *spawn_package_of(const char *tool)
 		if (strcmp(base, spawn_packages[i].tool) == 0)
 			return spawn_packages[i].package;
 	return NULL;
+}
+
+bool spawn_in_path(const char *tool)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		if (n &&
+		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, tool) <
+			    sizeof(buf) &&
+		    access(buf, X_OK) == 0)
+			return true;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
 }
 
 void spawn_out_free(struct spawn_out *o)

@@ -2,6 +2,7 @@
 #ifndef CB_SPAWN_H
 #define CB_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -21,6 +22,11 @@ int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out
 	      struct diag *d);
 
 void spawn_out_free(struct spawn_out *o);
+
+/* Whether tool (a name without '/') is an executable in a directory of $PATH (the
+ * default /usr/local/bin:/usr/bin:/bin when unset): the search posix_spawnp makes,
+ * so a command can say which tool is missing before it starts any. */
+bool spawn_in_path(const char *tool);
 
 /* The Debian package that ships a tool, or NULL if unknown. */
 const char *spawn_package_of(const char *tool);

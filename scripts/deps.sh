@@ -7,29 +7,24 @@
 #   scripts/deps.sh --print-ipxe-dir   print where the iPXE binaries are cached
 set -euo pipefail
 
-IPXE_SUITE=${CHAINBOOT_IPXE_SUITE:-trixie}
-if [ "$(id -u)" = 0 ]; then
-	CACHE=${CHAINBOOT_CACHE:-/var/cache/chainboot}
-else
-	CACHE=${CHAINBOOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chainboot}
-fi
-IPXE_DIR=$CACHE/ipxe/usr/lib/ipxe
-
+# The iPXE fetch is its own command (also installed, for chainbootd.service): one copy.
+FETCH=$(dirname "$0")/chainboot-fetch-ipxe
 if [ "${1:-}" = --print-ipxe-dir ]; then
-	echo "$IPXE_DIR"
-	exit 0
+	exec "$FETCH" --print-dir
 fi
 
 say() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
-# Build, image and test dependencies. dnsmasq-base: the binary only (tests' site DHCP),
+# Build, image, packaging (make deb, man pages, unit checks) and test dependencies.
+# dnsmasq-base: the binary only (tests' site DHCP),
 # without the system service that the dnsmasq package would start.
 PKGS=(build-essential pkg-config bear clang
       libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
-      iproute2 python3 ca-certificates)
+      libsystemd-dev iproute2 python3 ca-certificates
+      debhelper dpkg-dev lintian mandoc bash-completion systemd)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -44,47 +39,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The iPXE binaries: Debian 12's package is a 2019 build without UEFI autoexec.ipxe and
-# without arm64; the next release's has both. Fetch that one .deb with a private apt
-# state (own sources list, lists, cache; empty dpkg status) so the system's apt setup
-# is untouched, naming the mirror the system already uses.
-if [ -f "$IPXE_DIR/ipxe.lkrn" ] && [ -f "$IPXE_DIR/ipxe-arm64.efi" ] && [ -f "$CACHE/ipxe/.complete" ]; then
-	exit 0
-fi
-
-mirror=""
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	# deb822: the first URIs of a stanza that carries Debian's main archive suites.
-	mirror=$(awk 'BEGIN{RS=""} /Suites:[^\n]*(bookworm|trixie|stable)([ \n]|$)/ && !/security/ {
-		if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { s=substr($0,RSTART,RLENGTH); sub(/URIs:[ \t]*/,"",s); print s; exit } }' "$f")
-	[ -n "$mirror" ] && break
-done
-if [ -z "$mirror" ]; then
-	mirror=$(grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		grep -v security | sed -E 's/\[[^]]*\]//' | awk '{print $2; exit}')
-fi
-[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}; pass --ipxe-dir DIR to chainboot with iPXE binaries ($IPXE_SUITE's ipxe package) instead"
-
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/chainboot-deps.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/etc/preferences.d"
-echo "deb [signed-by=$keyring] $mirror $IPXE_SUITE main" > "$work/sources.list"
-aptopts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	 -o "Dir::Etc::Preferences=$work/etc/preferences" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d"
-	 -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Dir::State::Status=/dev/null
-	 -o APT::Sandbox::User=root -o Acquire::Languages=none)
-say "fetching the $IPXE_SUITE ipxe package from $mirror (private apt state, system untouched)"
-apt-get "${aptopts[@]}" -qq update || die "apt-get update for $IPXE_SUITE failed (see above)"
-(cd "$work" && apt-get "${aptopts[@]}" -qq download "ipxe/$IPXE_SUITE") || die "download of ipxe/$IPXE_SUITE failed"
-deb=$(ls "$work"/ipxe_*.deb)
-rm -rf "$CACHE/ipxe.new"
-mkdir -p "$CACHE"
-dpkg-deb -x "$deb" "$CACHE/ipxe.new"
-basename "$deb" > "$CACHE/ipxe.new/.complete"
-[ -f "$CACHE/ipxe.new/usr/lib/ipxe/ipxe-arm64.efi" ] || die "$(basename "$deb") has no ipxe-arm64.efi"
-rm -rf "$CACHE/ipxe"
-mv "$CACHE/ipxe.new" "$CACHE/ipxe"
-say "iPXE binaries in $IPXE_DIR ($(cat "$CACHE/ipxe/.complete"))"
+# without arm64; chainboot-fetch-ipxe fetches the next release's into the cache with a
+# private apt state (the system's apt setup untouched), from the mirror it already uses.
+exec "$FETCH" --if-missing

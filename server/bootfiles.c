@@ -16,7 +16,9 @@
 
 #include "chainscript.h"
 #include "decide.h"
+#include "facts.h"
 #include "fileio.h"
+#include "ipxebin.h"
 #include "ipxecache.h"
 #include "rebrand.h"
 
@@ -43,12 +45,34 @@ static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, c
 	bf->have |= decide_have_bit(name);
 }
 
+/* chain.ipxe: what the proxy offers our iPXE (decide_script_url); it chains the
+ * inventory script with every fact, which one option 67 could not hold. */
+static int add_stub(const struct site_config *c, struct bootfiles *bf, struct diag *d)
+{
+	char base[64], *stub;
+	size_t cap = 4096;
+
+	if (decide_base_url(c, base, sizeof(base)))
+		return diag_set(d, -ENAMETOOLONG, "[server] listen \"%s\": too long for a URL",
+				c->listen);
+	stub = malloc(cap);
+	if (!stub)
+		return diag_set(d, -ENOMEM, "out of memory");
+	if (facts_stub(base, c->user_class, stub, cap)) {
+		free(stub);
+		return diag_set(d, -ENAMETOOLONG, "the %s stub does not fit %zu bytes",
+				FACTS_STUB_NAME, cap);
+	}
+	add(bf, FACTS_STUB_NAME, stub, strlen(stub), "generated");
+	return 0;
+}
+
 /* One binary: the cached rebranded copy, else rebranded in memory, else (class too
  * long for the binary) the stock bytes. */
 static int load_binary(const struct site_config *c, struct bootfiles *bf, const char *name,
 		       bool can_rebrand, struct diag *d)
 {
-	char src[PATH_MAX], path[PATH_MAX];
+	char src[PATH_MAX], path[PATH_MAX], cls[IPXEBIN_CLASS_MAX];
 	struct diag cd = { { 0 } };
 	uint8_t *buf = NULL, *res = NULL;
 	size_t len;
@@ -88,7 +112,14 @@ static int load_binary(const struct site_config *c, struct bootfiles *bf, const 
 					c->user_class, cd.msg);
 		}
 	}
+	/* Binaries from chainboot build-ipxe carry a class of any length already. */
+	if (ipxebin_user_class(buf, len, cls, sizeof(cls), &cd) == 0 &&
+	    !strcmp(cls, c->user_class)) {
+		add(bf, name, buf, len, "already-ours");
+		return 0;
+	}
 	add(bf, name, buf, len, "stock");
+	bf->files[bf->n - 1].foreign_class = true;
 	return 0;
 }
 
@@ -109,17 +140,17 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 	can_rebrand = c->rebrand != SITE_REBRAND_NO && rebrand_check_class(c->user_class, &cd) == 0;
 	if (c->rebrand == SITE_REBRAND_NO)
 		snprintf(bf->stock_why, sizeof(bf->stock_why),
-			 "[image] rebrand = no: serving stock binaries; UEFI clients get the class "
-			 "from "
-			 "autoexec.ipxe, BIOS vendor-iPXE clients would loop");
+			 "[image] rebrand = no: serving the binaries as they are; UEFI clients get "
+			 "the class from autoexec.ipxe; BIOS clients get no answer where the BIOS "
+			 "binary asks as another class (it would loop)");
 	else if (!can_rebrand)
-		snprintf(bf->stock_why, sizeof(bf->stock_why),
-			 "user-class %s is longer than the 4 bytes a prebuilt binary has room for: "
-			 "serving stock "
-			 "binaries; UEFI clients get the class from autoexec.ipxe, BIOS "
-			 "vendor-iPXE clients would "
-			 "loop (use a class of at most 4 characters, or chainboot build-ipxe)",
-			 c->user_class);
+		snprintf(
+			bf->stock_why, sizeof(bf->stock_why),
+			"user-class %s is longer than the 4 bytes a prebuilt binary has room for: "
+			"UEFI clients get the class from autoexec.ipxe; BIOS clients get no answer "
+			"unless the BIOS binaries carry it (a stock one would loop): use a class "
+			"of at most 4 characters, or binaries from chainboot build-ipxe",
+			c->user_class);
 	for (size_t i = 0; i < sizeof(binaries) / sizeof(binaries[0]); i++) {
 		rc = load_binary(c, bf, binaries[i], can_rebrand, d);
 		if (rc)
@@ -138,7 +169,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 		rc = diag_set(
 			d, -ENOENT,
 			"%s holds none of the iPXE binaries (ipxe.pxe, undionly.kpxe, snponly.efi, "
-			"ipxe-amd64.efi, ipxe-arm64.efi): run scripts/deps.sh or set [image] "
+			"ipxe-amd64.efi, ipxe-arm64.efi): run chainboot-fetch-ipxe or set [image] "
 			"ipxe_dir",
 			bf->ipxe_dir);
 		goto fail;
@@ -160,7 +191,7 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 		goto fail;
 	}
 	add(bf, "autoexec.ipxe", script, script_len, "generated");
-	return 0;
+	return add_stub(c, bf, d);
 fail:
 	bootfiles_free(bf);
 	return rc;

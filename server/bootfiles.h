@@ -12,7 +12,7 @@
 #include "server.h"
 #include "siteconf.h"
 
-#define BOOTFILES_MAX 8
+#define BOOTFILES_MAX 16
 
 struct bootfiles {
 	struct bootfile files[BOOTFILES_MAX]; /* what struct server points at */

@@ -42,12 +42,20 @@
 #include "httpparse.h"
 #include "inventory.h"
 #include "log.h"
+#include "outbuf.h"
 #include "template.h"
 
 #define IN_CAP	     (HTTP_MAX_HEAD + 4096) /* one head, and the start of a pipelined next one */
 #define HEAD_RESERVE 1024		    /* the longest response head we write */
 #define OUT_CAP \
 	(TEMPLATE_MAX + HEAD_RESERVE + 16384) /* batch: many small responses or one big script */
+/* The sizes that must agree. A request is handled only when the batch has room for
+ * one head and one script; a script is rendered into TEMPLATE_MAX + 1 bytes or printed
+ * by a generator (capped at GENERATOR_MAX_OUT) and goes into the batch whole. */
+_Static_assert(GENERATOR_MAX_OUT <= TEMPLATE_MAX,
+	       "a generator's script must fit where a rendered one does");
+_Static_assert(OUT_CAP >= HEAD_RESERVE + TEMPLATE_MAX + 1,
+	       "the batch must hold one head and the largest script");
 #define ACCEPT_BATCH	64
 #define ACCEPT_PAUSE_MS 100 /* out of fds: let the listen queue wait a little */
 #define SENDFILE_CHUNK	(1u << 20)
@@ -89,9 +97,7 @@ struct conn {
 	char ip[INET_ADDRSTRLEN];
 	char peer[INET_ADDRSTRLEN + 8];
 	/* output not yet sent: pend (the batch, or a copy of its rest), then data, then file */
-	const char *pend;
-	size_t pend_len, pend_off;
-	bool pend_owned;
+	struct outpend pend;
 	const char *data;
 	size_t data_len, data_off;
 	int file_fd;
@@ -129,8 +135,7 @@ struct http {
 	time_t date_sec;
 	char date[40];
 	/* scratch for the request being handled (one at a time: single-threaded loop) */
-	size_t out_len;
-	char out[OUT_CAP];
+	struct outbuf *out; /* OUT_CAP bytes */
 	char render[TEMPLATE_MAX + 1];
 	char path[HTTP_MAX_TARGET + 1];
 	char qbuf[2 * HTTP_MAX_TARGET + 2];
@@ -201,11 +206,12 @@ static const char *http_date(struct http *h)
 	return h->date;
 }
 
-/* The batch buffer: callers make sure HEAD_RESERVE (+ an inline body) fits first. */
+/* The batch buffer. process() flushes before a request when less than one head and
+ * one script would fit; a put that still does not fit (a bug) marks the batch cut
+ * short, and flush() drops it and closes the connection rather than send half. */
 static void out_put(struct http *h, const char *s, size_t n)
 {
-	memcpy(h->out + h->out_len, s, n);
-	h->out_len += n;
+	(void)outbuf_put(h->out, s, n);
 }
 
 static void out_str(struct http *h, const char *s)
@@ -468,15 +474,15 @@ static int write_pending(struct conn *c)
 	bool progress = false;
 	int rc = 0;
 
-	while (c->pend_off < c->pend_len || c->data_off < c->data_len) {
+	while (c->pend.off < c->pend.len || c->data_off < c->data_len) {
 		struct iovec iov[2];
 		struct msghdr m = { .msg_iov = iov };
 		size_t w;
 		ssize_t r;
 
-		if (c->pend_off < c->pend_len)
-			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->pend + c->pend_off),
-							      c->pend_len - c->pend_off };
+		if (c->pend.off < c->pend.len)
+			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->pend.p + c->pend.off),
+							      c->pend.len - c->pend.off };
 		if (c->data_off < c->data_len)
 			iov[m.msg_iovlen++] = (struct iovec){ (void *)(c->data + c->data_off),
 							      c->data_len - c->data_off };
@@ -492,19 +498,15 @@ static int write_pending(struct conn *c)
 		}
 		progress = true;
 		w = (size_t)r;
-		if (c->pend_off < c->pend_len) {
-			size_t k = c->pend_len - c->pend_off < w ? c->pend_len - c->pend_off : w;
-			c->pend_off += k;
+		if (c->pend.off < c->pend.len) {
+			size_t k = c->pend.len - c->pend.off < w ? c->pend.len - c->pend.off : w;
+			c->pend.off += k;
 			w -= k;
 		}
 		c->data_off += w;
 		c->big.sent += w;
 	}
-	if (c->pend_owned)
-		free((void *)c->pend);
-	c->pend = NULL;
-	c->pend_len = c->pend_off = 0;
-	c->pend_owned = false;
+	outpend_clear(&c->pend);
 	c->data = NULL;
 	c->data_len = c->data_off = 0;
 	while (c->file_fd >= 0 && c->file_off < c->file_end) {
@@ -537,45 +539,20 @@ out:
 }
 
 /* Hand the batch to this connection and send. Whatever the socket does not take is
- * copied out of the shared buffer before another connection reuses it. */
+ * copied out of the shared buffer before another connection reuses it. On every error
+ * the batch is empty and this connection holds no view of it (it is closed next). */
 static int flush(struct conn *c)
 {
 	struct http *h = c->h;
 	int rc;
 
-	if (h->out_len && c->pend_off < c->pend_len) {
-		/* earlier answers still waiting (a generator ran meanwhile): queue behind them */
-		size_t rest = c->pend_len - c->pend_off;
-		char *p = malloc(rest + h->out_len);
-		if (!p)
-			return -1;
-		memcpy(p, c->pend + c->pend_off, rest);
-		memcpy(p + rest, h->out, h->out_len);
-		if (c->pend_owned)
-			free((void *)c->pend);
-		c->pend = p;
-		c->pend_len = rest + h->out_len;
-		c->pend_off = 0;
-		c->pend_owned = true;
-		h->out_len = 0;
-	} else if (h->out_len) {
-		c->pend = h->out;
-		c->pend_len = h->out_len;
-		c->pend_off = 0;
-		c->pend_owned = false;
-		h->out_len = 0;
-	}
+	if (outbuf_hand(h->out, &c->pend))
+		return -1;
 	rc = write_pending(c);
-	if (rc > 0 && c->pend && !c->pend_owned) {
-		size_t n = c->pend_len - c->pend_off;
-		char *p = malloc(n ? n : 1);
-		if (!p)
-			return -1;
-		memcpy(p, c->pend + c->pend_off, n);
-		c->pend = p;
-		c->pend_len = n;
-		c->pend_off = 0;
-		c->pend_owned = true;
+	if (rc < 0 || (rc > 0 && outbuf_detach(h->out, &c->pend))) {
+		if (!c->pend.owned)
+			c->pend = (struct outpend){ 0 };
+		return -1;
 	}
 	return rc;
 }
@@ -944,7 +921,7 @@ static void process(struct conn *c)
 		       c->file_fd < 0) {
 			struct http_request req;
 			int n;
-			if (h->out_len > OUT_CAP - (HEAD_RESERVE + TEMPLATE_MAX + 1)) {
+			if (outbuf_room(h->out) < HEAD_RESERVE + TEMPLATE_MAX + 1) {
 				rc = flush(c);
 				if (rc)
 					break;
@@ -1085,8 +1062,7 @@ static void close_conn(struct conn *c, const char *why)
 	close(c->fd);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
-	if (c->pend_owned)
-		free((void *)c->pend);
+	outpend_clear(&c->pend);
 	if (c->all_prev)
 		c->all_prev->all_next = c->all_next;
 	else
@@ -1235,8 +1211,13 @@ int http_open(struct server *s, struct http **out, struct diag *d)
 	else
 		snprintf(h->server_url, sizeof(h->server_url), "http://%s:%u", cfg->listen,
 			 cfg->http_port);
+	if (outbuf_new(OUT_CAP, &h->out)) {
+		free(h);
+		return diag_set(d, -ENOMEM, "HTTP: out of memory");
+	}
 	rc = inventory_load(NULL, cfg, &h->empty, d);
 	if (rc) {
+		outbuf_free(h->out);
 		free(h);
 		return rc;
 	}
@@ -1286,6 +1267,7 @@ err:
 	if (!d || !d->msg[0])
 		diag_set(d, rc, "HTTP: socket: %s", strerror(-rc));
 	inventory_free(h->empty);
+	outbuf_free(h->out);
 	free(h);
 	return rc;
 }
@@ -1334,6 +1316,7 @@ void http_close(struct http *h)
 	}
 	close(h->lfd);
 	inventory_free(h->empty);
+	outbuf_free(h->out);
 	free(h);
 }
 

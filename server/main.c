@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "ipxecache.h"
+#include "notify.h"
 #include "privdrop.h"
 #include "proxydhcp.h"
 #include "server.h"
@@ -44,6 +45,7 @@ static const char usage_text[] =
 	"      --check              check the configuration and inventory, print \"configuration "
 	"OK\", exit\n"
 	"  -v, --verbose            also log debug events (e.g. DHCP traffic that is not PXE)\n"
+	"      --log-format text|json  log lines as key=value (default) or one JSON object each\n"
 	"\n"
 	"every site-file key is also an option (the option wins):\n"
 	"  [server] --listen ADDR   the IPv4 address served on: next-server, server id, URLs "
@@ -72,7 +74,7 @@ static const char usage_text[] =
 	"           --rounds N, --backoff S, --dhcp-tries N, --http-timeout S, --menu-timeout S,\n"
 	"           --try-offered yes|no\n"
 	"  [image]  --ipxe-dir DIR                       iPXE binaries (default: the cache "
-	"scripts/deps.sh fills)\n"
+	"chainboot-fetch-ipxe fills)\n"
 	"           --rebrand auto|yes|no\n";
 
 /* Long options that map one-to-one onto a site-file key. */
@@ -105,7 +107,14 @@ static const struct {
 };
 #define N_KEY_OPTS (sizeof(key_opts) / sizeof(key_opts[0]))
 
-enum { OPT_KEY = 1000, OPT_CHECK = 2000, OPT_NO_PROXYDHCP, OPT_NO_TFTP, OPT_VERSION };
+enum {
+	OPT_KEY = 1000,
+	OPT_CHECK = 2000,
+	OPT_NO_PROXYDHCP,
+	OPT_NO_TFTP,
+	OPT_VERSION,
+	OPT_LOG_FORMAT
+};
 
 struct override {
 	const char *section, *key, *value;
@@ -138,7 +147,7 @@ struct daemon {
 
 static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 {
-	static struct option opts[N_KEY_OPTS + 8];
+	static struct option opts[N_KEY_OPTS + 9];
 	size_t n = 0;
 	int o, idx;
 
@@ -151,6 +160,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 	opts[n++] = (struct option){ "no-tftp", no_argument, NULL, OPT_NO_TFTP };
 	opts[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	opts[n++] = (struct option){ "log-format", required_argument, NULL, OPT_LOG_FORMAT };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n] = (struct option){ 0 };
 
@@ -190,6 +200,13 @@ static int parse_cli(int argc, char **argv, struct cli *cl, struct diag *d)
 				sec = "server", key = "tftp", val = "no";
 				snprintf(where, sizeof(where), "--no-tftp");
 				break;
+			case OPT_LOG_FORMAT:
+				if (log_set_format(optarg))
+					return diag_set(d, -EINVAL,
+							"--log-format %s: unknown (allowed: text, "
+							"json)",
+							optarg);
+				continue;
 			case OPT_VERSION:
 				printf("chainbootd %s\n", CHAINBOOT_VERSION);
 				exit(0);
@@ -310,11 +327,24 @@ static void reload(struct daemon *dm, const char *trigger)
 		  machines, profiles);
 }
 
+/* READY=1 and the status line for systemd; after a failed reload the status says so. */
+static void notify_daemon_ready(const struct daemon *dm)
+{
+	size_t machines = 0, profiles = 0;
+
+	if (dm->srv.inv)
+		inventory_counts(dm->srv.inv, &machines, &profiles);
+	notify_ready(&dm->cfg, machines, profiles,
+		     dm->bad_known ? "last reload failed, previous inventory kept" : NULL);
+}
+
 static void on_hup(struct loop *l, int signo, void *arg)
 {
 	(void)l;
 	(void)signo;
+	notify_reloading();
 	reload(arg, "signal");
+	notify_daemon_ready(arg);
 }
 
 /* Reload on file change too: a cheap stat poll (inventory_changed) every 2 s, so an
@@ -341,6 +371,7 @@ static void on_stop(struct loop *l, int signo, void *arg)
 {
 	struct daemon *dm = arg;
 	dm->stop_signal = signo;
+	notify_stopping();
 	loop_stop(l);
 }
 
@@ -501,6 +532,7 @@ int main(int argc, char **argv)
 					      : "none",
 			  machines, profiles);
 	}
+	notify_daemon_ready(&dm); /* bound, prepared, privileges dropped */
 	rc = loop_run(dm.loop);
 	if (rc)
 		diag_set(&d, rc, "event loop: %s", strerror(-rc));

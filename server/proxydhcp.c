@@ -88,11 +88,12 @@ static const char *iface_name(struct proxydhcp *p, unsigned ifindex)
 	return p->name;
 }
 
-static unsigned have_bits(const struct server *s)
+static unsigned have_bits(const struct server *s, bool foreign)
 {
 	unsigned have = 0;
 	for (size_t i = 0; i < s->n_files; i++)
-		have |= decide_have_bit(s->files[i].name);
+		if (!foreign || s->files[i].foreign_class)
+			have |= decide_have_bit(s->files[i].name);
 	return have;
 }
 
@@ -220,7 +221,8 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 	if (dhcp_guid_str(m, uuid))
 		uuid[0] = '\0';
 	in.inv = p->inv ? p->inv(p->s, mac, uuid) : DECIDE_INV_UNKNOWN;
-	in.have = have_bits(p->s);
+	in.have = have_bits(p->s, false);
+	in.foreign = have_bits(p->s, true);
 	if (decide(c, &in, &o)) {
 		p->st.ignored++;
 		log_event("proxydhcp", "mac=%s decision=error reason=\"boot URL too long\"", mac);

@@ -18,6 +18,9 @@ struct bootfile {
 	int fd;		  /* open read-only, or -1 when data is set */
 	const char *data; /* in-memory content (e.g. autoexec.ipxe) */
 	size_t len;
+	/* A stock binary that asks DHCP as another class than ours (user-class too long
+	 * to rebrand in place, or rebrand = no): BIOS clients would loop on it. */
+	bool foreign_class;
 };
 
 struct server {

@@ -68,7 +68,8 @@ chain_wait() {
 
 # chain_evidence LABEL MAC PROFILE BINARY ROW: the whole chain for MAC, from the logs:
 # the proxy offered BINARY by row ROW, TFTP sent it, the site DHCP then saw class CSTM
-# from MAC, the proxy offered it the script URL, HTTP served its script (PROFILE), and
+# from MAC, the proxy offered it the fact stub (/chain.ipxe) and HTTP served that, then its
+# script (PROFILE), and
 # the script ran to its end on our iPXE. CHAIN_BY_HTTP=1: BINARY came by HTTP (a URL).
 chain_evidence() {
 	local label=$1 mac=$2 profile=$3 bin=$4 row=$5 why=
@@ -84,8 +85,9 @@ chain_evidence() {
 		cbd_check "$label: TFTP sent $bin whole" "event=tftp .*file=$bin status=ok "
 	fi
 	check "$label: site DHCP saw user-class $USER_CLASS from $mac" dhcp_class_for "$mac" "$USER_CLASS"
-	cbd_check "$label: proxy offered the script URL to $mac asking as $USER_CLASS" \
-		"event=proxydhcp .*mac=$mac .*class=$USER_CLASS .*decision=script file=\"?http://$CBD_IP:$CBD_PORT/boot\\.ipxe\\?"
+	cbd_check "$label: proxy offered the fact stub to $mac asking as $USER_CLASS" \
+		"event=proxydhcp .*mac=$mac .*class=$USER_CLASS .*decision=script file=\"?http://$CBD_IP:$CBD_PORT/chain\\.ipxe\"? "
+	cbd_check "$label: HTTP served the fact stub" "event=http .*path=/chain\\.ipxe status=200 "
 	cbd_check "$label: HTTP served $mac its script (profile $profile)" \
 		"event=http .*path=/boot\\.ipxe status=200 .*profile=$profile .*mac=$mac"
 	cbd_check "$label: the script ran to its end on our iPXE after ${CHAIN_TOOK}s$why" \

@@ -29,8 +29,9 @@ check "site DHCP offered it ipxe.pxe from next-server $CBD_IP" \
 	grep -Eaq "(bootfile name|option: 67 bootfile-name) +ipxe\\.pxe" "$E2E_TMP/dnsmasq.log"
 cbd_check "TFTP sent ipxe.pxe whole" "event=tftp .*file=ipxe\\.pxe status=ok "
 check "site DHCP saw user-class $USER_CLASS from $mac" dhcp_class_for "$mac" "$USER_CLASS"
-check "site DHCP offered our iPXE the script URL" \
-	grep -Eaq "http://$CBD_IP:$CBD_PORT/boot\\.ipxe\\?mac=" "$E2E_TMP/dnsmasq.log"
+check "site DHCP offered our iPXE the fact stub" \
+	grep -Eaq "http://$CBD_IP:$CBD_PORT/chain\\.ipxe" "$E2E_TMP/dnsmasq.log"
+cbd_check "HTTP served the fact stub" "event=http .*path=/chain\\.ipxe status=200 "
 cbd_check "HTTP served $mac its script (profile e2e-known)" \
 	"event=http .*path=/boot\\.ipxe status=200 .*profile=e2e-known .*mac=$mac"
 cbd_check "the script ran to its end on our iPXE after ${CHAIN_TOOK}s$why" "event=http .*path=/e2e/reached/e2e-known/$mac "

@@ -217,6 +217,7 @@ tap_add() {
 }
 
 # dhcp_start: the site DHCP (addresses only); logs the user class per transaction.
+# DHCP_EXTRA: further dnsmasq options (words), e.g. --dhcp-host=MAC,NAME.
 dhcp_start() {
 	: >"$E2E_TMP/dnsmasq.log"
 	ip netns exec "$E2E_NS" dnsmasq --no-daemon --conf-file=/dev/null --no-hosts --no-resolv \
@@ -224,7 +225,7 @@ dhcp_start() {
 		--dhcp-range=198.51.100.100,198.51.100.199,1h --dhcp-authoritative \
 		--log-dhcp --log-facility="$E2E_TMP/dnsmasq.log" \
 		--dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" \
-		--user=root --group=root \
+		--user=root --group=root ${DHCP_EXTRA:-} \
 		>"$E2E_TMP/dnsmasq.out" 2>&1 &
 	track $!
 	wait_for "$E2E_TMP/dnsmasq.log" 'DHCP, IP range 198\.51\.100\.100' 10 || {

@@ -12,17 +12,27 @@ CB=$CHAINBOOT
 case $CB in /*) ;; *) CB=$CHAINBOOT_SRCDIR/$CB ;; esac
 
 out=$("$CB" dhcp-config dnsmasq --listen 198.51.100.2 --http-port 8080 2>&1)
-check_match "dnsmasq: our class -> the script URL with the facts" \
-	'^dhcp-boot=tag:cb-ours,http://198\.51\.100\.2:8080/boot\.ipxe\?mac=\$\{netX/mac\}.*&uc=CSTM$' "$out"
+check_match "dnsmasq: our class -> the fact stub (chains the script with every fact)" \
+	'^dhcp-boot=tag:cb-ours,http://198\.51\.100\.2:8080/chain\.ipxe$' "$out"
 check_match "dnsmasq: vendor iPXE BIOS -> ipxe.pxe from 198.51.100.2" \
 	'^dhcp-boot=tag:cb-ipxe,tag:!cb-ours,tag:cb-bios,ipxe\.pxe,,198\.51\.100\.2$' "$out"
 check_match "dnsmasq: PXE ROM UEFI -> snponly.efi" '^dhcp-boot=tag:cb-pxe,tag:!cb-ipxe,tag:!cb-ours,tag:cb-x64,snponly\.efi,,198\.51\.100\.2$' "$out"
 out=$("$CB" dhcp-config isc --listen 198.51.100.2 --efi-binary ipxe 2>&1)
 check_match "isc: efi_binary ipxe -> ipxe-amd64.efi" 'filename "ipxe-amd64\.efi"' "$out"
-check_match "isc: our class by option 67" 'option bootfile-name "http://198\.51\.100\.2/boot\.ipxe\?' "$out"
+check_match "isc: our class by option 67" 'option bootfile-name "http://198\.51\.100\.2/chain\.ipxe"' "$out"
 printf '[site]\nuser_class = LAB1\n[server]\nlisten = 198.51.100.9\nhttp_port = 81\n' >"$T/site.ini"
 out=$("$CB" dhcp-config kea --site "$T/site.ini" 2>&1)
 check_match "kea: values from the site file" "option\[77\]\.hex == 'LAB1'.*|http://198\.51\.100\.9:81/" "$out"
+# A class prebuilt binaries cannot carry: the stock BIOS ipxe.pxe would ask again as
+# iPXE and loop, so no snippet is printed (issue 13: it used to say "rebranded to ABCDE").
+for fmt in dnsmasq isc kea; do
+	check_fails "$fmt: a 5-byte class is refused (BIOS machines would loop)" \
+		'user-class "ABCDE" is 5 bytes: .*BIOS machines would loop; choose a class of 1-4 bytes, or give --ipxe-dir with binaries from `chainboot build-ipxe' \
+		"$CB" dhcp-config "$fmt" --listen 198.51.100.1 -c ABCDE
+done
+printf '[server]\nlisten = 198.51.100.1\n[image]\nrebrand = no\n' >"$T/norebrand.ini"
+check_fails "rebrand = no with stock binaries is refused too" 'rebrand = no, and the BIOS binaries do not carry user-class "CSTM"' \
+	"$CB" dhcp-config dnsmasq --site "$T/norebrand.ini"
 check "kea: the snippet is JSON once its // comments are dropped" \
 	python3 -c 'import json,sys; json.loads("\n".join(l for l in sys.stdin.read().splitlines() if not l.startswith("//")))' <<<"$out"
 check_fails "no listen address: says how to give it" 'set \[server\] listen or give --listen' "$CB" dhcp-config dnsmasq
@@ -62,7 +72,7 @@ ask() { ip netns exec "$NS_C" "$CLIENT" --iface veth1 --wait 6000 --count 1 "$@"
 check_match "dnsmasq: vendor iPXE BIOS gets ipxe.pxe, next-server 198.51.100.2" \
 	'siaddr=198\.51\.100\.2 .*(file="ipxe\.pxe"|opt67="ipxe\.pxe)' "$(ask --arch 0 --user-class iPXE)"
 check_match "dnsmasq: vendor iPXE UEFI gets snponly.efi" '"snponly\.efi' "$(ask --arch 7 --user-class iPXE)"
-check_match "dnsmasq: our iPXE gets the script URL" 'http://198\.51\.100\.2/boot\.ipxe\?mac=' \
+check_match "dnsmasq: our iPXE gets the fact stub's URL" 'http://198\.51\.100\.2/chain\.ipxe' \
 	"$(ask --arch 0 --user-class CSTM)"
 check_match "dnsmasq: a BIOS PXE ROM gets undionly.kpxe" '"undionly\.kpxe' "$(ask --arch 0)"
 check_match "dnsmasq: an arm64 PXE ROM gets ipxe-arm64.efi" '"ipxe-arm64\.efi' \

@@ -159,6 +159,12 @@ ok "http: daemon answers on 127.0.0.1:$PORT"
 B=$T/body
 body() { cat "$B.${1:-1}" 2>/dev/null; }
 
+# ---- the fact stub the proxy offers our iPXE: every fact, hostname and asset too
+get "the fact stub" 'status=200' -o "$B" 127.0.0.1 $PORT "/chain.ipxe"
+check_match "http: the stub chains this server's script with every fact" \
+	"^chain --autofree http://127\\.0\\.0\\.1:$PORT/boot\\.ipxe\\?mac=\\\$\\{netX/mac\\}&uuid=\\\$\\{uuid\\}&serial=.*&asset=\\\$\\{asset:uristring\\}&hostname=\\\$\\{hostname:uristring\\}&.*&uc=CSTM$" \
+	"$(body)"
+
 # ---- scripts from the inventory
 S="/boot.ipxe?uuid=&serial=&platform=efi&buildarch=x86_64&uc=CSTM"
 get "known MAC: its profile" 'response n=1 status=200 .*type="text/plain; charset=utf-8"' \

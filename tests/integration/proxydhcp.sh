@@ -96,8 +96,8 @@ check_match "vendor iPXE, UEFI x86_64: snponly.efi" 'file="snponly\.efi"' "$OUT"
 dhc --arch 11 --user-class iPXE --vendor PXEClient:Arch:00011:UNDI:003016
 check_match "vendor iPXE, UEFI arm64: ipxe-arm64.efi" 'file="ipxe-arm64\.efi"' "$OUT"
 dhc --arch 0 --user-class CSTM
-check_match "our class: the inventory script URL with the facts" \
-	'opt67="http://198\.51\.100\.2:8080/boot\.ipxe\?mac=\$\{netX/mac\}&uuid=\$\{uuid\}.*&uc=CSTM"' "$OUT"
+check_match "our class: the fact stub, which chains the script with every fact" \
+	'opt67="http://198\.51\.100\.2:8080/chain\.ipxe"' "$OUT"
 dhc --arch 0
 check_match "PXE ROM, BIOS: undionly.kpxe with 43/6=8" 'file="undionly\.kpxe".*sub6=8' "$OUT"
 dhc --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016
@@ -214,6 +214,24 @@ wait "$DPID"
 rc=$?
 DPID=
 check "stops cleanly (status $rc)" test "$rc" = 0
+
+# ---- a class too long to rebrand prebuilt binaries: a stock BIOS iPXE would ask again
+# as iPXE and be offered ipxe.pxe for ever, so BIOS clients get no answer (UEFI ones
+# get the class from autoexec.ipxe and are served)
+start_daemon --user-class ABCDE
+check_match "class ABCDE: the start warning says BIOS clients get no answer" \
+	'event=bootfile warning=.*ABCDE.*BIOS clients get no answer' "$(cat "$LOG")"
+dhc --arch 0 --user-class iPXE
+check "class ABCDE, vendor iPXE BIOS: no answer (no loop)" no_reply
+check_match "class ABCDE, vendor iPXE BIOS: logged as would-loop" \
+	'event=proxydhcp .*class=iPXE .*decision=would-loop ' "$(cat "$LOG")"
+dhc --arch 0
+check "class ABCDE, BIOS PXE ROM (undionly.kpxe would ask as iPXE): no answer" no_reply
+dhc --arch 7 --user-class iPXE --vendor PXEClient:Arch:00007:UNDI:003016
+check_match "class ABCDE, vendor iPXE UEFI: still snponly.efi" 'file="snponly\.efi"' "$OUT"
+kill -TERM "$DPID"
+wait "$DPID"
+DPID=
 
 # ---- configuration errors and --check ----
 check_fails "no listen address: a clear error" 'listen: not set' \

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "tool.h"
 
 #define CONNS_MAX 100000
@@ -42,14 +43,7 @@ struct conn {
 	bool connected, partial;
 };
 
-static volatile sig_atomic_t stop;
 static uint64_t rng = 88172645463325252ull;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* One hostile datagram for port: random bytes, sometimes a plausible start. */
 static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
@@ -100,7 +94,6 @@ int main(int argc, char **argv)
 	unsigned open_now = 0, peak = 0;
 	struct conn *cs;
 	struct rlimit rl;
-	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t t0, last_tick;
 	double conn_credit = 0, udp_credit = 0;
 	bool announced = false;
@@ -178,8 +171,7 @@ int main(int argc, char **argv)
 			n_conns = rl.rlim_cur > 32 ? (unsigned)rl.rlim_cur - 32 : 0;
 		}
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	interrupt_catch(); /* SIGTERM or SIGINT: stop and print the summary */
 	signal(SIGPIPE, SIG_IGN);
 	cs = calloc(n_conns ? n_conns : 1, sizeof(*cs));
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -196,7 +188,7 @@ int main(int argc, char **argv)
 
 	t0 = last_tick = tool_now_ms();
 	unsigned next_slot = 0;
-	while (!stop && tool_now_ms() - t0 < (uint64_t)duration * 1000) {
+	while (!interrupt_pending() && tool_now_ms() - t0 < (uint64_t)duration * 1000) {
 		struct epoll_event evs[256];
 		uint64_t now = tool_now_ms();
 		double dt = (double)(now - last_tick) / 1000.0;

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "tftpproto.h"
 #include "tool.h"
 
@@ -341,17 +342,6 @@ static int run_transfer(struct client *c, const char *file, uint16_t op)
 	return rc;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Send arbitrary bytes to the server port and describe the one reply. */
 static int run_raw(struct client *c, const char *hex)
 {
@@ -367,8 +357,8 @@ static int run_raw(struct client *c, const char *hex)
 			h++;
 			continue;
 		}
-		a = hexval(h[0]);
-		b = h[1] ? hexval(h[1]) : -1;
+		a = hex_digit(h[0]);
+		b = h[1] ? hex_digit(h[1]) : -1;
 		if (a < 0 || b < 0 || n >= sizeof(out)) {
 			fprintf(stderr, "tftpclient: --raw wants hex bytes\n");
 			return 2;

@@ -70,6 +70,8 @@ static struct decide_out out;
 static struct decide_in in;
 
 /* Decide for client c arriving on port; returns decide()'s rc. */
+static unsigned foreign; /* binaries that ask as another class (run() passes it on) */
+
 static int run(const struct client *c, uint16_t port, enum decide_inv inv, unsigned have)
 {
 	make_req(c);
@@ -77,7 +79,8 @@ static int run(const struct client *c, uint16_t port, enum decide_inv inv, unsig
 				 .port = port,
 				 .server_ip = server_ip,
 				 .inv = inv,
-				 .have = have };
+				 .have = have,
+				 .foreign = foreign };
 	return decide(&cfg, &in, &out);
 }
 
@@ -136,13 +139,10 @@ int main(void)
 	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "script") &&
 		   out.http,
 	   "ours: answered with the script (row %s)", out.row);
-	ok(!strncmp(out.file, "http://198.51.100.2/boot.ipxe?mac=${netX/mac}&uuid=${uuid}&", 59) &&
-		   strstr(out.file, "&platform=${platform}&buildarch=${buildarch}&uc=CSTM") &&
-		   strlen(out.file) <= 255,
-	   "ours: URL with the facts as iPXE settings: %s", out.file);
-	ok(reply() == 0 && reply_common("PXEClient") && rep.h.file[0] == 0 &&
-		   !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n),
-	   "ours: OFFER, URL (over 127 bytes) in option 67 only, no option 43");
+	ok(!strcmp(out.file, "http://198.51.100.2/chain.ipxe"),
+	   "ours: the fact stub's URL (it chains the script with every fact): %s", out.file);
+	ok(reply() == 0 && reply_common("PXEClient") && !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n),
+	   "ours: OFFER with option 67, no option 43");
 	ok(dhcp_msg_type(&rep) == DHCP_OFFER && opt_is(DHCP_OPT_CLIENT_GUID, guid17, 17),
 	   "ours: OFFER, 97 echoed (17)");
 	c.type = DHCP_REQUEST;
@@ -150,7 +150,7 @@ int main(void)
 	   "ours on 4011: ACK");
 	cfg.http_port = 8080;
 	run(&c, 4011, DECIDE_INV_NETBOOT, ALL);
-	ok(!strncmp(out.file, "http://198.51.100.2:8080/boot.ipxe?", 35),
+	ok(!strcmp(out.file, "http://198.51.100.2:8080/chain.ipxe"),
 	   "ours: port in the URL when not 80");
 	cfg.http_port = 80;
 	/* An RFC 3004 encoded class matches as well. */
@@ -160,14 +160,37 @@ int main(void)
 	       -1);
 	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !strcmp(out.row, "script"),
 	   "ours in RFC 3004 form");
-	/* A class long enough to push the URL past 255 bytes: uc is left out. */
+	/* A 200-byte class: the offer stays short (the class goes in the stub). */
 	memset(cfg.user_class, 'A', 200);
 	cfg.user_class[200] = '\0';
 	c = CL(DHCP_DISCOVER, PXE_EFI, 7, cfg.user_class, -1);
-	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strstr(out.file, "uc=") &&
-		   strlen(out.file) <= 255,
-	   "ours with a 200-byte class: URL without uc, still one option 67");
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer &&
+		   !strcmp(out.file, "http://198.51.100.2/chain.ipxe"),
+	   "ours with a 200-byte class: the same short URL");
 	snprintf(cfg.user_class, sizeof(cfg.user_class), "CSTM");
+
+	/* ---- BIOS binaries that do not carry our class: no answer, they would loop ---- */
+	foreign = DECIDE_HAVE_ALL;
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !out.answer &&
+		   !strcmp(out.row, "would-loop") && strstr(out.why, "loop"),
+	   "stock BIOS binary, vendor iPXE: no answer (row %s)", out.row);
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, NULL, 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && !out.answer &&
+		   !strcmp(out.row, "would-loop"),
+	   "stock BIOS binary, PXE ROM: no answer (row %s)", out.row);
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer &&
+		   !strcmp(out.file, "snponly.efi"),
+	   "stock UEFI binary: served (autoexec.ipxe sets the class)");
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "CSTM", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.row, "script"),
+	   "our class is still offered the script");
+	foreign = DECIDE_HAVE_UNDIONLY;
+	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);
+	ok(run(&c, 67, DECIDE_INV_UNKNOWN, ALL) == 0 && out.answer && !strcmp(out.file, "ipxe.pxe"),
+	   "only the binary offered counts: ipxe.pxe carries our class");
+	foreign = 0;
 
 	/* ---- row: vendor iPXE (class iPXE) ---- */
 	c = CL(DHCP_DISCOVER, PXE_BIOS, 0, "iPXE", 17);

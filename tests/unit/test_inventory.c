@@ -443,6 +443,50 @@ static void others(void)
 	   "fact names");
 }
 
+/* The parser over a buffer (what the fuzzer drives): the same verdicts as from a file,
+ * messages named by the origin given, relative paths from the dir given. */
+static void from_text(void)
+{
+	static const char text[] = "[machine a]\nmac = 52:54:00:00:00:0a\nprofile = p\n"
+				   "[profile p]\ntemplate = t.ipxe\nvar.k = v\n";
+	struct inventory *inv = NULL;
+	struct diag d = { { 0 } };
+	struct inv_facts f;
+	struct inv_result r;
+	const char *why;
+	size_t len;
+	int rc;
+
+	write_file("t.ipxe", "#!ipxe\necho {{machine}} {{k}}\n", 0644);
+	rc = inventory_load_text(text, sizeof(text) - 1, "mem.ini", dir, &cfg, &inv, &d);
+	ok(rc == 0 && inv, "a text loads, its template found from dir: %s", line1(d.msg));
+	if (inv) {
+		facts_init(&f);
+		f.v[INV_FACT_MAC] = "52:54:00:00:00:0a";
+		inventory_facts_check(&f, &why);
+		inventory_decide(inv, &f, &r);
+		rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &len);
+		ok(rc == 0 && strstr(out, "echo a v"), "and renders the machine and its variable");
+		ok(!inventory_changed(inv), "the template is tracked, unchanged");
+		inventory_free(inv);
+	}
+	diag_clear(&d);
+	rc = inventory_load_text(text, sizeof(text) - 1, "mem.ini", "/nonexistent", &cfg, &inv, &d);
+	ok(rc == -EINVAL && !inv &&
+		   strstr(d.msg, "mem.ini:5: [profile p] template: t.ipxe: No such"),
+	   "a relative template from another dir: %s", line1(d.msg));
+	diag_clear(&d);
+	rc = inventory_load_text("[machine a]\nmac = 1\n", 19, "mem.ini", NULL, &cfg, &inv, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "mem.ini:2: [machine a] mac: \"1\" is not a MAC"),
+	   "errors name the origin: %s", line1(d.msg));
+	diag_clear(&d);
+	rc = inventory_load_text("[menu]\nfoo = 1\n", 15, "mem.ini", NULL, &cfg, &inv, &d);
+	ok(rc == -EINVAL &&
+		   strstr(d.msg, "[menu] foo: unknown key (allowed in [menu]: default, timeout, "
+				 "title)"),
+	   "allowed keys come from the key table: %s", line1(d.msg));
+}
+
 int main(void)
 {
 	site_defaults(&cfg);
@@ -454,6 +498,7 @@ int main(void)
 	example();
 	errors();
 	others();
+	from_text();
 	{
 		char cmd[4300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
