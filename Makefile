@@ -298,9 +298,10 @@ lint: format-check $(LINT_SRC:%.c=$(BUILD)/lint/%.tidy)
 		--cppcheck-build-dir=$(BUILD)/lint/cppcheck lib builder server
 	@echo "lint: clean"
 
+# bear records the compiler calls of a full rebuild (-B): nothing is deleted first, and
+# the objects it makes are the ones a plain build makes.
 compile_commands.json:
-	$(MAKE) clean
-	bear -- $(MAKE) tests
+	bear --output $@ -- $(MAKE) --no-print-directory -B tests
 
 clean:
 	rm -rf build

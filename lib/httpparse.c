@@ -202,163 +202,214 @@ static int split_target(struct http_request *r, const char *t, size_t n)
 	return 0;
 }
 
-int httpparse_request(const char *buf, size_t len, struct http_request *req)
+/* A head being parsed: buf[i] is the next byte; nothing at or past lim is looked at
+ * (lim is len, or one head's worth past the start when more has arrived). */
+struct head {
+	const char *buf;
+	size_t i, lim, len;
+	bool conn_close, conn_keep;
+	unsigned hosts, lengths, ranges;
+};
+
+/* The head stops at lim: incomplete if that is all we have, else too large. */
+static int cut(const struct head *h, struct http_request *req)
 {
-	bool conn_close = false, conn_keep = false;
-	unsigned hosts = 0, lengths = 0, ranges = 0;
-	size_t i = 0, start, lim, tstart, tlen;
-	int e;
+	return h->lim == h->len ? -2 : fail(req, 431);
+}
 
-	memset(req, 0, sizeof(*req));
-	/* RFC 9112 2.2: ignore empty lines before the request line (some clients send a
-	 * CRLF after a request body). Bounded by the same cap as a head. */
-	while (i < len && i < HTTP_MAX_HEAD) {
-		e = eol(buf, i, len);
-		if (e == -2)
-			return -2;
-		if (e <= 0)
-			break;
-		i += (size_t)e;
-	}
-	start = i;
-	/* Never look further than one head's worth of bytes. */
-	lim = len - start > HTTP_MAX_HEAD ? start + HTTP_MAX_HEAD : len;
-	if (i >= lim)
-		return len - start >= HTTP_MAX_HEAD ? fail(req, 431) : -2;
+/* The line end at h->i, which must be there; then past it. */
+static int line_end(struct head *h, struct http_request *req)
+{
+	int e = eol(h->buf, h->i, h->lim);
 
-	/* method */
-	while (i < lim && is_tchar((unsigned char)buf[i])) {
-		if (i - start >= HTTP_MAX_METHOD)
+	if (e == -2)
+		return cut(h, req);
+	if (e <= 0)
+		return fail(req, 400);
+	h->i += (size_t)e;
+	return 0;
+}
+
+/* method SP: a token, GET and HEAD known. */
+static int parse_method(struct head *h, struct http_request *req)
+{
+	const char *buf = h->buf;
+	size_t start = h->i;
+
+	while (h->i < h->lim && is_tchar((unsigned char)buf[h->i])) {
+		if (h->i - start >= HTTP_MAX_METHOD)
 			return fail(req, 501);
-		i++;
+		h->i++;
 	}
-	if (i == lim)
-		return lim == len ? -2 : fail(req, 431);
-	if (buf[i] != ' ' || i == start)
+	if (h->i == h->lim)
+		return cut(h, req);
+	if (buf[h->i] != ' ' || h->i == start)
 		return fail(req, 400);
 	req->method_raw.p = buf + start;
-	req->method_raw.len = i - start;
+	req->method_raw.len = h->i - start;
 	if (req->method_raw.len == 3 && !memcmp(buf + start, "GET", 3))
 		req->method = HTTP_METHOD_GET; /* methods are case-sensitive (RFC 9110 9.1) */
 	else if (req->method_raw.len == 4 && !memcmp(buf + start, "HEAD", 4))
 		req->method = HTTP_METHOD_HEAD;
 	else
 		req->method = HTTP_METHOD_OTHER;
-	i++;
+	h->i++;
+	return 0;
+}
 
-	/* request-target: visible ASCII only; its length is capped before the head's */
-	tstart = i;
-	while (i < lim && buf[i] != ' ') {
-		unsigned char c = (unsigned char)buf[i];
+/* request-target SP: visible ASCII only; its length is capped before the head's. */
+static int parse_target(struct head *h, struct http_request *req, size_t *tstart, size_t *tlen)
+{
+	*tstart = h->i;
+	while (h->i < h->lim && h->buf[h->i] != ' ') {
+		unsigned char c = (unsigned char)h->buf[h->i];
 		if (c <= 0x20 || c >= 0x7f)
 			return fail(req, 400);
-		if (i - tstart >= HTTP_MAX_TARGET)
+		if (h->i - *tstart >= HTTP_MAX_TARGET)
 			return fail(req, 414);
-		i++;
+		h->i++;
 	}
-	if (i == lim)
-		return lim == len ? -2 : fail(req, 431);
-	tlen = i - tstart;
-	if (tlen == 0)
+	if (h->i == h->lim)
+		return cut(h, req);
+	*tlen = h->i - *tstart;
+	if (*tlen == 0)
 		return fail(req, 400);
-	i++;
+	h->i++;
+	return 0;
+}
 
-	/* HTTP-version: "HTTP/" DIGIT "." DIGIT */
-	if (lim - i < 8) {
+/* HTTP-version: "HTTP/" DIGIT "." DIGIT, then the line end. */
+static int parse_version(struct head *h, struct http_request *req)
+{
+	const char *v = h->buf + h->i;
+
+	if (h->lim - h->i < 8) {
 		/* What we have must still be a prefix of a version. */
 		static const char proto[] = "HTTP/";
-		for (size_t k = 0; k < lim - i && k < 5; k++)
-			if (buf[i + k] != proto[k])
+		for (size_t k = 0; k < h->lim - h->i && k < 5; k++)
+			if (v[k] != proto[k])
 				return fail(req, 400);
-		return lim == len ? -2 : fail(req, 431);
+		return cut(h, req);
 	}
-	if (memcmp(buf + i, "HTTP/", 5) || buf[i + 5] < '0' || buf[i + 5] > '9' ||
-	    buf[i + 6] != '.' || buf[i + 7] < '0' || buf[i + 7] > '9')
+	if (memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' || v[7] < '0' ||
+	    v[7] > '9')
 		return fail(req, 400);
-	if (buf[i + 5] != '1')
+	if (v[5] != '1')
 		return fail(req, 505);
-	req->minor = (unsigned)(buf[i + 7] - '0');
-	i += 8;
-	if (i == lim)
-		return lim == len ? -2 : fail(req, 431);
-	e = eol(buf, i, lim);
+	req->minor = (unsigned)(v[7] - '0');
+	h->i += 8;
+	if (h->i == h->lim)
+		return cut(h, req);
+	return line_end(h, req);
+}
+
+/* A field value up to the line end; *ve excludes trailing whitespace. */
+static int field_value(struct head *h, struct http_request *req, size_t *vs, size_t *ve)
+{
+	while (h->i < h->lim && (h->buf[h->i] == ' ' || h->buf[h->i] == '\t'))
+		h->i++;
+	*vs = h->i;
+	for (;;) {
+		unsigned char c;
+		if (h->i == h->lim)
+			return cut(h, req);
+		c = (unsigned char)h->buf[h->i];
+		if (c == '\r' || c == '\n')
+			break;
+		/* field-value: VCHAR, SP, HTAB, obs-text; no NUL or other controls */
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return fail(req, 400);
+		h->i++;
+	}
+	*ve = h->i;
+	while (*ve > *vs && (h->buf[*ve - 1] == ' ' || h->buf[*ve - 1] == '\t'))
+		--*ve;
+	return line_end(h, req);
+}
+
+/* One header field line, or the empty line. Returns 1 at the end of the head, 0 for a
+ * field, or the parser's -1 / -2. */
+static int parse_field(struct head *h, struct http_request *req)
+{
+	const char *buf = h->buf;
+	size_t ns, nlen, vs, ve;
+	int e;
+
+	if (h->i == h->lim)
+		return cut(h, req);
+	e = eol(buf, h->i, h->lim);
 	if (e == -2)
-		return lim == len ? -2 : fail(req, 431);
-	if (e <= 0)
+		return cut(h, req);
+	if (e == -1)
 		return fail(req, 400);
-	i += (size_t)e;
+	if (e > 0) {
+		h->i += (size_t)e;
+		return 1; /* the empty line: end of the head */
+	}
+	/* obs-fold (a line starting with whitespace) is refused: RFC 9112 5.2 */
+	if (buf[h->i] == ' ' || buf[h->i] == '\t')
+		return fail(req, 400);
+	ns = h->i;
+	while (h->i < h->lim && is_tchar((unsigned char)buf[h->i]))
+		h->i++;
+	if (h->i == h->lim)
+		return cut(h, req);
+	/* no whitespace between name and colon: RFC 9112 5.1 says reject */
+	if (buf[h->i] != ':' || h->i == ns)
+		return fail(req, 400);
+	nlen = h->i - ns;
+	h->i++;
+	if ((e = field_value(h, req, &vs, &ve)))
+		return e;
+	if (++req->n_headers > HTTP_MAX_HEADERS)
+		return fail(req, 431);
+	if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &h->conn_close, &h->conn_keep,
+		       &h->hosts, &h->lengths, &h->ranges))
+		return fail(req, 400);
+	return 0;
+}
+
+int httpparse_request(const char *buf, size_t len, struct http_request *req)
+{
+	struct head h = { .buf = buf, .len = len };
+	size_t start, tstart = 0, tlen = 0;
+	int e;
+
+	memset(req, 0, sizeof(*req));
+	/* RFC 9112 2.2: ignore empty lines before the request line (some clients send a
+	 * CRLF after a request body). Bounded by the same cap as a head. */
+	while (h.i < len && h.i < HTTP_MAX_HEAD) {
+		e = eol(buf, h.i, len);
+		if (e == -2)
+			return -2;
+		if (e <= 0)
+			break;
+		h.i += (size_t)e;
+	}
+	start = h.i;
+	/* Never look further than one head's worth of bytes. */
+	h.lim = len - start > HTTP_MAX_HEAD ? start + HTTP_MAX_HEAD : len;
+	if (h.i >= h.lim)
+		return len - start >= HTTP_MAX_HEAD ? fail(req, 431) : -2;
+	if ((e = parse_method(&h, req)) || (e = parse_target(&h, req, &tstart, &tlen)) ||
+	    (e = parse_version(&h, req)))
+		return e;
 	if (split_target(req, buf + tstart, tlen))
 		return fail(req, 400);
-
-	/* header fields */
-	for (;;) {
-		size_t ns, nlen, vs, ve;
-
-		if (i == lim)
-			return lim == len ? -2 : fail(req, 431);
-		e = eol(buf, i, lim);
-		if (e == -2)
-			return lim == len ? -2 : fail(req, 431);
-		if (e == -1)
-			return fail(req, 400);
-		if (e > 0) {
-			i += (size_t)e;
-			break; /* the empty line: end of the head */
-		}
-		/* obs-fold (a line starting with whitespace) is refused: RFC 9112 5.2 */
-		if (buf[i] == ' ' || buf[i] == '\t')
-			return fail(req, 400);
-		ns = i;
-		while (i < lim && is_tchar((unsigned char)buf[i]))
-			i++;
-		if (i == lim)
-			return lim == len ? -2 : fail(req, 431);
-		/* no whitespace between name and colon: RFC 9112 5.1 says reject */
-		if (buf[i] != ':' || i == ns)
-			return fail(req, 400);
-		nlen = i - ns;
-		i++;
-		while (i < lim && (buf[i] == ' ' || buf[i] == '\t'))
-			i++;
-		vs = i;
-		for (;;) {
-			unsigned char c;
-			if (i == lim)
-				return lim == len ? -2 : fail(req, 431);
-			c = (unsigned char)buf[i];
-			if (c == '\r' || c == '\n')
-				break;
-			/* field-value: VCHAR, SP, HTAB, obs-text; no NUL or other controls */
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				return fail(req, 400);
-			i++;
-		}
-		ve = i;
-		while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
-			ve--;
-		e = eol(buf, i, lim);
-		if (e == -2)
-			return lim == len ? -2 : fail(req, 431);
-		if (e <= 0)
-			return fail(req, 400);
-		i += (size_t)e;
-		if (++req->n_headers > HTTP_MAX_HEADERS)
-			return fail(req, 431);
-		if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &conn_close, &conn_keep,
-			       &hosts, &lengths, &ranges))
-			return fail(req, 400);
-	}
-
+	while (!(e = parse_field(&h, req)))
+		;
+	if (e < 0)
+		return e;
 	/* RFC 9112 3.2: a 1.1 request without exactly one Host is a 400. */
-	if (hosts > 1 || (req->minor >= 1 && hosts == 0))
+	if (h.hosts > 1 || (req->minor >= 1 && h.hosts == 0))
 		return fail(req, 400);
-	if (ranges > 1) {
+	if (h.ranges > 1) {
 		req->range.p = NULL; /* ambiguous: serve the whole file */
 		req->range.len = 0;
 	}
 	/* RFC 9112 9.3: 1.1 stays open unless "close"; 1.0 only with "keep-alive". */
-	req->keep_alive = req->minor >= 1 ? !conn_close : conn_keep && !conn_close;
-	return (int)i;
+	req->keep_alive = req->minor >= 1 ? !h.conn_close : h.conn_keep && !h.conn_close;
+	return (int)h.i;
 }
 
 int httpparse_decode(const char *in, size_t len, char *out, size_t cap)

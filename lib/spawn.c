@@ -178,18 +178,176 @@ static int spawn_append(char **buf, size_t *len, size_t *alloc, size_t cap, cons
 	return dropped;
 }
 
+/* One tool being run: its pipes and what it has printed so far. */
+struct spawn_job {
+	char cmd[SPAWN_CMD_MAX];
+	int opipe[2], epipe[2];
+	char *obuf, *ebuf;
+	size_t olen, oalloc, elen, ealloc, max_out;
+	bool overflow, oom;
+	pid_t pid;
+};
+
+/* Report a posix_spawnp() failure: a missing tool names its Debian package. */
+static int spawn_failed(const struct spawn_job *j, const char *tool, int err, struct diag *d)
+{
+	const char *pkg = spawn_package_of(tool);
+
+	if (err == ENOENT && pkg)
+		return diag_set(d, -ENOENT,
+				"%s: command not found; install the Debian package %s "
+				"(apt-get install %s, or scripts/deps.sh)",
+				tool, pkg, pkg);
+	if (err == ENOENT)
+		return diag_set(d, -ENOENT, "%s: command not found in PATH", tool);
+	return diag_set(d, -err, "%s: cannot start: %s", j->cmd, strerror(err));
+}
+
+/* Pipes, then the child with stdin from /dev/null, stdout to the pipe (or /dev/null
+ * when want_out is false) and stderr to the other pipe. */
+static int spawn_start(struct spawn_job *j, char *const argv[], char **envp, bool want_out,
+		       struct diag *d)
+{
+	posix_spawn_file_actions_t fa;
+	int rc;
+
+	/* O_CLOEXEC: only the dup2'd copies reach the child; no fd leaks into it. */
+	if ((want_out && pipe2(j->opipe, O_CLOEXEC) < 0) || pipe2(j->epipe, O_CLOEXEC) < 0) {
+		rc = -errno;
+		return diag_set(d, rc, "%s: cannot create pipe: %s", j->cmd, strerror(-rc));
+	}
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc)
+		return diag_set(d, -rc, "%s: %s", j->cmd, strerror(rc));
+	/* stdin from /dev/null: a tool that prompts (mtools on a clash, xorriso
+	 * on a question) must fail, not hang the builder. */
+	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!rc)
+		rc = want_out ? posix_spawn_file_actions_adddup2(&fa, j->opipe[1], 1)
+			      : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(&fa, j->epipe[1], 2);
+	if (rc)
+		rc = diag_set(d, -rc, "%s: %s", j->cmd, strerror(rc));
+	else if ((rc = posix_spawnp(&j->pid, argv[0], &fa, NULL, argv, envp)))
+		rc = spawn_failed(j, argv[0], rc, d);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		return rc;
+	/* Parent keeps only the read ends, so EOF arrives when the child exits. */
+	if (j->opipe[1] >= 0) {
+		close(j->opipe[1]);
+		j->opipe[1] = -1;
+	}
+	close(j->epipe[1]);
+	j->epipe[1] = -1;
+	return 0;
+}
+
+/* One read from fd (readable): into stdout's buffer or stderr's; EOF closes it. */
+static void spawn_read(struct spawn_job *j, int *fd)
+{
+	char chunk[16384];
+	ssize_t r = read(*fd, chunk, sizeof(chunk));
+
+	if (r < 0 && errno == EINTR)
+		return;
+	if (r <= 0) {
+		close(*fd);
+		*fd = -1;
+		return;
+	}
+	/* Keep draining past the caps so the child never blocks on a full pipe; what
+	 * does not fit is dropped and reported. */
+	if (fd == &j->opipe[0]) {
+		int a = j->overflow || j->oom ? 0
+					      : spawn_append(&j->obuf, &j->olen, &j->oalloc,
+							     j->max_out, chunk, (size_t)r);
+
+		if (a > 0)
+			j->overflow = true;
+		else if (a < 0)
+			j->oom = true;
+	} else {
+		spawn_append(&j->ebuf, &j->elen, &j->ealloc, SPAWN_ERR_MAX, chunk, (size_t)r);
+	}
+}
+
+/* Read stdout and stderr until the child closes both. */
+static void spawn_drain(struct spawn_job *j)
+{
+	for (;;) {
+		struct pollfd pfd[2];
+		int *fds[2];
+		nfds_t n = 0;
+
+		if (j->opipe[0] >= 0) {
+			fds[n] = &j->opipe[0];
+			pfd[n++] = (struct pollfd){ .fd = j->opipe[0], .events = POLLIN };
+		}
+		if (j->epipe[0] >= 0) {
+			fds[n] = &j->epipe[0];
+			pfd[n++] = (struct pollfd){ .fd = j->epipe[0], .events = POLLIN };
+		}
+		if (!n)
+			return;
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (nfds_t i = 0; i < n; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				spawn_read(j, fds[i]);
+	}
+}
+
+/* Wait for the child; a failure carries the command and its stderr. */
+static int spawn_wait(struct spawn_job *j, struct diag *d)
+{
+	int status = 0;
+
+	while (waitpid(j->pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			int rc = -errno;
+			return diag_set(d, rc, "%s: waitpid: %s", j->cmd, strerror(-rc));
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* Drop trailing newlines so the message stays one block. */
+	while (j->elen && (j->ebuf[j->elen - 1] == '\n' || j->ebuf[j->elen - 1] == '\r'))
+		j->ebuf[--j->elen] = '\0';
+	if (WIFSIGNALED(status))
+		return diag_set(d, -EIO, "%s: killed by signal %d%s%s", j->cmd, WTERMSIG(status),
+				j->elen ? ": " : "", j->elen ? j->ebuf : "");
+	return diag_set(d, -EIO, "%s: exited with status %d%s%s", j->cmd, WEXITSTATUS(status),
+			j->elen ? ": " : "", j->elen ? j->ebuf : "(no error output)");
+}
+
+/* The captured stdout, once the tool succeeded. */
+static int spawn_output(struct spawn_job *j, struct spawn_out *out, struct diag *d)
+{
+	if (j->oom)
+		return diag_set(d, -ENOMEM, "%s: out of memory reading its output", j->cmd);
+	if (j->overflow)
+		return diag_set(d, -EFBIG, "%s: output larger than %zu bytes", j->cmd, j->max_out);
+	if (!out)
+		return 0;
+	if (!j->obuf && !(j->obuf = calloc(1, 1)))
+		return diag_set(d, -ENOMEM, "%s: out of memory", j->cmd);
+	out->data = j->obuf;
+	out->len = j->olen;
+	j->obuf = NULL;
+	return 0;
+}
+
 int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out, size_t max_out,
 	      struct diag *d)
 {
-	posix_spawn_file_actions_t fa;
-	char cmd[SPAWN_CMD_MAX];
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, oalloc = 0, elen = 0, ealloc = 0;
-	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 };
-	bool overflow = false, oom = false;
-	char **envp = NULL;
-	int rc, status = 0;
-	pid_t pid;
+	struct spawn_job j = { .opipe = { -1, -1 }, .epipe = { -1, -1 }, .max_out = max_out };
+	char **envp;
+	int rc;
 
 	if (out) {
 		out->data = NULL;
@@ -197,166 +355,25 @@ int spawn_run(char *const argv[], char *const extra_env[], struct spawn_out *out
 	}
 	if (!argv || !argv[0])
 		return diag_set(d, -EINVAL, "internal error: spawn_run without a command");
-	spawn_cmdline(argv, cmd, sizeof(cmd));
-
+	spawn_cmdline(argv, j.cmd, sizeof(j.cmd));
 	envp = spawn_environ(extra_env);
-	if (!envp) {
-		rc = diag_set(d, -ENOMEM, "%s: out of memory", cmd);
-		goto err_env;
+	if (!envp)
+		return diag_set(d, -ENOMEM, "%s: out of memory", j.cmd);
+	rc = spawn_start(&j, argv, envp, out != NULL, d);
+	if (!rc) {
+		spawn_drain(&j);
+		rc = spawn_wait(&j, d);
 	}
-	/* O_CLOEXEC: only the dup2'd copies reach the child; no fd leaks into it. */
-	if ((out && pipe2(opipe, O_CLOEXEC) < 0) || pipe2(epipe, O_CLOEXEC) < 0) {
-		rc = -errno;
-		diag_set(d, rc, "%s: cannot create pipe: %s", cmd, strerror(-rc));
-		goto err_pipe;
-	}
-	rc = posix_spawn_file_actions_init(&fa);
-	if (rc) {
-		rc = diag_set(d, -rc, "%s: %s", cmd, strerror(rc));
-		goto err_pipe;
-	}
-	/* stdin from /dev/null: a tool that prompts (mtools on a clash, xorriso
-	 * on a question) must fail, not hang the builder. */
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (!rc)
-		rc = out ? posix_spawn_file_actions_adddup2(&fa, opipe[1], 1)
-			 : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, epipe[1], 2);
-	if (rc) {
-		rc = diag_set(d, -rc, "%s: %s", cmd, strerror(rc));
-		goto err_fa;
+		rc = spawn_output(&j, out, d);
+	for (int i = 0; i < 2; i++) {
+		if (j.opipe[i] >= 0)
+			close(j.opipe[i]);
+		if (j.epipe[i] >= 0)
+			close(j.epipe[i]);
 	}
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
-	if (rc) {
-		const char *pkg = spawn_package_of(argv[0]);
-
-		if (rc == ENOENT && pkg)
-			rc = diag_set(d, -ENOENT,
-				      "%s: command not found; install the Debian package %s "
-				      "(apt-get install %s, or scripts/deps.sh)",
-				      argv[0], pkg, pkg);
-		else if (rc == ENOENT)
-			rc = diag_set(d, -ENOENT, "%s: command not found in PATH", argv[0]);
-		else
-			rc = diag_set(d, -rc, "%s: cannot start: %s", cmd, strerror(rc));
-		goto err_fa;
-	}
-	/* Parent keeps only the read ends, so EOF arrives when the child exits. */
-	if (out) {
-		close(opipe[1]);
-		opipe[1] = -1;
-	}
-	close(epipe[1]);
-	epipe[1] = -1;
-
-	for (;;) {
-		struct pollfd pfd[2];
-		nfds_t n = 0;
-		char chunk[16384];
-		int i;
-
-		if (opipe[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = opipe[0], .events = POLLIN };
-		if (epipe[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = epipe[0], .events = POLLIN };
-		if (!n)
-			break;
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < (int)n; i++) {
-			ssize_t r;
-
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			r = read(pfd[i].fd, chunk, sizeof(chunk));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				close(pfd[i].fd);
-				if (pfd[i].fd == opipe[0])
-					opipe[0] = -1;
-				else
-					epipe[0] = -1;
-				continue;
-			}
-			/* Keep draining past the caps so the child never blocks on a
-			 * full pipe; what does not fit is dropped and reported. */
-			if (pfd[i].fd == opipe[0]) {
-				int a = overflow || oom ? 0
-							: spawn_append(&obuf, &olen, &oalloc,
-								       max_out, chunk, (size_t)r);
-
-				if (a > 0)
-					overflow = true;
-				else if (a < 0)
-					oom = true;
-			} else {
-				spawn_append(&ebuf, &elen, &ealloc, SPAWN_ERR_MAX, chunk,
-					     (size_t)r);
-			}
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			rc = -errno;
-			diag_set(d, rc, "%s: waitpid: %s", cmd, strerror(-rc));
-			goto err_fa;
-		}
-	}
-
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* Drop trailing newlines so the message stays one block. */
-		while (elen && (ebuf[elen - 1] == '\n' || ebuf[elen - 1] == '\r'))
-			ebuf[--elen] = '\0';
-		if (WIFSIGNALED(status))
-			rc = diag_set(d, -EIO, "%s: killed by signal %d%s%s", cmd, WTERMSIG(status),
-				      elen ? ": " : "", elen ? ebuf : "");
-		else
-			rc = diag_set(d, -EIO, "%s: exited with status %d%s%s", cmd,
-				      WEXITSTATUS(status), elen ? ": " : "",
-				      elen ? ebuf : "(no error output)");
-		goto err_fa;
-	}
-	if (oom) {
-		rc = diag_set(d, -ENOMEM, "%s: out of memory reading its output", cmd);
-		goto err_fa;
-	}
-	if (overflow) {
-		rc = diag_set(d, -EFBIG, "%s: output larger than %zu bytes", cmd, max_out);
-		goto err_fa;
-	}
-	if (out) {
-		if (!obuf) {
-			obuf = calloc(1, 1);
-			if (!obuf) {
-				rc = diag_set(d, -ENOMEM, "%s: out of memory", cmd);
-				goto err_fa;
-			}
-		}
-		out->data = obuf;
-		out->len = olen;
-		obuf = NULL;
-	}
-	rc = 0;
-
-err_fa:
-	posix_spawn_file_actions_destroy(&fa);
-err_pipe:
-	if (opipe[0] >= 0)
-		close(opipe[0]);
-	if (opipe[1] >= 0)
-		close(opipe[1]);
-	if (epipe[0] >= 0)
-		close(epipe[0]);
-	if (epipe[1] >= 0)
-		close(epipe[1]);
 	free(envp);
-err_env:
-	free(obuf);
-	free(ebuf);
+	free(j.obuf);
+	free(j.ebuf);
 	return rc;
 }

@@ -18,8 +18,10 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 # Build, image, packaging (make deb, man pages, unit checks) and test dependencies.
 # dnsmasq-base: the binary only (tests' site DHCP),
-# without the system service that the dnsmasq package would start.
-PKGS=(build-essential pkg-config bear clang
+# without the system service that the dnsmasq package would start. clang-format,
+# clang-tidy and cppcheck: make lint; valgrind: the valgrind test; bear: make
+# compile_commands.json.
+PKGS=(build-essential pkg-config bear clang clang-format clang-tidy cppcheck valgrind
       libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base

@@ -839,7 +839,7 @@ static void report(uint64_t t0, uint64_t t_last)
 	free(lh);
 }
 
-int main(int argc, char **argv)
+static int parse_opts(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
@@ -858,13 +858,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct epoll_event evs[256];
-	struct rlimit rl;
-	uint64_t *starts, t0, t_last;
-	size_t next = 0, lo = 0, done = 0, failed = 0;
-	int o, one = 1, sz = 8 << 20;
 	bool have_server = false;
 	char *end;
+	int o;
 
 	O.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20;
 	while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
@@ -940,7 +936,14 @@ int main(int argc, char **argv)
 	}
 	if (!O.iface || !have_server || optind != argc)
 		usage();
-	rng = O.seed | 1;
+	return 0;
+}
+
+/* The clients (MAC, xid, source address) and their power-on times, sorted. */
+static int make_clients(uint64_t **starts_out)
+{
+	struct rlimit rl;
+	uint64_t *starts;
 
 	/* two sockets per client at most */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
@@ -948,7 +951,7 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	C = calloc(O.clients, sizeof(*C));
-	starts = calloc(O.clients, sizeof(*starts));
+	*starts_out = starts = calloc(O.clients, sizeof(*starts));
 	if (!C || !starts)
 		return fprintf(stderr, "bootstorm: out of memory\n"), 2;
 	xid_base = tool_rnd(&rng);
@@ -966,33 +969,59 @@ int main(int argc, char **argv)
 				       1000.0);
 	}
 	qsort(starts, O.clients, sizeof(*starts), cmp_u64);
+	return 0;
+}
+
+/* The epoll set and the one DHCP socket every client shares (port 68). */
+static int open_dhcp(void)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(DHCP_PORT_CLIENT) };
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = 0 };
+	int one = 1, sz = 8 << 20;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	dfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ep < 0 || dfd < 0)
 		return perror("bootstorm: socket"), 2;
-	{
-		struct sockaddr_in me = { .sin_family = AF_INET,
-					  .sin_port = htons(DHCP_PORT_CLIENT) };
-		/* every OFFER of the storm is a broadcast to port 68: room for a burst */
-		if (setsockopt(dfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
-			setsockopt(dfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-		if (setsockopt(dfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-		    setsockopt(dfd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-		    setsockopt(dfd, SOL_SOCKET, SO_BINDTODEVICE, O.iface,
-			       (socklen_t)strlen(O.iface)) ||
-		    bind(dfd, (struct sockaddr *)&me, sizeof(me)))
-			return fprintf(stderr, "bootstorm: cannot bind UDP port 68 on %s: %s\n",
-				       O.iface, strerror(errno)),
-			       2;
-		struct epoll_event e = { .events = EPOLLIN, .data.u64 = 0 };
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, dfd, &e))
-			return perror("bootstorm: epoll"), 2;
-	}
+	/* every OFFER of the storm is a broadcast to port 68: room for a burst */
+	if (setsockopt(dfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(dfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(dfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(dfd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
+	    setsockopt(dfd, SOL_SOCKET, SO_BINDTODEVICE, O.iface, (socklen_t)strlen(O.iface)) ||
+	    bind(dfd, (struct sockaddr *)&me, sizeof(me)))
+		return fprintf(stderr, "bootstorm: cannot bind UDP port 68 on %s: %s\n", O.iface,
+			       strerror(errno)),
+		       2;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, dfd, &e))
+		return perror("bootstorm: epoll"), 2;
+	return 0;
+}
 
-	t0 = tool_now_ms();
-	t_last = t0;
-	while (done < O.clients) {
+/* One pass of the loop's events: the shared DHCP socket, or a client's UDP or TCP. */
+static void dispatch(const struct epoll_event *evs, int n)
+{
+	for (int k = 0; k < n; k++) {
+		uint64_t d = evs[k].data.u64;
+		size_t idx = (size_t)(d >> 2);
+		if (d == 0) {
+			on_dhcp();
+			continue;
+		}
+		if ((d & 3) == K_UDP && C[idx].ufd >= 0)
+			on_udp(&C[idx], idx);
+		else if ((d & 3) == K_TCP && C[idx].tfd >= 0)
+			on_tcp(&C[idx], idx, evs[k].events);
+	}
+}
+
+/* Power the clients on at their times and run them all to the end. Returns 0 or 2. */
+static int storm(const uint64_t *starts, uint64_t t0)
+{
+	struct epoll_event evs[256];
+	size_t next = 0, lo = 0;
+
+	while (n_done < O.clients) {
 		uint64_t now = tool_now_ms();
 		int timeout = TICK_MS, n;
 
@@ -1005,18 +1034,7 @@ int main(int argc, char **argv)
 		n = epoll_wait(ep, evs, 256, timeout);
 		if (n < 0 && errno != EINTR)
 			return perror("bootstorm: epoll_wait"), 2;
-		for (int k = 0; k < n; k++) {
-			uint64_t d = evs[k].data.u64;
-			size_t idx = (size_t)(d >> 2);
-			if (d == 0) {
-				on_dhcp();
-				continue;
-			}
-			if ((d & 3) == K_UDP && C[idx].ufd >= 0)
-				on_udp(&C[idx], idx);
-			else if ((d & 3) == K_TCP && C[idx].tfd >= 0)
-				on_tcp(&C[idx], idx, evs[k].events);
-		}
+		dispatch(evs, n);
 		/* timers: scan the clients that are running (they started in order) */
 		now = tool_now_ms();
 		while (lo < next && (C[lo].st == S_OK || C[lo].st == S_FAIL))
@@ -1028,8 +1046,28 @@ int main(int argc, char **argv)
 			if (now >= c->deadline || now - c->t_start >= O.timeout_ms)
 				on_timeout(c, i, now);
 		}
-		done = n_done;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t *starts = NULL, t0, t_last;
+	size_t failed = 0;
+	int rc = parse_opts(argc, argv);
+
+	if (rc)
+		return rc;
+	rng = O.seed | 1;
+	rc = make_clients(&starts);
+	if (!rc)
+		rc = open_dhcp();
+	t0 = tool_now_ms();
+	if (!rc)
+		rc = storm(starts, t0);
+	if (rc)
+		return rc;
+	t_last = t0;
 	for (size_t i = 0; i < O.clients; i++)
 		if (C[i].t_end > t_last)
 			t_last = C[i].t_end;

@@ -131,7 +131,35 @@ static bool reply_ok(const struct dhcp_msg *m, unsigned arch)
 	return true;
 }
 
-int main(int argc, char **argv)
+struct opts {
+	const char *iface;
+	uint32_t to, src;
+	unsigned long count, macs, inflight, arch, port, timeout_ms;
+	double duration;
+	int reflecting;
+};
+
+/* One run: the slots in flight, the counters, the latencies, the batch buffers. */
+struct run {
+	const struct opts *o;
+	int fd;
+	struct slot *slot;
+	unsigned *freel;
+	size_t nfree, active;
+	uint32_t *lat, maxlat;
+	size_t lat_cap, nlat; /* grows up to count */
+	uint32_t key;
+	struct sockaddr_in dst;
+	unsigned long sent, replies, valid, invalid, yinz, lost, late, mac_i;
+	uint64_t t0, end_send, last, tmo;
+	uint8_t sbuf[BATCH][PKT_CAP], rbuf[BATCH][DHCP_MAX_LEN + 1];
+	struct dhcp_msg m;
+	struct mmsghdr smsg[BATCH], rmsg[BATCH];
+	struct iovec siov[BATCH], riov[BATCH];
+	unsigned sslot[BATCH];
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
@@ -147,59 +175,63 @@ int main(int argc, char **argv)
 		{ "reflect", no_argument, NULL, 'r' },
 		{ 0 },
 	};
-	const char *iface = NULL;
-	uint32_t to = htonl(INADDR_BROADCAST), src = htonl(INADDR_ANY);
-	unsigned long count = 10000, macs = 1000, inflight = 64, arch = 0, port = 67,
-		      timeout_ms = 1000;
-	double duration = 10;
-	int o, fd, one = 1, bufsz = 4 << 20, reflecting = 0;
+	int c;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
+	*o = (struct opts){ .to = htonl(INADDR_BROADCAST),
+			    .src = htonl(INADDR_ANY),
+			    .count = 10000,
+			    .macs = 1000,
+			    .inflight = 64,
+			    .port = 67,
+			    .timeout_ms = 1000,
+			    .duration = 10 };
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
 		case 'i':
-			iface = optarg;
+			o->iface = optarg;
 			break;
 		case 'T':
-			if (parse_addr(optarg, &to))
+			if (parse_addr(optarg, &o->to))
 				return 2;
 			break;
 		case 's':
-			if (parse_addr(optarg, &src))
+			if (parse_addr(optarg, &o->src))
 				return 2;
 			break;
 		case 'p':
-			port = strtoul(optarg, NULL, 10);
+			o->port = strtoul(optarg, NULL, 10);
 			break;
 		case 'c':
-			count = strtoul(optarg, NULL, 10);
+			o->count = strtoul(optarg, NULL, 10);
 			break;
 		case 'd':
-			duration = strtod(optarg, NULL);
+			o->duration = strtod(optarg, NULL);
 			break;
 		case 'k':
-			inflight = strtoul(optarg, NULL, 10);
+			o->inflight = strtoul(optarg, NULL, 10);
 			break;
 		case 'm':
-			macs = strtoul(optarg, NULL, 10);
+			o->macs = strtoul(optarg, NULL, 10);
 			break;
 		case 'a':
-			arch = strtoul(optarg, NULL, 10);
+			o->arch = strtoul(optarg, NULL, 10);
 			break;
 		case 't':
-			timeout_ms = strtoul(optarg, NULL, 10);
+			o->timeout_ms = strtoul(optarg, NULL, 10);
 			break;
 		case 'r':
-			reflecting = 1;
+			o->reflecting = 1;
 			break;
 		default:
 			return 2;
 		}
 	}
-	if (!iface)
+	if (!o->iface)
 		return fprintf(stderr, "dhcpload: --iface is required\n"), 2;
-	if (!port || port > 65535 || !count || count > 100000000 ||
-	    !(duration > 0 && duration <= 600) || !inflight || inflight > MAX_INFLIGHT || !macs ||
-	    macs > 0xffffff || arch > 0xffff || !timeout_ms || timeout_ms > 60000)
+	if (!o->port || o->port > 65535 || !o->count || o->count > 100000000 ||
+	    !(o->duration > 0 && o->duration <= 600) || !o->inflight ||
+	    o->inflight > MAX_INFLIGHT || !o->macs || o->macs > 0xffffff || o->arch > 0xffff ||
+	    !o->timeout_ms || o->timeout_ms > 60000)
 		return fprintf(stderr,
 			       "dhcpload: bad value: need --port 1..65535, --count 1..1e8, "
 			       "--duration 0..600, "
@@ -207,221 +239,287 @@ int main(int argc, char **argv)
 			       "--timeout-ms 1..60000\n",
 			       MAX_INFLIGHT),
 		       2;
+	return 0;
+}
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return perror("dhcpload: socket"), 2;
-	/* Replies are broadcast to 255.255.255.255:68: bind the port on the wildcard (or
-	 * --src) address, on the one interface. */
+/* Replies are broadcast to 255.255.255.255:68: bind the port on the wildcard (or
+ * --src) address, on the one interface. Returns the socket or -1 (said why). */
+static int open_socket(const struct opts *o)
+{
 	struct sockaddr_in me = { .sin_family = AF_INET,
-				  .sin_port = htons(reflecting ? (uint16_t)port : DHCP_PORT_CLIENT),
-				  .sin_addr.s_addr = src };
+				  .sin_port = htons(o->reflecting ? (uint16_t)o->port
+								  : DHCP_PORT_CLIENT),
+				  .sin_addr.s_addr = o->src };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1, bufsz = 4 << 20;
+
+	if (fd < 0)
+		return perror("dhcpload: socket"), -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface)))
-		return perror("dhcpload: setsockopt"), 2;
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)))
+		return perror("dhcpload: setsockopt"), close(fd), -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
 		   sizeof(bufsz)); /* best effort: capped by rmem_max */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
-		return perror("dhcpload: bind"), 2;
-	if (reflecting)
-		return reflect(fd, duration);
+		return perror("dhcpload: bind"), close(fd), -1;
+	return fd;
+}
 
-	struct slot *slot = calloc(inflight, sizeof(*slot));
-	unsigned *freel = calloc(inflight, sizeof(*freel));
-	size_t lat_cap = count < 65536 ? count : 65536, nlat = 0; /* grows up to count */
-	uint32_t *lat = malloc(lat_cap * sizeof(*lat));
-	static uint8_t sbuf[BATCH][PKT_CAP], rbuf[BATCH][DHCP_MAX_LEN + 1];
-	static struct dhcp_msg m;
-	struct mmsghdr smsg[BATCH], rmsg[BATCH];
-	struct iovec siov[BATCH], riov[BATCH];
-	unsigned sslot[BATCH];
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)port),
-				   .sin_addr.s_addr = to };
-	uint32_t key = ((uint32_t)now_ns() ^ (uint32_t)getpid() << 16) & 0xffff0000u;
-	unsigned long sent = 0, replies = 0, valid = 0, invalid = 0, yinz = 0, lost = 0, late = 0,
-		      mac_i = 0;
-	size_t nfree = inflight, active = 0;
-	uint64_t t0, end_send, last = 0, tmo = (uint64_t)timeout_ms * 1000000u;
-	uint32_t maxlat = 0;
-
-	if (!slot || !freel || !lat)
+static int run_init(struct run *r, const struct opts *o, int fd)
+{
+	r->o = o;
+	r->fd = fd;
+	r->slot = calloc(o->inflight, sizeof(*r->slot));
+	r->freel = calloc(o->inflight, sizeof(*r->freel));
+	r->lat_cap = o->count < 65536 ? o->count : 65536;
+	r->lat = malloc(r->lat_cap * sizeof(*r->lat));
+	if (!r->slot || !r->freel || !r->lat)
 		return fprintf(stderr, "dhcpload: out of memory\n"), 2;
-	for (size_t i = 0; i < inflight; i++)
-		freel[i] = (unsigned)(inflight - 1 - i);
-	memset(rmsg, 0, sizeof(rmsg));
+	r->dst = (struct sockaddr_in){ .sin_family = AF_INET,
+				       .sin_port = htons((uint16_t)o->port),
+				       .sin_addr.s_addr = o->to };
+	r->key = ((uint32_t)now_ns() ^ (uint32_t)getpid() << 16) & 0xffff0000u;
+	r->nfree = o->inflight;
+	r->tmo = (uint64_t)o->timeout_ms * 1000000u;
+	for (size_t i = 0; i < o->inflight; i++)
+		r->freel[i] = (unsigned)(o->inflight - 1 - i);
 	for (int i = 0; i < BATCH; i++) {
-		riov[i] = (struct iovec){ rbuf[i], sizeof(rbuf[i]) };
-		rmsg[i].msg_hdr.msg_iov = &riov[i];
-		rmsg[i].msg_hdr.msg_iovlen = 1;
+		r->riov[i] = (struct iovec){ r->rbuf[i], sizeof(r->rbuf[i]) };
+		r->rmsg[i].msg_hdr.msg_iov = &r->riov[i];
+		r->rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
-	t0 = now_ns();
-	end_send = t0 + (uint64_t)(duration * 1e9);
+	r->t0 = now_ns();
+	r->end_send = r->t0 + (uint64_t)(o->duration * 1e9);
+	return 0;
+}
+
+/* A new DISCOVER (or REQUEST) in free slot s, as the n-th datagram of the batch. */
+static int prepare(struct run *r, unsigned s, int n)
+{
+	struct slot *sl = &r->slot[s];
+	unsigned long idx = r->mac_i++ % r->o->macs;
+	size_t len;
+
+	sl->gen++;
+	sl->xid = ((uint32_t)sl->gen << 16 | s) ^ r->key;
+	sl->mac[0] = 0x02; /* locally administered, unicast */
+	sl->mac[1] = 0xcb;
+	sl->mac[2] = 0;
+	sl->mac[3] = (uint8_t)(idx >> 16);
+	sl->mac[4] = (uint8_t)(idx >> 8);
+	sl->mac[5] = (uint8_t)idx;
+	if (build_discover(r->sbuf[n], &len, sl->xid, sl->mac, (unsigned)r->o->arch,
+			   r->o->port == DHCP_PORT_PXE))
+		return fprintf(stderr, "dhcpload: packet does not fit\n"), 2;
+	r->siov[n] = (struct iovec){ r->sbuf[n], len };
+	memset(&r->smsg[n], 0, sizeof(r->smsg[n]));
+	r->smsg[n].msg_hdr = (struct msghdr){ .msg_name = &r->dst,
+					      .msg_namelen = sizeof(r->dst),
+					      .msg_iov = &r->siov[n],
+					      .msg_iovlen = 1 };
+	r->sslot[n] = s;
+	return 0;
+}
+
+/* Fill every free slot with a new request, in batches. Returns 0 or 2. */
+static int send_some(struct run *r)
+{
+	while (r->nfree) {
+		int n = 0, sent;
+		uint64_t ts;
+
+		while (n < BATCH && r->nfree && r->sent + (unsigned long)n < r->o->count)
+			if (prepare(r, r->freel[--r->nfree], n++))
+				return 2;
+		if (!n)
+			return 0;
+		ts = now_ns();
+		sent = sendmmsg(r->fd, r->smsg, (unsigned)n, 0);
+		if (sent < 0) {
+			if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
+				return perror("dhcpload: sendmmsg"), 2;
+			sent = 0;
+		}
+		for (int i = 0; i < n; i++) {
+			if (i < sent) {
+				r->slot[r->sslot[i]].sent_ns = ts;
+				r->active++;
+			} else {
+				r->freel[r->nfree++] = r->sslot[i]; /* not sent: next round */
+			}
+		}
+		r->sent += (unsigned long)sent;
+		if (sent < n)
+			return 0;
+	}
+	return 0;
+}
+
+/* Until the earliest timeout (or the end of sending), at most 100 ms. */
+static int wait_ms(const struct run *r, bool sending)
+{
+	uint64_t next = sending ? r->end_send : UINT64_MAX, now;
+	int ms;
+
+	for (size_t i = 0; i < r->o->inflight; i++)
+		if (r->slot[i].sent_ns && r->slot[i].sent_ns + r->tmo < next)
+			next = r->slot[i].sent_ns + r->tmo;
+	now = now_ns();
+	ms = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+	return ms > 100 ? 100 : ms;
+}
+
+/* The reply in rbuf[i] (len bytes) that arrived at tr. Returns 0 or 2. */
+static int take_reply(struct run *r, int i, uint64_t tr)
+{
+	struct dhcp_msg *m = &r->m;
+	const char *why = NULL;
+	unsigned s;
+	uint64_t d;
+	uint32_t us;
+
+	if ((r->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+	    dhcp_parse(r->rbuf[i], r->rmsg[i].msg_len, m, &why)) {
+		r->replies++, r->invalid++;
+		return 0;
+	}
+	if (m->h.op != 2)
+		return 0; /* a request (ours or another client's), not a reply */
+	s = (m->h.xid ^ r->key) & 0xffff;
+	if (s >= r->o->inflight) {
+		r->replies++, r->invalid++; /* never ours */
+		return 0;
+	}
+	if (!r->slot[s].sent_ns || r->slot[s].xid != m->h.xid) {
+		r->late++; /* after its timeout, or a second reply */
+		return 0;
+	}
+	r->replies++;
+	if (memcmp(m->h.chaddr, r->slot[s].mac, 6)) {
+		r->invalid++;
+		return 0;
+	}
+	d = (tr - r->slot[s].sent_ns) / 1000;
+	us = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	if (m->h.yiaddr)
+		r->yinz++;
+	if (reply_ok(m, (unsigned)r->o->arch) &&
+	    dhcp_msg_type(m) == (r->o->port == DHCP_PORT_PXE ? DHCP_ACK : DHCP_OFFER))
+		r->valid++;
+	else
+		r->invalid++;
+	if (r->nlat == r->lat_cap) {
+		uint32_t *more = realloc(r->lat, 2 * r->lat_cap * sizeof(*r->lat));
+		if (!more)
+			return fprintf(stderr, "dhcpload: out of memory\n"), 2;
+		r->lat = more;
+		r->lat_cap *= 2;
+	}
+	r->lat[r->nlat++] = us;
+	if (us > r->maxlat)
+		r->maxlat = us;
+	r->slot[s].sent_ns = 0;
+	r->freel[r->nfree++] = s;
+	r->active--;
+	r->last = tr;
+	return 0;
+}
+
+/* Every reply queued now. Returns 0 or 2. */
+static int receive(struct run *r)
+{
 	for (;;) {
-		uint64_t now = now_ns();
-		bool sending = sent < count && now < end_send;
+		int n;
+		uint64_t tr;
 
-		/* Fill every free slot with a new DISCOVER, in batches. */
-		while (sending && nfree) {
-			int n = 0;
-			while (n < BATCH && nfree && sent + (unsigned long)n < count) {
-				unsigned s = freel[--nfree];
-				struct slot *sl = &slot[s];
-				size_t len;
-				unsigned long idx = mac_i++ % macs;
+		for (int i = 0; i < BATCH; i++)
+			r->rmsg[i].msg_hdr.msg_flags = 0;
+		n = recvmmsg(r->fd, r->rmsg, BATCH, MSG_DONTWAIT, NULL);
+		tr = now_ns();
+		if (n <= 0)
+			return 0;
+		for (int i = 0; i < n; i++)
+			if (take_reply(r, i, tr))
+				return 2;
+		if (n < BATCH)
+			return 0;
+	}
+}
 
-				sl->gen++;
-				sl->xid = ((uint32_t)sl->gen << 16 | s) ^ key;
-				sl->mac[0] = 0x02; /* locally administered, unicast */
-				sl->mac[1] = 0xcb;
-				sl->mac[2] = 0;
-				sl->mac[3] = (uint8_t)(idx >> 16);
-				sl->mac[4] = (uint8_t)(idx >> 8);
-				sl->mac[5] = (uint8_t)idx;
-				if (build_discover(sbuf[n], &len, sl->xid, sl->mac, (unsigned)arch,
-						   port == DHCP_PORT_PXE))
-					return fprintf(stderr, "dhcpload: packet does not fit\n"),
-					       2;
-				siov[n] = (struct iovec){ sbuf[n], len };
-				memset(&smsg[n], 0, sizeof(smsg[n]));
-				smsg[n].msg_hdr = (struct msghdr){ .msg_name = &dst,
-								   .msg_namelen = sizeof(dst),
-								   .msg_iov = &siov[n],
-								   .msg_iovlen = 1 };
-				sslot[n++] = s;
-			}
-			if (!n)
-				break;
-			uint64_t ts = now_ns();
-			int r = sendmmsg(fd, smsg, (unsigned)n, 0);
-			if (r < 0) {
-				if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
-					return perror("dhcpload: sendmmsg"), 2;
-				r = 0;
-			}
-			for (int i = 0; i < n; i++) {
-				if (i < r) {
-					slot[sslot[i]].sent_ns = ts;
-					active++;
-				} else {
-					freel[nfree++] =
-						sslot[i]; /* not sent: try again next round */
-				}
-			}
-			sent += (unsigned long)r;
-			if (r < n)
-				break;
-		}
-		if (!sending && !active)
-			break;
+/* Requests without a reply within the timeout are lost; their slots are free again. */
+static void expire(struct run *r)
+{
+	uint64_t now = now_ns();
 
-		/* Wait for replies until the earliest timeout (or the end of sending). */
-		uint64_t next = sending ? end_send : UINT64_MAX;
-		for (size_t i = 0; i < inflight; i++)
-			if (slot[i].sent_ns && slot[i].sent_ns + tmo < next)
-				next = slot[i].sent_ns + tmo;
-		now = now_ns();
-		int wait_ms = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		if (wait_ms > 100)
-			wait_ms = 100;
-		if (poll(&pfd, 1, wait_ms) > 0) {
-			for (;;) {
-				for (int i = 0; i < BATCH; i++)
-					rmsg[i].msg_hdr.msg_flags = 0;
-				int r = recvmmsg(fd, rmsg, BATCH, MSG_DONTWAIT, NULL);
-				uint64_t tr = now_ns();
-				if (r <= 0)
-					break;
-				for (int i = 0; i < r; i++) {
-					const char *why = NULL;
-					if (rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
-						replies++, invalid++;
-						continue;
-					}
-					if (dhcp_parse(rbuf[i], rmsg[i].msg_len, &m, &why)) {
-						replies++, invalid++;
-						continue;
-					}
-					if (m.h.op != 2)
-						continue; /* a request (ours or another client's), not a reply */
-					unsigned s = (m.h.xid ^ key) & 0xffff;
-					if (s >= inflight) {
-						replies++, invalid++; /* never ours */
-						continue;
-					}
-					if (!slot[s].sent_ns || slot[s].xid != m.h.xid) {
-						late++; /* after its timeout, or a second reply */
-						continue;
-					}
-					replies++;
-					if (memcmp(m.h.chaddr, slot[s].mac, 6)) {
-						invalid++;
-						continue;
-					}
-					uint64_t d = (tr - slot[s].sent_ns) / 1000;
-					uint32_t us = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-					if (m.h.yiaddr)
-						yinz++;
-					if (reply_ok(&m, (unsigned)arch) &&
-					    dhcp_msg_type(&m) ==
-						    (port == DHCP_PORT_PXE ? DHCP_ACK : DHCP_OFFER))
-						valid++;
-					else
-						invalid++;
-					if (nlat == lat_cap) {
-						uint32_t *more = realloc(lat, 2 * lat_cap *
-										      sizeof(*lat));
-						if (!more)
-							return fprintf(stderr,
-								       "dhcpload: out of memory\n"),
-							       2;
-						lat = more;
-						lat_cap *= 2;
-					}
-					lat[nlat++] = us;
-					if (us > maxlat)
-						maxlat = us;
-					slot[s].sent_ns = 0;
-					freel[nfree++] = s;
-					active--;
-					last = tr;
-				}
-				if (r < BATCH)
-					break;
-			}
-		}
-		now = now_ns();
-		for (size_t i = 0; i < inflight; i++) {
-			if (slot[i].sent_ns && now - slot[i].sent_ns >= tmo) {
-				slot[i].sent_ns = 0;
-				freel[nfree++] = (unsigned)i;
-				active--;
-				lost++;
-			}
+	for (size_t i = 0; i < r->o->inflight; i++) {
+		if (r->slot[i].sent_ns && now - r->slot[i].sent_ns >= r->tmo) {
+			r->slot[i].sent_ns = 0;
+			r->freel[r->nfree++] = (unsigned)i;
+			r->active--;
+			r->lost++;
 		}
 	}
+}
 
+static void report(struct run *r)
+{
 	struct rusage ru;
+	double el = r->last > r->t0 ? (double)(r->last - r->t0) / 1e9 : 0;
+	uint32_t p50, p99;
+
 	getrusage(RUSAGE_SELF, &ru);
-	double el = last > t0 ? (double)(last - t0) / 1e9 : 0;
-	qsort(lat, nlat, sizeof(*lat), cmp_u32);
-	uint32_t p50 = nlat ? lat[(nlat - 1) / 2] : 0,
-		 p99 = nlat ? lat[(size_t)((double)(nlat - 1) * 0.99)] : 0;
+	qsort(r->lat, r->nlat, sizeof(*r->lat), cmp_u32);
+	p50 = r->nlat ? r->lat[(r->nlat - 1) / 2] : 0;
+	p99 = r->nlat ? r->lat[(size_t)((double)(r->nlat - 1) * 0.99)] : 0;
 	printf("sent=%lu replies=%lu valid=%lu invalid=%lu yiaddr_nonzero=%lu lost=%lu late=%lu "
 	       "elapsed_s=%.3f "
 	       "rate=%.1f p50_us=%u p99_us=%u max_us=%u cpu_us=%ld\n",
-	       sent, replies, valid, invalid, yinz, lost, late, el,
-	       el > 0 ? (double)valid / el : 0.0, p50, p99, maxlat,
+	       r->sent, r->replies, r->valid, r->invalid, r->yinz, r->lost, r->late, el,
+	       el > 0 ? (double)r->valid / el : 0.0, p50, p99, r->maxlat,
 	       (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
 		       ru.ru_stime.tv_usec);
-	free(slot);
-	free(freel);
-	free(lat);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct run *r;
+	int fd, rc = parse_opts(argc, argv, &o);
+
+	if (rc)
+		return rc;
+	fd = open_socket(&o);
+	if (fd < 0)
+		return 2;
+	if (o.reflecting)
+		return reflect(fd, o.duration);
+	r = calloc(1, sizeof(*r)); /* the batch buffers are large: not on the stack */
+	if (!r)
+		return fprintf(stderr, "dhcpload: out of memory\n"), 2;
+	rc = run_init(r, &o, fd);
+	while (!rc) {
+		bool sending = r->sent < o.count && now_ns() < r->end_send;
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (sending)
+			rc = send_some(r);
+		if (rc || (!sending && !r->active))
+			break;
+		if (poll(&pfd, 1, wait_ms(r, sending)) > 0)
+			rc = receive(r);
+		expire(r);
+	}
+	if (!rc) {
+		report(r);
+		rc = r->valid ? 0 : 1;
+	}
+	free(r->slot);
+	free(r->freel);
+	free(r->lat);
+	free(r);
 	close(fd);
-	return valid ? 0 : 1;
+	return rc;
 }
 
 /* The floor responder: epoll-free, one poll per wake-up, then every queued datagram
