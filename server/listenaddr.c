@@ -31,8 +31,9 @@ int listenaddr_resolve(struct site_config *c, struct diag *d)
 	if (strcmp(c->listen, "auto"))
 		return 0;
 	if (getifaddrs(&all))
-		return diag_set(d, -errno, "[server] listen = auto: cannot list this host's "
-					    "addresses: %s; set listen to the address",
+		return diag_set(d, -errno,
+				"[server] listen = auto: cannot list this host's "
+				"addresses: %s; set listen to the address",
 				strerror(errno));
 	for (a = all; a; a = a->ifa_next) {
 		char ip[INET_ADDRSTRLEN];
