@@ -27,6 +27,8 @@
 #include "proxydhcp.h"
 #include "server.h"
 #include "siteconf.h"
+#include "status.h"
+#include "timeline.h"
 #include "tftp.h"
 
 #ifndef CHAINBOOT_VERSION
@@ -139,6 +141,7 @@ struct daemon {
 	struct proxydhcp *pdhcp;
 	struct tftp *tftp;
 	struct http *http;
+	struct status *status;
 	int stop_signal;
 	struct loop_timer poll; /* inventory change poll */
 	struct stat bad_st;	/* the inventory file as it was when it last failed to load */
@@ -361,6 +364,7 @@ static void reload(struct daemon *dm, const char *trigger)
 		 * it every turn; the next edit is tried again. */
 		if (!stat(dm->cfg.inventory, &dm->bad_st))
 			dm->bad_known = true;
+		timeline_reload(dm->srv.tl, dm->cfg.inventory, d.msg);
 		log_event("reload", "trigger=%s file=%s status=failed kept=previous error=%s",
 			  trigger, f, log_quote(d.msg, q, sizeof(q)));
 		return;
@@ -369,6 +373,7 @@ static void reload(struct daemon *dm, const char *trigger)
 	inventory_free(dm->srv.inv);
 	dm->srv.inv = inv;
 	inventory_counts(inv, &machines, &profiles);
+	timeline_reload(dm->srv.tl, dm->cfg.inventory, NULL);
 	log_event("reload", "trigger=%s file=%s status=ok machines=%zu profiles=%zu", trigger, f,
 		  machines, profiles);
 }
@@ -446,7 +451,7 @@ static int open_services(struct daemon *dm, struct diag *d)
 	rc = http_open(&dm->srv, &dm->http, d);
 	if (rc)
 		return rc;
-	return 0;
+	return status_open(&dm->srv, &dm->status, d);
 }
 
 static int start_services(struct daemon *dm, struct diag *d)
@@ -457,11 +462,15 @@ static int start_services(struct daemon *dm, struct diag *d)
 		return diag_set(d, rc, "TFTP: cannot start: %s", strerror(-rc));
 	if (dm->http && (rc = http_start(dm->http)))
 		return diag_set(d, rc, "HTTP: cannot start: %s", strerror(-rc));
+	if ((rc = status_start(dm->status)))
+		return diag_set(d, rc, "status: cannot start: %s", strerror(-rc));
 	return 0;
 }
 
 static void close_services(struct daemon *dm)
 {
+	status_close(&dm->srv, dm->status);
+	dm->status = NULL;
 	http_close(dm->http);
 	dm->http = NULL;
 	tftp_close(dm->tftp);

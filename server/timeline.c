@@ -169,6 +169,31 @@ static int new_machine(struct timeline *tl, uint64_t now)
 	return i;
 }
 
+static const struct tl_event *last_event(const struct timeline *tl, const struct tl_machine *m);
+static struct tl_event *append(struct timeline *tl, struct tl_machine *m, uint64_t now,
+			       enum tl_kind kind);
+
+/* Machine j was seen by address only (TFTP before the script named the MAC): its steps
+ * are i's, appended when newer than i's last; j's slot is freed. At most budget.events. */
+static void adopt(struct timeline *tl, int i, int j)
+{
+	struct tl_machine *m = &tl->m[i], *o = &tl->m[j];
+	const struct tl_event *last = last_event(tl, m);
+
+	for (uint32_t k = 0; k < o->n; k++) {
+		const struct tl_event *e = &o->ev[(o->head + k) % tl->b.events];
+		if (last && e->at_ms < last->at_ms)
+			continue;
+		uint32_t boot = m->boots ? m->boots : 1;
+		struct tl_event *d = append(tl, m, e->at_ms, (enum tl_kind)e->kind);
+		*d = *e;
+		d->boot = boot;
+	}
+	unlink_ip(tl, j);
+	o->used = false;
+	o->n = 0;
+}
+
 /* The machine with this MAC (or, without one, this address), made if unknown. */
 static struct tl_machine *machine(struct timeline *tl, uint64_t now, const char *mac, uint32_t ip)
 {
@@ -186,6 +211,10 @@ static struct tl_machine *machine(struct timeline *tl, uint64_t now, const char 
 		if (i < 0) {
 			i = new_machine(tl, now);
 			set_mac(tl, i, mac);
+		} else if (ip) {
+			int j = find_ip(tl, ip);
+			if (j >= 0 && j != i && !tl->m[j].mac[0])
+				adopt(tl, i, j);
 		}
 	} else if (ip) {
 		i = find_ip(tl, ip);
@@ -228,8 +257,8 @@ static struct tl_event *append(struct timeline *tl, struct tl_machine *m, uint64
 
 /* ---- counters ---- */
 
-static void count(struct tl_counter *c, const char *a, const char *b, const char *d,
-		  const char *e, uint64_t inc)
+static void count(struct tl_counter *c, const char *a, const char *b, const char *d, const char *e,
+		  uint64_t inc)
 {
 	const char *l[TL_LABELS] = { a ? a : "", b ? b : "", d ? d : "", e ? e : "" };
 	unsigned i;
@@ -366,8 +395,8 @@ void timeline_script(struct timeline *tl, uint64_t now, const char *ip, const ch
 		copy(e->msg, sizeof(e->msg), gen);
 }
 
-void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char *path,
-		   int status, uint64_t bytes, uint64_t ms)
+void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char *path, int status,
+		   uint64_t bytes, uint64_t ms)
 {
 	bool script = path && !strcmp(path, "/boot.ipxe");
 	char st[8];
@@ -396,7 +425,9 @@ void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char
 	e->ms = (uint32_t)ms;
 	copy(e->what, sizeof(e->what), path);
 	snprintf(e->detail, sizeof(e->detail), "%s",
-		 status < 300 ? "ok" : status == 404 ? "not-found" : "error");
+		 status < 300	 ? "ok"
+		 : status == 404 ? "not-found"
+				 : "error");
 }
 
 void timeline_reload(struct timeline *tl, const char *file, const char *error)

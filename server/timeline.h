@@ -16,15 +16,15 @@ enum tl_kind { TL_DHCP = 0, TL_TFTP, TL_SCRIPT, TL_FILE };
 struct tl_event {
 	uint64_t at_ms; /* loop clock (monotonic) */
 	uint64_t bytes;
-	uint32_t ms;   /* how long the step took */
-	uint32_t boot; /* which boot of the machine it belongs to */
-	uint16_t port; /* dhcp: 67 or 4011 */
-	uint16_t arch; /* dhcp: option 93, when has_arch */
+	uint32_t ms;	/* how long the step took */
+	uint32_t boot;	/* which boot of the machine it belongs to */
+	uint16_t port;	/* dhcp: 67 or 4011 */
+	uint16_t arch;	/* dhcp: option 93, when has_arch */
 	int16_t status; /* http status; dhcp: 1 answered, 0 not */
 	uint8_t kind;	/* enum tl_kind */
 	bool has_arch;
-	char msg[12];	/* dhcp message type */
-	char cls[8];	/* dhcp: "ours", "iPXE", "other", "none" */
+	char msg[12]; /* dhcp message type */
+	char cls[8];  /* dhcp: "ours", "iPXE", "other", "none" */
 	char what[TL_WHAT_MAX];
 	char detail[TL_DETAIL_MAX];
 };
@@ -119,8 +119,8 @@ void timeline_tftp(struct timeline *tl, uint64_t now, uint32_t ip, const char *f
 void timeline_script(struct timeline *tl, uint64_t now, const char *ip, const char *mac,
 		     const char *machine, const char *profile, const char *kind, const char *gen);
 /* Every HTTP answer; path is the request's (for /boot.ipxe it completes the script step). */
-void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char *path,
-		   int status, uint64_t bytes, uint64_t ms);
+void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char *path, int status,
+		   uint64_t bytes, uint64_t ms);
 /* An inventory load: error NULL when it worked. */
 void timeline_reload(struct timeline *tl, const char *file, const char *error);
 

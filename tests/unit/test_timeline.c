@@ -17,9 +17,16 @@ static uint32_t ip(const char *s)
 
 static void pxe(struct timeline *tl, uint64_t now, const char *mac, const char *cls)
 {
-	struct tl_dhcp d = { .mac = mac, .msg = "DISCOVER", .decision = "pxe-bios",
-			     .file = "undionly.kpxe", .class_kind = cls, .port = 67,
-			     .has_arch = true, .arch = 0, .answered = true, .reply_msg = "OFFER" };
+	struct tl_dhcp d = { .mac = mac,
+			     .msg = "DISCOVER",
+			     .decision = "pxe-bios",
+			     .file = "undionly.kpxe",
+			     .class_kind = cls,
+			     .port = 67,
+			     .has_arch = true,
+			     .arch = 0,
+			     .answered = true,
+			     .reply_msg = "OFFER" };
 	timeline_dhcp(tl, now, &d);
 }
 
@@ -43,14 +50,17 @@ static void test_one_boot(void)
 	pxe(tl, 1000, "52:54:00:00:00:01", "none");
 	timeline_tftp(tl, 1100, ip("198.51.100.50"), "undionly.kpxe", "ok", 70000, 80);
 	/* the address is not known from the DISCOVER (sent from 0.0.0.0): a second machine */
-	ok(tl->m[0].used && tl->m[1].used, "TFTP from an unknown address: its own entry");
-	timeline_script(tl, 1200, "198.51.100.51", "52:54:00:00:00:01", "web1", "p", "template",
+	ok(tl->m[0].used && tl->m[1].used, "TFTP from an address not yet known: its own entry, for now");
+	timeline_script(tl, 1200, "198.51.100.50", "52:54:00:00:00:01", "web1", "p", "template",
 			NULL);
-	timeline_http(tl, 1210, "198.51.100.51", "/boot.ipxe", 200, 300, 10);
-	timeline_http(tl, 1300, "198.51.100.51", "/vmlinuz", 200, 5000000, 90);
+	timeline_http(tl, 1210, "198.51.100.50", "/boot.ipxe", 200, 300, 10);
+	timeline_http(tl, 1300, "198.51.100.50", "/vmlinuz", 200, 5000000, 90);
 	m = &tl->m[0];
-	ok(m->n == 3 && !strcmp(m->name, "web1"), "script and file joined the MAC's machine");
+	ok(m->n == 4 && !strcmp(m->name, "web1") && !tl->m[1].used,
+	   "TFTP (by address), script and file joined the MAC's machine");
 	e = timeline_event(tl, m, 2);
+	ok(e && e->kind == TL_TFTP && !strcmp(e->what, "undionly.kpxe"), "the TFTP step in order");
+	e = timeline_event(tl, m, 3);
 	ok(e && e->kind == TL_DHCP && !strcmp(e->what, "pxe-bios") &&
 		   !strcmp(e->detail, "undionly.kpxe") && e->port == 67,
 	   "oldest step: the DHCP request and what was offered");
@@ -63,14 +73,16 @@ static void test_one_boot(void)
 	   "newest: the file");
 	ok(!strcmp(timeline_state(tl, m, 1400, st, sizeof(st)), "in progress"), "in progress");
 	ok(!strcmp(timeline_state(tl, m, 20000, st, sizeof(st)), "done"), "done after the file");
-	ok(!strcmp(timeline_state(tl, &tl->m[1], 20000, st, sizeof(st)), "stalled after tftp"),
+	timeline_tftp(tl, 1500, ip("198.51.100.52"), "undionly.kpxe", "timeout", 512, 9000);
+	ok(!strcmp(timeline_state(tl, &tl->m[2], 20000, st, sizeof(st)), "stalled after tftp"),
 	   "stalled after tftp");
-	ok(timeline_in_progress(tl, 1400) == 2 && timeline_in_progress(tl, 20000) == 0,
+	ok(timeline_in_progress(tl, 1600) == 2 && timeline_in_progress(tl, 20000) == 0,
 	   "boots in progress");
 	ok(row(&tl->c.dhcp, "67", NULL) == 1 && row(&tl->c.replies, "67", "OFFER") == 1 &&
-		   row(&tl->c.tftp, "ok", NULL) == 1 && row(&tl->c.tftp_bytes, "ok", NULL) == 70000 &&
+		   row(&tl->c.tftp, "ok", NULL) == 1 && row(&tl->c.tftp, "timeout", NULL) == 1 &&
+		   row(&tl->c.tftp_bytes, "ok", NULL) == 70000 &&
 		   row(&tl->c.http, "script", "200") == 1 && row(&tl->c.http, "file", "200") == 1 &&
-		   row(&tl->c.scripts, "template", NULL) == 1 && tl->c.tftp_ms.count == 1,
+		   row(&tl->c.scripts, "template", NULL) == 1 && tl->c.tftp_ms.count == 2,
 	   "counters equal the events");
 	timeline_free(tl);
 }
@@ -83,8 +95,8 @@ static void test_budget(void)
 
 	timeline_new(&b, &tl);
 	for (int i = 0; i < 5; i++)
-		timeline_tftp(tl, 100 + (uint64_t)i, ip("198.51.100.9"), i == 4 ? "last" : "f", "ok",
-			      1, 1);
+		timeline_tftp(tl, 100 + (uint64_t)i, ip("198.51.100.9"), i == 4 ? "last" : "f",
+			      "ok", 1, 1);
 	ok(tl->m[0].n == 3 && !strcmp(timeline_event(tl, &tl->m[0], 0)->what, "last") &&
 		   !timeline_event(tl, &tl->m[0], 3),
 	   "events beyond the budget drop the oldest");
@@ -101,7 +113,8 @@ static void test_budget(void)
 	ok(tl->m[0].boots == 1, "our iPXE asking continues the boot");
 	timeline_tftp(tl, 401, ip("198.51.100.7"), "x", "ok", 1, 1);
 	timeline_free(tl);
-	ok(timeline_new(&(struct timeline_budget){ 0, 1, 1 }, &tl) == -EINVAL, "empty budget refused");
+	ok(timeline_new(&(struct timeline_budget){ 0, 1, 1 }, &tl) == -EINVAL,
+	   "empty budget refused");
 }
 
 int main(void)
