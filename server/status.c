@@ -267,7 +267,8 @@ int status_open(struct server *s, struct status **out, struct diag *d)
 		if (st->fd >= 0)
 			close(st->fd);
 		free(st);
-		return diag_set(d, rc, "status: cannot listen on %s: %s (see [server] status_listen)",
+		return diag_set(d, rc,
+				"status: cannot listen on %s: %s (see [server] status_listen)",
 				c->status_listen, strerror(-rc));
 	}
 	*out = st;

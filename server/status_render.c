@@ -53,12 +53,23 @@ void sbuf_html(struct sbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': sbuf_printf(b, "&lt;"); break;
-		case '>': sbuf_printf(b, "&gt;"); break;
-		case '&': sbuf_printf(b, "&amp;"); break;
-		case '"': sbuf_printf(b, "&quot;"); break;
-		case '\'': sbuf_printf(b, "&#39;"); break;
-		default: sbuf_printf(b, "%c", *s);
+		case '<':
+			sbuf_printf(b, "&lt;");
+			break;
+		case '>':
+			sbuf_printf(b, "&gt;");
+			break;
+		case '&':
+			sbuf_printf(b, "&amp;");
+			break;
+		case '"':
+			sbuf_printf(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_printf(b, "&#39;");
+			break;
+		default:
+			sbuf_printf(b, "%c", *s);
 		}
 	}
 }
@@ -157,12 +168,14 @@ static json_t *machines_json(const struct server *s, uint64_t now, uint64_t wall
 			json_array_append_new(steps, step_json(e, wall - (now - e->at_ms)));
 		}
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-		json_array_append_new(
-			arr, json_pack("{s:s?, s:s?, s:s?, s:s?, s:i, s:s, s:o}", "mac",
-				       m->mac[0] ? m->mac : NULL, "uuid", m->uuid[0] ? m->uuid : NULL,
-				       "name", m->name[0] ? m->name : NULL, "ip",
-				       m->ip ? ip : NULL, "boots", (json_int_t)m->boots, "state",
-				       timeline_state(tl, m, now, st, sizeof(st)), "steps", steps));
+		json_array_append_new(arr,
+				      json_pack("{s:s?, s:s?, s:s?, s:s?, s:i, s:s, s:o}", "mac",
+						m->mac[0] ? m->mac : NULL, "uuid",
+						m->uuid[0] ? m->uuid : NULL, "name",
+						m->name[0] ? m->name : NULL, "ip",
+						m->ip ? ip : NULL, "boots", (json_int_t)m->boots,
+						"state", timeline_state(tl, m, now, st, sizeof(st)),
+						"steps", steps));
 	}
 	free(idx);
 	return arr;
@@ -235,10 +248,11 @@ static json_t *status_build(const struct server *s)
 			tl->inv_error[0] ? tl->inv_error : NULL, "machines", (json_int_t)machines,
 			"profiles", (json_int_t)profiles);
 	for (size_t i = 0; i < s->n_files; i++)
-		json_array_append_new(
-			served, json_pack("{s:s, s:i, s:s}", "name", s->files[i].name, "bytes",
-					  (json_int_t)s->files[i].len, "user_class",
-					  s->files[i].foreign_class ? "stock" : s->cfg->user_class));
+		json_array_append_new(served,
+				      json_pack("{s:s, s:i, s:s}", "name", s->files[i].name,
+						"bytes", (json_int_t)s->files[i].len, "user_class",
+						s->files[i].foreign_class ? "stock"
+									  : s->cfg->user_class));
 	iso_time(wall, at, sizeof(at));
 	return json_pack("{s:s, s:s, s:{s:b, s:s}, s:o, s:o, s:s, s:i, s:o, s:o}", "version",
 			 CHAINBOOT_VERSION, "now", at, "health", "ok", code == 200, "reason", why,
@@ -460,13 +474,11 @@ static void prom_counter(struct sbuf *b, const char *name, const char *help,
 			prom_label(b, i < c->n ? c->row[i].l[k] : "other");
 			sbuf_printf(b, "\"");
 		}
-		sbuf_printf(b, "} %llu\n",
-			    (unsigned long long)(i < c->n ? c->row[i].n : c->other));
+		sbuf_printf(b, "} %llu\n", (unsigned long long)(i < c->n ? c->row[i].n : c->other));
 	}
 }
 
-static void prom_hist(struct sbuf *b, const char *name, const char *help,
-		      const struct tl_hist *h)
+static void prom_hist(struct sbuf *b, const char *name, const char *help, const struct tl_hist *h)
 {
 	uint64_t cum = 0;
 
@@ -500,8 +512,7 @@ int status_metrics(const struct server *s, struct sbuf *b)
 		     &c->dhcp, L_DHCP);
 	prom_counter(b, "dhcp_replies_total", "proxyDHCP replies sent.", &c->replies, L_REPLY);
 	prom_counter(b, "tftp_transfers_total", "TFTP transfers by outcome.", &c->tftp, L_OUT);
-	prom_counter(b, "tftp_bytes_total", "TFTP bytes sent, by outcome.", &c->tftp_bytes,
-		     L_OUT);
+	prom_counter(b, "tftp_bytes_total", "TFTP bytes sent, by outcome.", &c->tftp_bytes, L_OUT);
 	prom_hist(b, "tftp_transfer_duration_seconds", "TFTP transfer durations.", &c->tftp_ms);
 	prom_counter(b, "http_requests_total", "HTTP requests by route and status.", &c->http,
 		     L_HTTP);
@@ -515,9 +526,10 @@ int status_metrics(const struct server *s, struct sbuf *b)
 	prom_gauge(b, "profiles", "Profiles in the inventory.", profiles);
 	prom_gauge(b, "boots_in_progress", "Machines with a boot step in the stall window.",
 		   timeline_in_progress(s->tl, loop_now_ms(s->loop)));
-	sbuf_printf(b, "# HELP chainbootd_build_info The version of chainbootd.\n"
-		       "# TYPE chainbootd_build_info gauge\n"
-		       "chainbootd_build_info{version=\"%s\"} 1\n",
+	sbuf_printf(b,
+		    "# HELP chainbootd_build_info The version of chainbootd.\n"
+		    "# TYPE chainbootd_build_info gauge\n"
+		    "chainbootd_build_info{version=\"%s\"} 1\n",
 		    CHAINBOOT_VERSION);
 	return b->oom ? -ENOMEM : 0;
 }

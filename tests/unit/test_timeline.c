@@ -50,7 +50,8 @@ static void test_one_boot(void)
 	pxe(tl, 1000, "52:54:00:00:00:01", "none");
 	timeline_tftp(tl, 1100, ip("198.51.100.50"), "undionly.kpxe", "ok", 70000, 80);
 	/* the address is not known from the DISCOVER (sent from 0.0.0.0): a second machine */
-	ok(tl->m[0].used && tl->m[1].used, "TFTP from an address not yet known: its own entry, for now");
+	ok(tl->m[0].used && tl->m[1].used,
+	   "TFTP from an address not yet known: its own entry, for now");
 	timeline_script(tl, 1200, "198.51.100.50", "52:54:00:00:00:01", "web1", "p", "template",
 			NULL);
 	timeline_http(tl, 1210, "198.51.100.50", "/boot.ipxe", 200, 300, 10);
