@@ -120,6 +120,11 @@ check_match "status: B stalled after tftp" "^dhcp:67:undionly.kpxe tftp:undionly
 check_match "status: inventory file and load time" "\"file\": \"$INV\"" "$(cat "$T/b.1")"
 check_match "status: served binaries with their user-class" '"name": "undionly.kpxe",' "$(cat "$T/b.1")"
 
+# ---- chainboot status: the same table in the terminal
+out=$(ins "$CHAINBOOT" status 2>&1)
+check_match "status: chainboot status lists A, done" '^52:54:00:aa:00:01 +web1 .* done +file .*/vmlinuz' "$out"
+check_match "status: chainboot status lists B, stalled" '^52:54:00:bb:00:02 .*stalled after tftp +tftp .*undionly.kpxe' "$out"
+
 # ---- metrics
 sget /metrics
 cp "$T/b.1" "$T/metrics.txt"
@@ -209,5 +214,9 @@ out=$(inc "$HC" -H "Authorization: Bearer wrong" 198.51.100.2 9180 /metrics 2>&1
 check_match "status: a wrong token: 401" 'status=401' "$out"
 out=$(inc "$HC" -H "Authorization: Bearer s3cret" 198.51.100.2 9180 /metrics /healthz 2>&1)
 check_match "status: with the token: 200" 'n=1 status=200' "$out"
+out=$(inc "$CHAINBOOT" status --server http://198.51.100.2:9180/ 2>&1)
+check_match "status: chainboot status without the token says so" 'HTTP 401 .*--token' "$out"
+out=$(inc env CHAINBOOT_STATUS_TOKEN=s3cret "$CHAINBOOT" status --server http://198.51.100.2:9180 2>&1)
+check_match "status: chainboot status with the token" 'health: ok' "$out"
 stop_clean "status (token)" "$DPID" "$LOG"
 finish
