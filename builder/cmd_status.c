@@ -40,7 +40,7 @@ static void cell(const char *s, int width)
 	char buf[128];
 	size_t i;
 
-	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
+	for (i = 0; i < sizeof(buf) - 1 && s[i]; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
 	buf[i] = '\0';
 	printf("%-*s ", width, buf);
@@ -54,7 +54,8 @@ static int print_table(json_t *j)
 	if (!json_is_array(ms))
 		return -EPROTO;
 	printf("chainbootd %s, health: %s, boots in progress: %lld\n", str(j, "version"),
-	       str(h, "reason"), (long long)json_integer_value(json_object_get(j, "boots_in_progress")));
+	       str(h, "reason"),
+	       (long long)json_integer_value(json_object_get(j, "boots_in_progress")));
 	printf("%-17s %-16s %-15s %5s %-22s %s\n", "MAC", "NAME", "ADDRESS", "BOOTS", "STATE",
 	       "LAST STEP");
 	json_array_foreach(ms, i, m)
@@ -96,7 +97,9 @@ int cmd_status_main(int argc, char **argv)
 	if (rc != CLI_GO)
 		return rc;
 	if (cl.n_args)
-		return fprintf(stderr, "chainboot status: no arguments (the server is --server URL)\n"), 2;
+		return fprintf(stderr,
+			       "chainboot status: no arguments (the server is --server URL)\n"),
+		       2;
 	server = cli_get(&cl, "server");
 	token = cli_get(&cl, "token");
 	if (!token)

@@ -154,8 +154,11 @@ static int parse_answer(char *b, size_t len, int *status, size_t *boff, size_t *
 	char *end = memmem(b, len, "\r\n\r\n", 4), *cl;
 	int code;
 
-	if (!end || len < 12 || strncmp(b, "HTTP/1.", 7) || b[8] != ' ' ||
-	    sscanf(b + 9, "%3d", &code) != 1 || code < 100 || code > 599)
+	if (!end || len < 13 || strncmp(b, "HTTP/1.", 7) || b[8] != ' ' ||
+	    strspn(b + 9, "0123456789") != 3 || b[12] != ' ')
+		return -EPROTO;
+	code = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+	if (code < 100 || code > 599)
 		return -EPROTO;
 	*end = '\0';
 	*boff = (size_t)(end - b) + 4;
@@ -193,13 +196,14 @@ int httpget(const char *url, const char *token, unsigned timeout_ms, int *status
 		return diag_set(d, -EINVAL, "%s: URL or token too long or not printable", url);
 	fd = dial(host, port, deadline);
 	if (fd < 0)
-		return diag_set(d, fd, "%s: cannot connect: %s (is chainbootd running, and its "
-				       "[server] status_listen this address?)",
+		return diag_set(d, fd,
+				"%s: cannot connect: %s (is chainbootd running, and its "
+				"[server] status_listen this address?)",
 				url, strerror(-fd));
 	rc = exchange(fd, req, (size_t)w, deadline, &buf, &n);
 	close(fd);
-	if (rc)
-		return diag_set(d, rc, "%s: %s", url, strerror(-rc));
+	if (rc || !buf)
+		return diag_set(d, rc ? rc : -EIO, "%s: %s", url, strerror(rc ? -rc : EIO));
 	rc = parse_answer(buf, n, status, &boff, &blen);
 	if (rc) {
 		free(buf);

@@ -109,12 +109,12 @@ static void route(struct sconn *c, const struct http_request *req, size_t head_l
 	bool head = req->method == HTTP_METHOD_HEAD;
 
 	n = httpparse_decode(req->path.p, req->path.len, path, sizeof(path));
+	if (n < 0)
+		path[0] = '\0'; /* not one of ours: 404 */
 	if (req->method == HTTP_METHOD_OTHER)
 		code = 405, sbuf_printf(&b, "405 only GET and HEAD\n");
 	else if (c->st->token && !authorized(c->st, c->in, head_len))
 		code = 401, sbuf_printf(&b, "401 a bearer token is needed (status_token)\n");
-	else if (n < 0)
-		code = 404, sbuf_printf(&b, "404 not found\n");
 	else if (!strcmp(path, "/status.json"))
 		type = "application/json", code = status_json(s, &b) ? 500 : 200;
 	else if (!strcmp(path, "/"))

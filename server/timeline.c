@@ -238,6 +238,8 @@ static struct tl_event *append(struct timeline *tl, struct tl_machine *m, uint64
 {
 	struct tl_event *e;
 
+	if (!tl->b.events || !m->ev) /* never: timeline_new() refuses an empty budget */
+		return &tl->scratch;
 	if (m->n < tl->b.events) {
 		e = &m->ev[(m->head + m->n) % tl->b.events];
 		m->n++;
