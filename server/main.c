@@ -516,7 +516,8 @@ int main(int argc, char **argv)
 		return fail(&d, rc);
 	if (cl.check) {
 		char dir[PATH_MAX];
-		rc = ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
+		rc = status_check(&dm.cfg, &d);
+		rc = rc ? rc : ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
 		if (rc) {
 			inventory_free(dm.srv.inv);
 			return fail(&d, rc);

@@ -231,6 +231,26 @@ static int make_timeline(struct server *s, struct diag *d)
 	return 0;
 }
 
+int status_check(const struct site_config *c, struct diag *d)
+{
+	struct sockaddr_in sa = { 0 };
+
+	if (!strcmp(c->status_listen, "off"))
+		return 0;
+	if (parse_listen(c->status_listen, &sa))
+		return diag_set(d, -EINVAL,
+				"%s: [server] status_listen \"%s\": not ADDR:PORT with an IPv4 "
+				"address (e.g. 127.0.0.1:9180), or off",
+				c->source[0] ? c->source : "configuration", c->status_listen);
+	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127 && !c->status_token[0])
+		return diag_set(d, -EINVAL,
+				"%s: [server] status_listen %s is not a loopback address: set "
+				"status_token (a bearer token), or status_token = none to let "
+				"anyone there see every machine",
+				c->source[0] ? c->source : "configuration", c->status_listen);
+	return 0;
+}
+
 int status_open(struct server *s, struct status **out, struct diag *d)
 {
 	const struct site_config *c = s->cfg;
@@ -240,19 +260,11 @@ int status_open(struct server *s, struct status **out, struct diag *d)
 
 	*out = NULL;
 	rc = make_timeline(s, d);
+	if (!rc)
+		rc = status_check(c, d);
 	if (rc || !strcmp(c->status_listen, "off"))
 		return rc;
-	if (parse_listen(c->status_listen, &sa))
-		return diag_set(d, -EINVAL,
-				"[server] status_listen \"%s\": not ADDR:PORT with an IPv4 address "
-				"(e.g. 127.0.0.1:9180), or off",
-				c->status_listen);
-	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127 && !c->status_token[0])
-		return diag_set(d, -EINVAL,
-				"[server] status_listen %s is not a loopback address: set "
-				"status_token (a bearer token), or status_token = none to let "
-				"anyone there see every machine",
-				c->status_listen);
+	parse_listen(c->status_listen, &sa); /* checked above */
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return diag_set(d, -ENOMEM, "status: out of memory");

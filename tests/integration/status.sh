@@ -177,6 +177,12 @@ else
 	echo "skip status: chromium not installed (the page in a browser)"
 fi
 
+# ---- every text on the page is escaped: a client's own path, for instance
+inc "$HC" --raw 'GET /<b>x</b>"\x27 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' 198.51.100.2 8080 >/dev/null 2>&1
+sget /
+check_match "status: a client's path is escaped on the page" 'path=/&lt;b&gt;x&lt;/b&gt;&quot;&#39;' "$(cat "$T/b.1")"
+if grep -qF '<b>x</b>' "$T/b.1"; then notok "status: no raw client text on the page"; else ok "status: no raw client text on the page"; fi
+
 # ---- health
 sget /healthz
 check_match "status: healthz 200 with the inventory loaded" 'status=200' "$R"
@@ -205,6 +211,8 @@ cp "$T/inv.good" "$INV"
 site "status_listen = 198.51.100.2:9180" >"$T/lan.ini"
 check_fails "status: a LAN address without status_token is refused" 'status_token' \
 	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" ip netns exec "$S" timeout 10 "$DAEMON" -c "$T/lan.ini"
+check_fails "status: chainbootd --check says so too" 'not a loopback address: set status_token' \
+	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" "$DAEMON" -c "$T/lan.ini" --check
 site "status_listen = 198.51.100.2:9180" "
 status_token = s3cret" >"$T/tok.ini"
 start "$T/tok.ini" || notok "status: daemon starts with a token"
