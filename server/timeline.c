@@ -38,7 +38,8 @@ int timeline_new(const struct timeline_budget *b, struct timeline **out)
 	tl->ev = calloc((size_t)b->machines * b->events, sizeof(*tl->ev));
 	tl->mac_hash = malloc(tl->nhash * sizeof(int));
 	tl->ip_hash = malloc(tl->nhash * sizeof(int));
-	if (!tl->m || !tl->ev || !tl->mac_hash || !tl->ip_hash) {
+	tl->merge = calloc(b->events, sizeof(*tl->merge));
+	if (!tl->m || !tl->ev || !tl->mac_hash || !tl->ip_hash || !tl->merge) {
 		timeline_free(tl);
 		return -ENOMEM;
 	}
@@ -58,6 +59,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->ev);
 	free(tl->mac_hash);
 	free(tl->ip_hash);
+	free(tl->merge);
 	free(tl);
 }
 
@@ -178,17 +180,25 @@ static struct tl_event *append(struct timeline *tl, struct tl_machine *m, uint64
 static void adopt(struct timeline *tl, int i, int j)
 {
 	struct tl_machine *m = &tl->m[i], *o = &tl->m[j];
-	const struct tl_event *last = last_event(tl, m);
+	uint32_t a = m->n, b = o->n, k = tl->b.events, boot = m->boots ? m->boots : 1;
 
-	for (uint32_t k = 0; k < o->n; k++) {
-		const struct tl_event *e = &o->ev[(o->head + k) % tl->b.events];
-		if (last && e->at_ms < last->at_ms)
-			continue;
-		uint32_t boot = m->boots ? m->boots : 1;
-		struct tl_event *d = append(tl, m, e->at_ms, (enum tl_kind)e->kind);
-		*d = *e;
-		d->boot = boot;
+	/* merge both by time, newest first from the end, into the scratch ring (allocated
+	 * with the timeline): the budget keeps the newest */
+	while (k > 0 && (a || b)) {
+		const struct tl_event *x = a ? &m->ev[(m->head + a - 1) % tl->b.events] : NULL;
+		const struct tl_event *y = b ? &o->ev[(o->head + b - 1) % tl->b.events] : NULL;
+		bool take_y = y && (!x || y->at_ms > x->at_ms);
+		tl->merge[--k] = take_y ? *y : *x;
+		if (take_y) {
+			tl->merge[k].boot = boot;
+			b--;
+		} else {
+			a--;
+		}
 	}
+	m->n = tl->b.events - k;
+	m->head = 0;
+	memcpy(m->ev, tl->merge + k, m->n * sizeof(*m->ev));
 	unlink_ip(tl, j);
 	o->used = false;
 	o->n = 0;

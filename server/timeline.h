@@ -91,6 +91,7 @@ struct timeline {
 	unsigned next; /* round-robin slot for a new machine */
 	struct tl_counters c;
 	struct tl_event scratch; /* keeps append() total for the analyzer */
+	struct tl_event *merge;	 /* budget.events slots for adopt() */
 	/* inventory state for status.json */
 	bool inv_loaded;
 	uint64_t inv_loaded_wall; /* unix seconds */
