@@ -187,12 +187,12 @@ static void adopt(struct timeline *tl, int i, int j)
 	while (k > 0 && (a || b)) {
 		const struct tl_event *x = a ? &m->ev[(m->head + a - 1) % tl->b.events] : NULL;
 		const struct tl_event *y = b ? &o->ev[(o->head + b - 1) % tl->b.events] : NULL;
-		bool take_y = y && (!x || y->at_ms > x->at_ms);
-		tl->merge[--k] = take_y ? *y : *x;
-		if (take_y) {
+		if (y && (!x || y->at_ms > x->at_ms)) {
+			tl->merge[--k] = *y;
 			tl->merge[k].boot = boot;
 			b--;
-		} else {
+		} else if (x) {
+			tl->merge[--k] = *x;
 			a--;
 		}
 	}
@@ -308,6 +308,18 @@ static void observe(struct tl_hist *h, uint64_t ms)
 
 /* ---- hooks ---- */
 
+/* Decimal text of v (a hook runs per packet: no snprintf there). */
+static const char *utoa(unsigned v, char *buf, size_t cap)
+{
+	char *p = buf + cap - 1;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) && p > buf);
+	return p;
+}
+
 static bool from_firmware(const char *class_kind)
 {
 	return !class_kind || (strcmp(class_kind, "ours") && strcmp(class_kind, "iPXE"));
@@ -315,18 +327,16 @@ static bool from_firmware(const char *class_kind)
 
 void timeline_dhcp(struct timeline *tl, uint64_t now, const struct tl_dhcp *d)
 {
-	char port[8], arch[8];
+	char pbuf[8], abuf[8];
+	const char *port, *arch;
 	struct tl_machine *m;
 	const struct tl_event *last;
 	struct tl_event *e;
 
 	if (!tl)
 		return;
-	snprintf(port, sizeof(port), "%u", d->port);
-	if (d->has_arch)
-		snprintf(arch, sizeof(arch), "%u", d->arch);
-	else
-		copy(arch, sizeof(arch), "none");
+	port = utoa(d->port, pbuf, sizeof(pbuf));
+	arch = d->has_arch ? utoa(d->arch, abuf, sizeof(abuf)) : "none";
 	count(&tl->c.dhcp, port, d->msg, d->decision, arch, 1);
 	if (d->answered)
 		count(&tl->c.replies, port, d->reply_msg, NULL, NULL, 1);
@@ -417,8 +427,8 @@ void timeline_http(struct timeline *tl, uint64_t now, const char *ip, const char
 
 	if (!tl)
 		return;
-	snprintf(st, sizeof(st), "%d", status);
-	count(&tl->c.http, script ? "script" : "file", st, NULL, NULL, 1);
+	count(&tl->c.http, script ? "script" : "file",
+	      utoa(status > 0 ? (unsigned)status : 0, st, sizeof(st)), NULL, NULL, 1);
 	m = machine(tl, now, NULL, ip_of(ip));
 	if (!m)
 		return;
