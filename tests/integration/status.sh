@@ -1,7 +1,8 @@
 #!/bin/bash
 # status: chainbootd's status listener after boots driven by the test clients (DHCP, TFTP,
 # HTTP) in network namespaces this test creates: status.json holds each machine's steps
-# in order, a machine that stops after TFTP is "stalled after tftp", the counters in
+# in order, a machine that stops after TFTP, or whose transfer is cut, is "stalled after
+# tftp", the counters in
 # /metrics equal what the test caused and pass `promtool check metrics`, /healthz turns
 # 503 on a broken inventory, the boot port 404s /metrics and /status.json, the status
 # port is loopback-only by default and 401s without the token when bound to the LAN,
@@ -176,6 +177,22 @@ if command -v chromium >/dev/null; then
 else
 	echo "skip status: chromium not installed (the page in a browser)"
 fi
+
+# ---- machine C's TFTP transfer is cut (the client goes away after the first block): the
+# server gives up on it, and C is "stalled after tftp" with that outcome
+inc "$DHC" --iface cbc0 --wait 1000 --count 1 --mac 52:54:00:cc:00:03 --arch 0 >/dev/null 2>&1
+nsenter --net="/run/netns/$C" -- "$TFC" -T 1 --stall 30000 -o "$T/cut" 198.51.100.2 undionly.kpxe >/dev/null 2>&1 &
+cpid=$!
+sleep 0.5
+kill "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+for _ in $(seq 1 100); do grep -qE 'event=tftp .*file=undionly.kpxe status=[a-z-]+ ' "$LOG" &&
+	[ "$(grep -cE 'event=tftp .*file=undionly.kpxe status=' "$LOG")" -ge 3 ] && break; sleep 0.2; done
+cut=$(grep -E 'event=tftp .*file=undionly.kpxe status=' "$LOG" | tail -1 | sed -E 's/.* status=([^ ]+).*/\1/')
+sleep 3.5
+sget /status.json
+check_match "status: C's cut transfer: stalled after tftp ($cut)" "^dhcp:67:undionly.kpxe tftp:undionly.kpxe:$cut:[0-9]+ \| None \| stalled after tftp$" "$(steps 52:54:00:cc:00:03)"
+[ "$cut" != ok ] && ok "status: the cut transfer's outcome is not ok ($cut)" || notok "status: the cut transfer's outcome is not ok"
 
 # ---- every text on the page is escaped: a client's own path, for instance
 inc "$HC" --raw 'GET /<b>x</b>"\x27 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' 198.51.100.2 8080 >/dev/null 2>&1
