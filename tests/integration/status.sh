@@ -2,8 +2,8 @@
 # status: chainbootd's status listener after boots driven by the test clients (DHCP, TFTP,
 # HTTP) in network namespaces this test creates: status.json holds each machine's steps
 # in order, a machine that stops after TFTP, or whose transfer is cut, is "stalled after
-# tftp", the counters in
-# /metrics equal what the test caused and pass `promtool check metrics`, /healthz turns
+# tftp", the counters in /metrics equal what the test caused and pass `promtool check
+# metrics`, /healthz turns
 # 503 on a broken inventory, the boot port 404s /metrics and /status.json, the status
 # port is loopback-only by default and 401s without the token when bound to the LAN,
 # and the page in headless Chromium has the machines and the timeline (screenshot kept
