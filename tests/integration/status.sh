@@ -36,10 +36,17 @@ cat >"$INV" <<EOF
 description = Profile P
 script = #!ipxe
     echo profile p for {{machine}}
+[profile g]
+generator = $T/gen.sh
 [machine web1]
 mac = 52:54:00:aa:00:01
 profile = p
+[machine gen1]
+mac = 52:54:00:dd:00:04
+profile = g
 EOF
+printf '#!/bin/sh\necho "#!ipxe"\necho generated\n' >"$T/gen.sh"
+chmod 755 "$T/gen.sh"
 chmod 644 "$INV"
 site() { # extra [server] lines
 	cat <<EOF
@@ -146,8 +153,8 @@ m "tftp duration count" 'chainbootd_tftp_transfer_duration_seconds_count' 2
 m "http script 200" 'chainbootd_http_requests_total{route="script",status="200"}' 1
 m "http file 200" 'chainbootd_http_requests_total{route="file",status="200"}' 1
 m "template scripts" 'chainbootd_scripts_total{kind="template"}' 1
-m "inventory machines" 'chainbootd_machines ' 1
-m "inventory profiles" 'chainbootd_profiles ' 1
+m "inventory machines" 'chainbootd_machines ' 2
+m "inventory profiles" 'chainbootd_profiles ' 2
 m "boots in progress" 'chainbootd_boots_in_progress ' 0
 m "build info" 'chainbootd_build_info{version=' 1
 
@@ -193,6 +200,18 @@ sleep 3.5
 sget /status.json
 check_match "status: C's cut transfer: stalled after tftp ($cut)" "^dhcp:67:undionly.kpxe tftp:undionly.kpxe:$cut:[0-9]+ \| None \| stalled after tftp$" "$(steps 52:54:00:cc:00:03)"
 [ "$cut" != ok ] && ok "status: the cut transfer's outcome is not ok ($cut)" || notok "status: the cut transfer's outcome is not ok"
+
+# ---- a generator's script: counted by kind, its run by outcome and duration
+out=$(inc "$HC" 198.51.100.2 8080 "/boot.ipxe?mac=52:54:00:dd:00:04" 2>&1)
+check_match "status: the generator's script served" 'n=1 status=200' "$out"
+sget /metrics
+cp "$T/b.1" "$T/metrics.txt"
+m "generator scripts" 'chainbootd_scripts_total{kind="generator"}' 1
+m "generator runs ok" 'chainbootd_generator_runs_total{outcome="ok"}' 1
+m "generator duration count" 'chainbootd_generator_duration_seconds_count' 1
+check "status: promtool check metrics (with a generator run)" promtool check metrics <"$T/metrics.txt"
+sget /status.json
+check_match "status: the generator step in status.json" '^script:g:generator:200 \| gen1 \|' "$(steps 52:54:00:dd:00:04)"
 
 # ---- every text on the page is escaped: a client's own path, for instance
 inc "$HC" --raw 'GET /<b>x</b>"\x27 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' 198.51.100.2 8080 >/dev/null 2>&1
