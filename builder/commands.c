@@ -32,6 +32,8 @@ const struct cli_command cli_commands[] = {
 	{ "keygen", cmd_keygen_main,
 	  "make a Secure Boot site key and certificate (for --secure-boot shim|db)",
 	  &cmd_keygen_spec },
+	{ "status", cmd_status_main,
+	  "show the machines a running chainbootd has seen, and their boots", &cmd_status_spec },
 	{ "help", cmd_help_main, "this text; help COMMAND: that command's options", NULL },
 	{ "version", cmd_version_main, "print the version", NULL },
 	{ NULL, NULL, NULL, NULL },

@@ -20,10 +20,11 @@ int cmd_help_main(int argc, char **argv);
 int cmd_version_main(int argc, char **argv);
 
 int cmd_keygen_main(int argc, char **argv);
+int cmd_status_main(int argc, char **argv);
 
 /* Their options and help texts. */
 extern const struct cli_spec cmd_build_spec, cmd_inspect_spec, cmd_check_config_spec,
 	cmd_script_spec, cmd_rebrand_spec, cmd_build_ipxe_spec, cmd_write_spec, cmd_try_spec,
-	cmd_dhcp_config_spec, cmd_keygen_spec;
+	cmd_dhcp_config_spec, cmd_keygen_spec, cmd_status_spec;
 
 #endif

@@ -39,6 +39,8 @@ void site_defaults(struct site_config *c)
 	snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "auto");
 	c->tftp_max = 256;
 	c->http_max = 1024;
+	snprintf(c->status_listen, sizeof(c->status_listen), "127.0.0.1:9180");
+	c->timeline_machines = 256, c->timeline_events = 32, c->timeline_stall = 60;
 }
 
 void site_clear_urls(struct site_config *c)
@@ -292,6 +294,15 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "%s", value);
 		return 0;
 	}
+	if (!strcmp(key, "status_listen") || !strcmp(key, "status_token")) {
+		bool tok = key[7] == 't'; /* the address is checked when the daemon binds it */
+		if (snprintf(tok ? c->status_token : c->status_listen,
+			     tok ? sizeof(c->status_token) : sizeof(c->status_listen), "%s",
+			     value) >=
+		    (int)(tok ? sizeof(c->status_token) : sizeof(c->status_listen)))
+			return BAD("\"%.20s…\" is too long", where, key, value);
+		return 0;
+	}
 	if (!strcmp(key, "proxydhcp") || !strcmp(key, "tftp")) {
 		if (parse_bool(value, key[0] == 'p' ? &c->proxydhcp : &c->tftp))
 			return BAD("\"%s\" is not yes or no", where, key, value);
@@ -312,6 +323,9 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		{ "http_port", &c->http_port, 1, 65535 },
 		{ "tftp_max", &c->tftp_max, 1, 65536 },
 		{ "http_max", &c->http_max, 1, 65536 },
+		{ "timeline_machines", &c->timeline_machines, 1, 65536 },
+		{ "timeline_events", &c->timeline_events, 1, 1024 },
+		{ "timeline_stall", &c->timeline_stall, 1, 86400 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].k))

@@ -71,6 +71,9 @@ struct site_config {
 	char uefi_strategy[16];	  /* "auto", "4011" or "option43" (see README) */
 	unsigned tftp_max;	  /* concurrent TFTP transfers */
 	unsigned http_max;	  /* concurrent HTTP connections */
+	char status_listen[64];	  /* status page/metrics "ADDR:PORT", or "off" */
+	char status_token[128];	  /* bearer token for it; "none" = no token */
+	unsigned timeline_machines, timeline_events, timeline_stall; /* boot timeline budget */
 	/* where the values came from, for messages */
 	char source[PATH_MAX];
 };

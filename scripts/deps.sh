@@ -19,14 +19,15 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 # Build, image, packaging (make deb, man pages, unit checks) and test dependencies.
 # dnsmasq-base: the binary only (tests' site DHCP), without the system service that the
 # dnsmasq package would start. clang-format, clang-tidy and cppcheck: make lint;
-# valgrind: the valgrind test; bear: make compile_commands.json.
+# valgrind: the valgrind test; bear: make compile_commands.json; prometheus (promtool)
+# and chromium (headless): status.sh checks /metrics and the status page; file: its PNG.
 PKGS=(build-essential pkg-config bear clang clang-format clang-tidy cppcheck valgrind
       libblkid-dev liblzma-dev libinih-dev libjansson-dev libmd-dev
       xorriso mtools isolinux syslinux-common syslinux
       qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 dnsmasq-base
       libsystemd-dev iproute2 python3 ca-certificates
       debhelper dpkg-dev lintian mandoc man-db bash-completion systemd
-      sbsigntool openssl shim-signed shim-helpers-amd64-signed)
+      sbsigntool openssl shim-signed shim-helpers-amd64-signed prometheus chromium file)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -39,6 +39,7 @@
 
 #include "bootroot.h"
 #include "generator.h"
+#include "timeline.h"
 #include "httpparse.h"
 #include "inventory.h"
 #include "log.h"
@@ -327,6 +328,7 @@ static void log_request(struct conn *c, const char *method, const char *path, in
 		loop_timer_set(c->h->s->loop, &c->h->log_timer, 0, log_timer_fire, NULL);
 	}
 
+	timeline_http(c->h->s->tl, now, c->ip, path, status, bytes, now > t0 ? now - t0 : 0);
 	log_event("http", "client=%s method=%s path=%s status=%d bytes=%llu ms=%llu%s", c->peer,
 		  log_quote(method, qm, sizeof(qm)), log_quote(path, qp, sizeof(qp)), status,
 		  (unsigned long long)bytes, (unsigned long long)(now > t0 ? now - t0 : 0),
@@ -600,9 +602,17 @@ static void reply_script(struct conn *c, bool head, unsigned minor, bool close, 
 		out_put(h, body, len);
 }
 
-static void script_extra(const struct inv_result *r, const struct inv_facts *f, const char *how,
-			 char *buf, size_t cap)
+static void script_extra(struct conn *c, const struct inv_result *r, const struct inv_facts *f,
+			 const char *how, char *buf, size_t cap)
 {
+	timeline_script(c->h->s->tl, now_ms(c->h), c->ip, f->mac_text,
+			r->machine ? inventory_machine_name(r->machine) : NULL,
+			r->profile ? inventory_profile_name(r->profile) : NULL,
+			r->decision == INV_DECIDE_MENU	  ? "menu"
+			: r->decision >= INV_DECIDE_LOCAL ? "local"
+			: how				  ? "generator"
+							  : "template",
+			how ? (strstr(how, "=ok") ? "ok" : "failed") : NULL);
 	snprintf(buf, cap, " decision=%s machine=%s profile=%s by=%s mac=%s%s",
 		 inventory_decision_str(r->decision),
 		 r->machine ? inventory_machine_name(r->machine) : "-",
@@ -643,7 +653,7 @@ static void gen_done(void *arg, enum generator_status st, const char *out, size_
 		}
 		reply_script(c, g->head, g->minor, c->close_after, h->render, n);
 	}
-	script_extra(&g->r, &g->f, how, extra, sizeof(extra));
+	script_extra(c, &g->r, &g->f, how, extra, sizeof(extra));
 	log_request(c, g->method, g->path, 200, g->head ? 0 : n, g->t0, extra);
 done:
 	inventory_free(g->inv);
@@ -755,7 +765,7 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 	}
 	reply_script(c, req->method == HTTP_METHOD_HEAD, req->minor, c->close_after, h->render,
 		     len);
-	script_extra(&r, &f, NULL, extra, sizeof(extra));
+	script_extra(c, &r, &f, NULL, extra, sizeof(extra));
 	log_req(c, req, 200, req->method == HTTP_METHOD_HEAD ? 0 : len, t0, extra);
 }
 

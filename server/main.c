@@ -28,6 +28,8 @@
 #include "proxydhcp.h"
 #include "server.h"
 #include "siteconf.h"
+#include "status.h"
+#include "timeline.h"
 #include "tftp.h"
 
 #ifndef CHAINBOOT_VERSION
@@ -140,6 +142,7 @@ struct daemon {
 	struct proxydhcp *pdhcp;
 	struct tftp *tftp;
 	struct http *http;
+	struct status *status;
 	int stop_signal;
 	struct loop_timer poll; /* inventory change poll */
 	struct stat bad_st;	/* the inventory file as it was when it last failed to load */
@@ -364,6 +367,7 @@ static void reload(struct daemon *dm, const char *trigger)
 		 * it every turn; the next edit is tried again. */
 		if (!stat(dm->cfg.inventory, &dm->bad_st))
 			dm->bad_known = true;
+		timeline_reload(dm->srv.tl, dm->cfg.inventory, d.msg);
 		log_event("reload", "trigger=%s file=%s status=failed kept=previous error=%s",
 			  trigger, f, log_quote(d.msg, q, sizeof(q)));
 		return;
@@ -372,6 +376,7 @@ static void reload(struct daemon *dm, const char *trigger)
 	inventory_free(dm->srv.inv);
 	dm->srv.inv = inv;
 	inventory_counts(inv, &machines, &profiles);
+	timeline_reload(dm->srv.tl, dm->cfg.inventory, NULL);
 	log_event("reload", "trigger=%s file=%s status=ok machines=%zu profiles=%zu", trigger, f,
 		  machines, profiles);
 }
@@ -449,7 +454,7 @@ static int open_services(struct daemon *dm, struct diag *d)
 	rc = http_open(&dm->srv, &dm->http, d);
 	if (rc)
 		return rc;
-	return 0;
+	return status_open(&dm->srv, &dm->status, d);
 }
 
 static int start_services(struct daemon *dm, struct diag *d)
@@ -460,11 +465,15 @@ static int start_services(struct daemon *dm, struct diag *d)
 		return diag_set(d, rc, "TFTP: cannot start: %s", strerror(-rc));
 	if (dm->http && (rc = http_start(dm->http)))
 		return diag_set(d, rc, "HTTP: cannot start: %s", strerror(-rc));
+	if ((rc = status_start(dm->status)))
+		return diag_set(d, rc, "status: cannot start: %s", strerror(-rc));
 	return 0;
 }
 
 static void close_services(struct daemon *dm)
 {
+	status_close(&dm->srv, dm->status);
+	dm->status = NULL;
 	http_close(dm->http);
 	dm->http = NULL;
 	tftp_close(dm->tftp);
@@ -510,7 +519,8 @@ int main(int argc, char **argv)
 		return fail(&d, rc);
 	if (cl.check) {
 		char dir[PATH_MAX];
-		rc = ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
+		rc = status_check(&dm.cfg, &d);
+		rc = rc ? rc : ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
 		if (rc) {
 			inventory_free(dm.srv.inv);
 			return fail(&d, rc);

@@ -3,6 +3,7 @@
  * dhcp_parse() (bounded, pure) and never used beyond what that returned. The receiving
  * interface and address come from IP_PKTINFO (kernel-supplied, trusted). */
 #include "proxydhcp.h"
+#include "timeline.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -238,6 +239,10 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 	else
 		snprintf(why, sizeof(why), "none");
 
+	timeline_dhcp(p->s->tl, loop_now_ms(p->s->loop),
+		      &(struct tl_dhcp){ mac, uuid, dhcp_type_name(dhcp_msg_type(m)), o.row, o.file,
+					 o.class_kind, from->sin_addr.s_addr, ps->port, o.has_arch,
+					 o.answer, o.arch, dhcp_type_name(o.reply_type) });
 	if (!o.answer) {
 		p->st.ignored++;
 		/* Non-PXE DHCP traffic is the bulk on a shared network: debug only. */

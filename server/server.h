@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "siteconf.h"
 
+struct timeline;
 struct inventory; /* lib/inventory.h: reloadable; NULL = every machine unknown */
 
 /* The files the daemon serves without the user copying anything: the rebranded iPXE
@@ -33,6 +34,7 @@ struct server {
 	size_t n_files;
 	int boot_root_fd;      /* cfg->boot_root opened O_PATH|O_DIRECTORY, or -1 */
 	struct inventory *inv; /* current inventory (swapped on reload) */
+	struct timeline *tl;   /* boot timelines and counters (timeline.h), or NULL */
 };
 
 /* Find a built-in boot file by name, or NULL. */

@@ -9,6 +9,7 @@
  * ahead ~32 KiB per preadv() straight into ready packets, a window goes out as one UDP
  * GSO send (else one sendmmsg()), nothing is logged before the transfer ends. */
 #include "tftp.h"
+#include "timeline.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -138,6 +139,8 @@ static void xfer_end(struct xfer *x, const char *status, const char *extra)
 		  x->mode == TFTP_MODE_NETASCII ? "netascii" : "octet", x->neg.blksize,
 		  x->neg.windowsize, x->neg.ack_tsize ? "yes" : "no", x->retransmits,
 		  extra ? " " : "", extra ? extra : "");
+	timeline_tftp(t->s->tl, now, x->peer.sin_addr.s_addr, x->name, status, x->bytes,
+		      now - x->start_ms);
 	loop_timer_cancel(tloop(t), &x->timer);
 	loop_unwatch(tloop(t), x->sock);
 	close(x->sock);

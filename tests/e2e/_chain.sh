@@ -93,3 +93,42 @@ chain_evidence() {
 	cbd_check "$label: the script ran to its end on our iPXE after ${CHAIN_TOOK}s$why" \
 		"event=http .*path=/e2e/reached/$profile/$mac "
 }
+
+# chain_timeline LABEL MAC BIN PROFILE: chainbootd's own /status.json (its status
+# listener, 127.0.0.1:9180 in its namespace) holds MAC's boot as exactly the steps the
+# chain takes, in order: DHCP answers (the firmware's, then our iPXE's), TFTP of BIN,
+# the fact stub, the profile's script, the file the script fetches. Repeated DHCP
+# requests of one phase (DISCOVER, then REQUEST) count as one step here.
+chain_timeline() {
+	local label=$1 mac=$2 bin=$3 profile=$4 got want
+	got=$(ip netns exec "$CBD_NS" python3 - "$mac" <<'PY' 2>&1
+import json, sys, urllib.request
+j = json.load(urllib.request.urlopen("http://127.0.0.1:9180/status.json", timeout=10))
+for m in j["machines"]:
+    if m.get("mac") != sys.argv[1]:
+        continue
+    out = []
+    for s in m["steps"]:
+        k = s["step"]
+        if k == "dhcp":
+            d = "dhcp:%s" % (s["offered"] or "-")
+        elif k == "tftp":
+            d = "tftp:%s:%s" % (s["file"], s["outcome"])
+        elif k == "script":
+            d = "script:%s:%s:%d" % (s["profile"], s["kind"], s["status"])
+        else:
+            d = "file:%s:%d" % (s["path"], s["status"])
+        if not out or out[-1] != d:
+            out.append(d)
+    print(" ".join(out))
+PY
+)
+	want="dhcp:$bin tftp:$bin:ok dhcp:http://$CBD_IP:$CBD_PORT/chain.ipxe file:/chain.ipxe:200 script:$profile:template:200 file:/e2e/reached/$profile/$mac:"
+	if [[ $got == "$want"* ]]; then
+		ok "$label: status.json holds $mac's boot, every step in order"
+	else
+		not_ok "$label: status.json holds $mac's boot, every step in order"
+		echo "#   got:  $got"
+		echo "#   want: $want..."
+	fi
+}
