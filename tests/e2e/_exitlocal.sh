@@ -80,6 +80,9 @@ el_wait() {
 	return 1
 }
 
+# el_no_uiapp: OVMF's boot manager never started UiApp during this boot.
+el_no_uiapp() { ! grep -Eaq 'starting Boot[0-9A-F]+ "UiApp"' "$QEMU_SERIAL"; }
+
 # el_before A B: both line numbers are there and A comes first.
 el_before() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -lt "$2" ]; }
 
@@ -124,15 +127,15 @@ exitlocal_boot() {
 	local l1 l2
 	l1=$(el_line "$first_re")
 	l2=$(el_line "path=/second\\.ipxe status=200 ")
-	if [ -n "$l1" ]; then ok "$label: the first image asked ($(sed -n "${l1}p" "$CBD_LOG" | grep -Eo 'path=[^ ]+ status=[0-9]+ .*decision=[a-z]+' || echo "line $l1"))"; else
+	if [ -n "$l1" ]; then ok "$label: the first image asked ($(sed -n "${l1}p" "$CBD_LOG" | grep -Eo 'path=[^ ]+ status=[0-9]+( .*decision=[a-z]+)?' || echo "line $l1"))"; else
 		not_ok "$label: the first image asked the inventory (/boot.ipxe, uuid $uuid)"
 		show_log "chainbootd log" "$CBD_LOG" 20
 		show_log "serial console" "$QEMU_SERIAL" 20
 	fi
 	if el_before "$l1" "$l2"; then
-		ok "$label: then the next boot device (the second disk) asked for /second.ipxe after ${took}s"
+		ok "$label: then the next boot device (the second image) asked for /second.ipxe after ${took}s"
 	else
-		not_ok "$label: then the next boot device (the second disk) asked for /second.ipxe$why"
+		not_ok "$label: then the next boot device (the second image) asked for /second.ipxe$why"
 		show_log "chainbootd log" "$CBD_LOG" 20
 		show_log "serial console" "$QEMU_SERIAL" 20
 	fi
@@ -140,5 +143,8 @@ exitlocal_boot() {
 	if [ "$fw" = uefi ]; then
 		check "$label: console: the chain script exited to the next boot device" \
 			grep -Eaq 'chainboot: (inventory script (returned|exited with status [^ ,]+)|exiting to the next boot device)' "$QEMU_SERIAL"
+		# what `exit` with status 0 did: OVMF's boot manager opened its setup screen
+		check "$label: console: OVMF did not open its setup screen (UiApp)" \
+			el_no_uiapp
 	fi
 }
