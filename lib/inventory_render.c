@@ -99,7 +99,10 @@ void inv_compile_profile(struct inv_load *x, struct inv_profile *p, char *text, 
 }
 
 /* The menu for unlisted machines, made from the profiles (file order) as a template:
- * the same {{...}} machinery fills in the facts. */
+ * the same {{...}} machinery fills in the facts. Every way out that means "the next
+ * boot device" (cb-local, a chosen script that returned or ran `exit N`: ${errno} below
+ * 256, which iPXE's own errors never are) is `exit 1`: a UEFI boot manager takes status 0
+ * as success and opens its setup screen instead of the next boot option. */
 static int menu_text(const struct inventory *inv, char **out, size_t *len)
 {
 	size_t cap = 8192 + inv->n_profiles * (INV_NAME_MAX + 4 * INV_TEXT_MAX + 16), n = 0;
@@ -144,10 +147,14 @@ static int menu_text(const struct inventory *inv, char **out, size_t *len)
 	    "iseq ${cb-choice} cb-shell && goto cb-shell ||\n"
 	    "iseq ${cb-choice} cb-retry && goto cb-retry ||\n"
 	    "echo chainboot: profile ${cb-choice}\n"
-	    "chain --autofree {{script_url}}?{{query}}&profile=${cb-choice} && exit ||\n"
+	    "chain --autofree {{script_url}}?{{query}}&profile=${cb-choice} && exit 1 ||\n"
+	    "set cb-e:uint8 ${errno} ||\n"
+	    "iseq ${cb-e} ${errno} && exit 1 ||\n"
 	    "goto cb-failed\n"
 	    ":cb-retry\n"
-	    "chain --autofree {{script_url}}?{{query}} && exit ||\n"
+	    "chain --autofree {{script_url}}?{{query}} && exit 1 ||\n"
+	    "set cb-e:uint8 ${errno} ||\n"
+	    "iseq ${cb-e} ${errno} && exit 1 ||\n"
 	    ":cb-failed\n"
 	    "echo chainboot: that did not boot; back to the menu in 5 seconds\n"
 	    "sleep 5 ||\n"
@@ -158,7 +165,7 @@ static int menu_text(const struct inventory *inv, char **out, size_t *len)
 	    "goto cb-menu\n"
 	    ":cb-local\n"
 	    "echo chainboot: exiting to the next boot device\n"
-	    "exit 0\n");
+	    "exit 1\n");
 #undef ADD
 	if (n >= cap) {
 		free(b);
@@ -169,15 +176,16 @@ static int menu_text(const struct inventory *inv, char **out, size_t *len)
 	return 0;
 }
 
+/* exit 1, not 0: see menu_text. */
 static const char local_text[] =
 	"#!ipxe\n"
 	"echo chainboot: {{machine}} boots from its local disk (inventory: boot = local)\n"
-	"exit 0\n";
+	"exit 1\n";
 static const char disabled_text[] =
 	"#!ipxe\n"
 	"echo chainboot: {{machine}} is disabled in the inventory (boot = disabled): not "
 	"booting from the network\n"
-	"exit 0\n";
+	"exit 1\n";
 
 void inv_compile_builtin(struct inv_load *x)
 {

@@ -107,6 +107,9 @@ profile = q
 [machine home]
 mac = 52:54:00:00:00:09
 boot = local
+[machine off]
+mac = 52:54:00:00:00:0a
+boot = disabled
 [machine g1]
 mac = 52:54:00:00:01:01
 profile = gen-ok
@@ -204,7 +207,10 @@ check_match "http: logged as chosen" 'decision=chosen machine=- profile=q' "$(ca
 get "a hidden profile cannot be chosen" 'status=200' -o "$B" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:00:99&profile=hidden"
 check_match "http: hidden -> the menu" '^menu ' "$(body)"
 get "boot = local" 'status=200' -o "$B" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:00:09"
-check_match "http: boot = local exits" '^exit 0$' "$(body)"
+check_match "http: boot = local exits with status 1 (next boot device, also on UEFI)" '^exit 1$' "$(body)"
+if grep -Eq '^exit( 0)?$' <<<"$(body)"; then notok "http: boot = local: no exit 0"; else ok "http: boot = local: no exit 0"; fi
+get "boot = disabled" 'status=200' -o "$B" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:00:0a"
+check_match "http: boot = disabled exits with status 1" '^exit 1$' "$(body)"
 get "no facts at all: the menu" 'status=200' -o "$B" 127.0.0.1 $PORT /boot.ipxe
 check_match "http: absent facts render as \${}" 'mac \$\{\} uuid \$\{\}' "$(body)"
 

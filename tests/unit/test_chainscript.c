@@ -183,6 +183,49 @@ static bool has_command(const char *script, const char *w)
 	return false;
 }
 
+/* The number of `exit` commands in the script (command position, as has_command finds
+ * them); *not_one counts those not written `exit 1`. */
+static unsigned count_exits(const char *script, unsigned *not_one)
+{
+	const char *p = script;
+	unsigned n = 0;
+
+	*not_one = 0;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[MODEL_MAX], *tok, *save = NULL;
+		bool cmd_pos = true, after_exit = false;
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			for (tok = strtok_r(line, " \t\r", &save); tok;
+			     tok = strtok_r(NULL, " \t\r", &save)) {
+				if (tok[0] == '#')
+					break;
+				if (after_exit && strcmp(tok, "1"))
+					(*not_one)++;
+				if (after_exit)
+					cmd_pos = after_exit = false;
+				if (!strcmp(tok, "&&") || !strcmp(tok, "||") || !strcmp(tok, ";")) {
+					cmd_pos = true;
+					continue;
+				}
+				if (cmd_pos && !strcmp(tok, "exit")) {
+					n++;
+					after_exit = true;
+					continue;
+				}
+				cmd_pos = false;
+			}
+			*not_one += after_exit; /* `exit` ending its line */
+		}
+		p += len + (nl != NULL);
+	}
+	return n;
+}
+
 static char *read_template(int argc, char **argv, size_t *len)
 {
 	const char *arg = argc > 1 ? argv[1] : getenv("CHAINBOOT_SRCDIR");
@@ -488,6 +531,18 @@ static void test_render_real(const char *t, size_t tlen)
 	ok(strstr(out, "choose --default cb-retry --timeout ${cb-menu-ms}") != NULL,
 	   "menu defaults to retry with the configured timeout");
 	ok(!strstr(out, "@SETTINGS@") && !strstr(out, "@USER_CLASS@"), "no placeholder left");
+	{
+		unsigned not_one, n = count_exits(out, &not_one);
+
+		/* status 0 sends OVMF to its setup screen instead of the next boot option */
+		ok(n >= 3 && not_one == 0,
+		   "every exit to the next boot device is exit 1 (%u exits, %u not exit 1)", n,
+		   not_one);
+	}
+	ok(strstr(out,
+		  "set cb-e:uint8 ${errno} ||\niseq ${cb-e} ${errno} && goto cb-exited ||\n") &&
+		   strstr(out, "\n:cb-exited\n"),
+	   "a script's own exit N (errno below 256) goes to the next boot device");
 	for (i = 0; i < SITE_MAX_URLS; i++) {
 		char needle[32];
 

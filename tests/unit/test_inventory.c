@@ -149,10 +149,15 @@ static void example(void)
 		   strstr(out, "chain --autofree "
 			       "http://198.51.100.1:8080/"
 			       "boot.ipxe?mac=52:54:00:99:99:99&serial=A%20B%26C"
-			       "&platform=efi&profile=${cb-choice} && exit ||") &&
+			       "&platform=efi&profile=${cb-choice} && exit 1 ||") &&
+		   strstr(out, "\n:cb-local\necho chainboot: exiting to the next boot device\nexit "
+			       "1\n") &&
+		   strstr(out,
+			  "\nset cb-e:uint8 ${errno} ||\niseq ${cb-e} ${errno} && exit 1 ||\n") &&
+		   !strstr(out, "exit 0") && !strstr(out, "exit ||") && !strstr(out, "exit\n") &&
 		   strstr(out, "menu chainboot: this machine is not in the inventory, choose what "
 			       "it boots\n"),
-	   "menu: items, default, timeout, title, URL with escaped facts");
+	   "menu: items, default, timeout, title, URL with escaped facts; every exit is exit 1");
 	ok(!strncmp(out, "#!ipxe\n", 7) && !strstr(out, "{{"), "menu is a script");
 
 	/* a choice made in the menu */
@@ -186,8 +191,9 @@ static void example(void)
 	inventory_decide(inv, &f, &r);
 	rc = inventory_render(inv, &r, &f, "http://198.51.100.1", out, sizeof(out), &outlen);
 	ok(r.decision == INV_DECIDE_LOCAL && rc == 0 &&
-		   strstr(out, "desktop7 boots from its local disk") && strstr(out, "\nexit 0\n"),
-	   "boot = local: exits");
+		   strstr(out, "desktop7 boots from its local disk") && strstr(out, "\nexit 1\n") &&
+		   !strstr(out, "exit 0"),
+	   "boot = local: exit 1 (a UEFI boot manager then tries the next boot option)");
 	ok(inventory_dhcp_verdict(inv, "52:54:00:12:34:57", "") == DECIDE_INV_LOCAL,
 	   "proxy: local");
 	ok(inventory_boot_local(inv, "52:54:00:12:34:57") &&
