@@ -301,12 +301,27 @@ int cli_load_site(struct cli *cl, struct site_config *c, bool whole, struct diag
 	return rc;
 }
 
-int cli_load_layout(const char *datadir, const char *name, struct layout *l, struct diag *d)
+int cli_load_layout(const char *datadir, const struct site_config *c, struct layout *l,
+		    struct diag *d)
 {
+	struct diag ld = { { 0 } };
 	char dir[PATH_MAX];
+	const char *msg = ld.msg;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/layouts", datadir);
-	return layout_load(dir, name, l, d);
+	rc = layout_load(dir, c->layout, l, &ld);
+	if (!rc)
+		return 0;
+	/* An unknown layout is a bad setting like any other: the same exit status, and
+	 * named with the line (or flag) that chose it, after the site file's errors. */
+	if (rc == -ENOENT)
+		rc = -EINVAL;
+	if (!strncmp(msg, "layout ", 7))
+		msg += 7;
+	if (c->layout_from[0])
+		return diag_add(d, rc, "%s: layout: %s", c->layout_from, msg);
+	return diag_add(d, rc, "layout: %s", msg);
 }
 
 int cli_fit_arch(const struct cli *cl, struct site_config *c, const struct layout *l, char *note,

@@ -87,8 +87,10 @@ const struct cli_command *cli_find(const char *name);
  * holds every bad setting) or -errno. */
 int cli_load_site(struct cli *cl, struct site_config *c, bool whole, struct diag *d);
 
-/* The layout NAME from the data directory's layouts/. */
-int cli_load_layout(const char *datadir, const char *name, struct layout *l, struct diag *d);
+/* The layout c->layout from the data directory's layouts/. An error is added to d (after
+ * any already there) as "site.ini:12: layout: …"; an unknown name is -EINVAL. */
+int cli_load_layout(const char *datadir, const struct site_config *c, struct layout *l,
+		    struct diag *d);
 
 /* Fit c->arch to what l boots: a default or site-file list narrows to it (a note in
  * note, "" if none, when the site file's list is cut); an --arch it cannot boot, or

@@ -1,5 +1,6 @@
 /* cmd_check_config: `chainboot check-config` — the site file and options checked as a
  * build would use them (layout, arch, chain script); "configuration OK" or every error. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,14 @@ int cmd_check_config_main(int argc, char **argv)
 			       cl.args[0]),
 		       2;
 	rc = cli_load_site(&cl, &c, true, &d);
-	if (!rc)
-		rc = datadir_find(datadir, sizeof(datadir), &d);
-	if (!rc)
-		rc = cli_load_layout(datadir, c.layout, &l, &d);
+	/* The layout too when the site file has errors: every error at once. */
+	if ((!rc || rc == -EINVAL) && !datadir_find(datadir, sizeof(datadir), &d)) {
+		int lrc = cli_load_layout(datadir, &c, &l, &d);
+		if (!rc)
+			rc = lrc;
+	} else if (!rc) {
+		rc = -ENOENT;
+	}
 	if (!rc)
 		rc = cli_fit_arch(&cl, &c, &l, note, sizeof(note), &d);
 	if (!rc)

@@ -17,6 +17,7 @@
 #include "bootfiles.h"
 #include "decide.h"
 #include "diag.h"
+#include "hostcheck.h"
 #include "http.h"
 #include "inventory.h"
 #include "log.h"
@@ -484,6 +485,34 @@ static void log_bootfiles(const struct bootfiles *bf)
 		log_event("bootfile", "warning=%s", log_quote(bf->stock_why, q, sizeof(q)));
 }
 
+/* --check: "configuration OK" means it will start: the address, interfaces and files on
+ * this host too, and the iPXE binaries found. */
+static int check_only(struct daemon *dm, struct diag *d)
+{
+	char dir[PATH_MAX], note[PATH_MAX + 100];
+	int rc = hostcheck_run(&dm->cfg, &dm->pd, !strcmp(dm->cfg.boot_root, SITE_BOOT_ROOT), note,
+			       sizeof(note), d);
+
+	if (!rc)
+		rc = ipxecache_find_dir(&dm->cfg, dir, sizeof(dir), d);
+	if (rc) {
+		inventory_free(dm->srv.inv);
+		return fail(d, rc);
+	}
+	if (note[0])
+		fprintf(stderr, "chainbootd: note: %s\n", note);
+	printf("configuration OK\n");
+	if (dm->cfg.inventory[0]) {
+		size_t machines = 0, profiles = 0;
+		inventory_counts(dm->srv.inv, &machines, &profiles);
+		printf("inventory %s: %zu machines, %zu profiles\n", dm->cfg.inventory, machines,
+		       profiles);
+	}
+	inventory_free(dm->srv.inv);
+	printf("iPXE binaries: %s\n", dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cli cl;
@@ -505,24 +534,8 @@ int main(int argc, char **argv)
 		rc = inventory_check(&dm.cfg, &dm.srv, &d);
 	if (rc)
 		return fail(&d, rc);
-	if (cl.check) {
-		char dir[PATH_MAX];
-		rc = ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
-		if (rc) {
-			inventory_free(dm.srv.inv);
-			return fail(&d, rc);
-		}
-		printf("configuration OK\n");
-		if (dm.cfg.inventory[0]) {
-			size_t machines = 0, profiles = 0;
-			inventory_counts(dm.srv.inv, &machines, &profiles);
-			printf("inventory %s: %zu machines, %zu profiles\n", dm.cfg.inventory,
-			       machines, profiles);
-		}
-		inventory_free(dm.srv.inv);
-		printf("iPXE binaries: %s\n", dir);
-		return 0;
-	}
+	if (cl.check)
+		return check_only(&dm, &d);
 
 	rc = loop_new(&dm.loop);
 	if (rc)

@@ -244,7 +244,21 @@ printf '[server]\nlisten = 198.51.100.2\nhttp_port = 99999\n' >"$T/bad.ini"
 check_fails "bad site file value: file:line" 'bad\.ini:3: http_port: "99999" is not a whole number' \
 	"$DAEMON" -c "$T/bad.ini" --check
 check_match "--check prints configuration OK" '^configuration OK$' \
-	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR "$DAEMON" --listen 198.51.100.2 --check 2>&1)"
+	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" --listen 198.51.100.2 --check 2>&1)"
+# "configuration OK" means it will start: this host's addresses, interfaces and files.
+dchk() { CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" "$@" --check; }
+check_fails "--check: a listen address this host does not have" \
+	'listen: 198\.51\.100\.77 is not an address of this host \(it has: .*198\.51\.100\.2' \
+	dchk --listen 198.51.100.77
+check_fails "--check: an interface that does not exist" 'interface: "cbnosuch0" does not exist on this host' \
+	dchk --listen 198.51.100.2 --interface cbnosuch0
+check_fails "--check: a missing boot_root" "boot_root: $T/nosuch: No such file or directory" \
+	dchk --listen 198.51.100.2 --boot-root "$T/nosuch"
+mkdir -p "$T/private" && chmod 700 "$T/private"
+printf '[profile p]\nscript = #!ipxe\n' >"$T/private/inv.ini"
+check_fails "--check: an inventory [server] user cannot read, naming the user" \
+	"inventory: $T/private/inv\.ini: user nobody \(\[server\] user.*cannot read it: Permission denied" \
+	dchk --listen 198.51.100.2 --user nobody --inventory "$T/private/inv.ini"
 # proxyDHCP needs port 67: taken by another socket without SO_REUSEADDR -> a clear message
 ip netns exec "$NS_S" python3 -c '
 import socket, time, sys
