@@ -298,7 +298,8 @@ int cli_load_site(struct cli *cl, struct site_config *c, bool whole, struct diag
 	if (whole && (!rc || rc == -EINVAL))
 		if (site_validate(c, d))
 			rc = -EINVAL;
-	return rc;
+	/* A missing or unreadable site file is a configuration error too: exit 2. */
+	return rc && rc != -ENOMEM ? -EINVAL : rc;
 }
 
 int cli_load_layout(const char *datadir, const struct site_config *c, struct layout *l,
@@ -355,7 +356,18 @@ int cli_render_script(const struct site_config *c, const char *datadir, char **o
 		return rc;
 	rc = chainscript_render(c, tmpl, tlen, out, len, d);
 	free(tmpl);
-	return rc ? diag_prefix(d, rc, "%s", path) : 0;
+	/* The template is ours, not the user's: its path would only mislead. */
+	return rc ? diag_prefix(d, rc, "the chain script") : 0;
+}
+
+const char *cli_dir(const char *dir, char *buf, size_t bufsz)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(buf, bufsz, "%.*s", (int)n, dir);
+	return buf;
 }
 
 int cli_fail(const char *cmd, const struct diag *d, int rc)

@@ -102,6 +102,10 @@ int cli_fit_arch(const struct cli *cl, struct site_config *c, const struct layou
 int cli_render_script(const struct site_config *c, const char *datadir, char **out, size_t *len,
 		      struct diag *d);
 
+/* dir without its trailing slashes ("rb/" gives "rb", "/" stays), in buf: paths made
+ * from it read rb/x, not rb//x. */
+const char *cli_dir(const char *dir, char *buf, size_t bufsz);
+
 /* "chainboot CMD: message" on stderr; returns the exit status (2 for -EINVAL, else 1). */
 int cli_fail(const char *cmd, const struct diag *d, int rc);
 

@@ -44,6 +44,7 @@ void site_defaults(struct site_config *c)
 void site_clear_urls(struct site_config *c)
 {
 	c->n_urls = 0;
+	c->n_urls_refused = 0;
 	memset(c->urls, 0, sizeof(c->urls));
 }
 
@@ -151,6 +152,11 @@ static const char *url_problem(const char *u)
 		if (ch == ' ')
 			return "has a space (iPXE ends the URL there; percent-encode it as %20)";
 	}
+	const char *expand = strstr(u, "${");
+	if (expand && strchr(expand, '}'))
+		return "holds \"${…}\": iPXE replaces ${...} with a setting every time the value "
+		       "is used, so it cannot pass through literally; write $ as %24 or { } as "
+		       "%7B %7D";
 	if (strchr(u, '#'))
 		return "contains '#' (a fragment is never sent to the server; percent-encode it as "
 		       "%23)";
@@ -385,7 +391,10 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 		}
 	} else if (!strcmp(section, "chain")) {
 		if (!strcmp(key, "url")) {
-			if ((why = url_problem(value)))
+			if ((why = url_problem(value)) || strlen(value) >= SITE_URL_MAX ||
+			    c->n_urls >= SITE_MAX_URLS)
+				c->n_urls_refused++;
+			if (why)
 				return BAD("\"%s\" %s", where, key, value, why);
 			if (strlen(value) >= SITE_URL_MAX)
 				return BAD("URL is longer than %d bytes", where, key,
@@ -653,7 +662,7 @@ int site_validate(const struct site_config *c, struct diag *d)
 {
 	int rc = 0;
 
-	if (c->n_urls == 0)
+	if (c->n_urls == 0 && !c->n_urls_refused) /* a refused one was told already */
 		rc = diag_add(d, -EINVAL,
 			      "%s: no inventory URL: give one with [chain] url = http://… or --url",
 			      c->source[0] ? c->source : "configuration");

@@ -42,12 +42,13 @@ struct site_config {
 	/* [chain] */
 	char urls[SITE_MAX_URLS][SITE_URL_MAX]; /* inventory script URLs, tried in order */
 	unsigned n_urls;
-	unsigned rounds;       /* full passes over NICs and URLs before the menu */
-	unsigned backoff;      /* seconds before the 2nd pass; doubles per pass */
-	unsigned dhcp_tries;   /* ifconf attempts per NIC per pass */
-	unsigned http_timeout; /* seconds one URL may take */
-	unsigned menu_timeout; /* seconds before the menu retries by itself; 0 = wait */
-	bool try_offered;      /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
+	unsigned n_urls_refused; /* url settings refused (reported): no "no URL" error then */
+	unsigned rounds;	 /* full passes over NICs and URLs before the menu */
+	unsigned backoff;	 /* seconds before the 2nd pass; doubles per pass */
+	unsigned dhcp_tries;	 /* ifconf attempts per NIC per pass */
+	unsigned http_timeout;	 /* seconds one URL may take */
+	unsigned menu_timeout;	 /* seconds before the menu retries by itself; 0 = wait */
+	bool try_offered;	 /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
 	/* [image] */
 	char layout[64];
 	char layout_from[PATH_MAX + 32]; /* "site.ini:12" or "--layout"; "" = the default */

@@ -26,8 +26,10 @@ static void host_list(const struct ifaddrs *ifs, bool addrs, char *buf, size_t b
 		if (addrs) {
 			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
 				continue;
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr,
-				  ip, sizeof(ip));
+			inet_ntop(
+				AF_INET,
+				&((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr,
+				ip, sizeof(ip));
 		}
 		snprintf(item, sizeof(item), "%s%s%s", i->ifa_name, addrs ? " " : "", ip);
 		for (const struct ifaddrs *j = ifs; j != i && !addrs; j = j->ifa_next)
@@ -106,11 +108,12 @@ static int check_inventory_as_user(const struct site_config *c, const struct pri
 		return diag_add(d, -EINVAL,
 				"[server] inventory: could not check whether user %s can read %s",
 				pd->user, c->inventory);
-	return diag_add(d, -EINVAL,
-			"[server] inventory: %s: user %s ([server] user, whom chainbootd runs as "
-			"after binding its ports, and who reads it on every reload) cannot read it: "
-			"%s; make it and its directories readable by %s",
-			c->inventory, pd->user, strerror(err), pd->user);
+	return diag_add(
+		d, -EINVAL,
+		"[server] inventory: %s: user %s ([server] user, whom chainbootd runs as "
+		"after binding its ports, and who reads it on every reload) cannot read it: "
+		"%s; make it and its directories readable by %s",
+		c->inventory, pd->user, strerror(err), pd->user);
 }
 
 int hostcheck_run(const struct site_config *c, const struct privdrop *pd, bool boot_root_default,
