@@ -185,6 +185,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 
 	if (in->inv == DECIDE_INV_LOCAL)
 		return no(o, "local", "inventory: boot=local");
+	if (in->inv == DECIDE_INV_DISABLED)
+		return no(o, "disabled", "inventory: boot=disabled");
 
 	if (ours) {
 		o->answer = true;

@@ -100,6 +100,10 @@ const struct inv_machine *inventory_match(const struct inventory *inv, const str
 enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
 				       const char *uuid);
 
+/* The same, and the matched machine's name in machine ("" when none; may be NULL). */
+enum decide_inv inventory_dhcp_match(const struct inventory *inv, const char *mac, const char *uuid,
+				     char *machine, size_t machinesz);
+
 /* true when that machine is marked boot = local or boot = disabled: the proxy gives it
  * no answer at all. */
 bool inventory_boot_local(const struct inventory *inv, const char *mac);

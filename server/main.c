@@ -329,9 +329,10 @@ static int fail(struct diag *d, int rc)
 
 /* ---- inventory ---- */
 
-static enum decide_inv inv_verdict(const struct server *s, const char *mac, const char *uuid)
+static enum decide_inv inv_verdict(const struct server *s, char *machine, size_t machinesz,
+				   const char *mac, const char *uuid)
 {
-	return inventory_dhcp_verdict(s->inv, mac, uuid);
+	return inventory_dhcp_match(s->inv, mac, uuid, machine, machinesz);
 }
 
 static int inventory_check(const struct site_config *c, struct server *s, struct diag *d)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "clientmac.h"
 #include "loop.h"
 #include "siteconf.h"
 
@@ -30,6 +31,7 @@ struct server {
 	size_t n_files;
 	int boot_root_fd;      /* cfg->boot_root opened O_PATH|O_DIRECTORY, or -1 */
 	struct inventory *inv; /* current inventory (swapped on reload) */
+	struct clientmac macs; /* IP -> MAC from proxyDHCP requests, for TFTP/HTTP logs */
 };
 
 /* Find a built-in boot file by name, or NULL. */
