@@ -713,7 +713,12 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		*slot = params[i].value;
 	}
 	if (inventory_facts_check(&f, &why)) {
-		snprintf(extra, sizeof(extra), " reason=bad-query-string fact=%s", why);
+		int k = inventory_fact_index(why);
+		const char *v = k >= 0 ? f.v[k] : f.want_profile;
+		size_t max = k >= 0 ? INV_FACT_MAX : INV_NAME_MAX;
+		/* Which fact, and whether it was too long or not of its form. */
+		snprintf(extra, sizeof(extra), " reason=bad-query-string fact=%s why=%s", why,
+			 v && strnlen(v, max + 1) > max ? "too-long" : "malformed");
 		reply_text(c, req, 400, false, t0, extra);
 		return;
 	}
@@ -933,9 +938,12 @@ static void process(struct conn *c)
 				/* malformed, or the buffer is full of one unfinished head */
 				int status = n == -1 ? req.status : 431;
 				struct http_request none = { .minor = 1 };
+				char why[64];
+				snprintf(why, sizeof(why), " reason=%s",
+					 n == -1 && req.why ? req.why : "head-too-large");
 				h->st.requests++;
 				reply_text(c, n == -1 && req.method_raw.p ? &req : &none, status,
-					   true, c->req_start ? c->req_start : now_ms(h), NULL);
+					   true, c->req_start ? c->req_start : now_ms(h), why);
 				off = c->in_len;
 				progress = true;
 				break;
