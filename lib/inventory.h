@@ -121,6 +121,7 @@ struct inv_result {
 	const struct inv_machine *machine; /* NULL when unlisted */
 	const struct inv_profile *profile; /* for PROFILE and CHOSEN */
 	const char *by;			   /* what matched: "mac", "uuid", ... or "" */
+	bool generator_failed; /* MENU because the profile's generator failed (set by caller) */
 };
 
 /* Decide what the client gets. f must have passed inventory_facts_check(). */

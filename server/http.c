@@ -603,11 +603,13 @@ static void gen_done(void *arg, enum generator_status st, const char *out, size_
 	} else {
 		/* The machine gets the menu instead; the daemon carries on. */
 		log_event("http.generator",
-			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
-			  c->peer, inventory_profile_name(g->r.profile),
-			  log_quote(why, q, sizeof(q)));
+			  "client=%s machine=%s profile=%s status=failed why=%s note=\"serving the "
+			  "menu\"",
+			  c->peer, g->r.machine ? inventory_machine_name(g->r.machine) : "-",
+			  inventory_profile_name(g->r.profile), log_quote(why, q, sizeof(q)));
 		snprintf(how, sizeof(how), " generator=failed");
 		g->r.decision = INV_DECIDE_MENU;
+		g->r.generator_failed = true;
 		if (inventory_render(g->inv, &g->r, &g->f, h->server_url, h->render,
 				     sizeof(h->render), &n)) {
 			struct http_request req = { .minor = g->minor,
@@ -655,8 +657,14 @@ static int start_generator(struct conn *c, const struct http_request *req, uint6
 	span_str(req->path.p, req->path.len, g->path, sizeof(g->path));
 	rc = inventory_generator_env(inv, r, &g->f, h->server_url, h->env, sizeof(h->env), h->envp,
 				     sizeof(h->envp) / sizeof(h->envp[0]));
-	if (!rc)
-		rc = generator_start(h->gen, prog, h->envp, ms, gen_done, c, &c->job);
+	if (!rc) {
+		char tag[GENERATOR_TAG_MAX], qm[100], qp[100];
+		snprintf(tag, sizeof(tag), "client=%s machine=%s profile=%s", c->peer,
+			 log_quote(r->machine ? inventory_machine_name(r->machine) : "-", qm,
+				   sizeof(qm)),
+			 log_quote(inventory_profile_name(r->profile), qp, sizeof(qp)));
+		rc = generator_start(h->gen, prog, h->envp, ms, tag, gen_done, c, &c->job);
+	}
 	if (rc) {
 		log_event("http.generator",
 			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
@@ -728,6 +736,7 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		if (!start_generator(c, req, t0, inv, &f, &r, prog, ms))
 			return;
 		r.decision = INV_DECIDE_MENU; /* could not run it: the menu, as for any failure */
+		r.generator_failed = true;
 	}
 	if (inventory_render(inv, &r, &f, h->server_url, h->render, sizeof(h->render), &len)) {
 		reply_text(c, req, 500, false, t0, " reason=script-too-large");

@@ -54,7 +54,7 @@ cat >"$G/ok.sh" <<'EOF'
 #!/bin/sh
 printf '#!ipxe\necho generated for %s uuid %s var %s machine %s\n' "$CB_MAC" "$CB_UUID" "$CB_VAR_greeting" "$CB_MACHINE"
 EOF
-printf '#!/bin/sh\necho "#!ipxe"\nexit 3\n' >"$G/fail.sh"
+printf '#!/bin/sh\necho "#!ipxe"\necho "cannot reach the CMDB" >&2\nexit 3\n' >"$G/fail.sh"
 printf '#!/bin/sh\nsleep 30\n' >"$G/slow.sh"
 printf '#!/bin/sh\nhead -c 100000 /dev/zero\n' >"$G/big.sh"
 printf '#!/bin/sh\necho hello\n' >"$G/noscript.sh"
@@ -306,6 +306,18 @@ for g in "2 exit status 3" "3 killed after 1000 ms" "4 killed: printed more than
 	check_match "http: menu served instead" '^menu ' "$(body)"
 	check_match "http: failure logged (${g#* })" "event=http.generator client=.* profile=gen-.* status=failed why=\".*${g#* }" "$(cat "$LOG")"
 done
+# Its stderr: one log line each, with an event name, the machine and the profile; the
+# menu it gets says what failed, not "not in the inventory" (issue 13 item 5).
+get "generator failure: the menu says what failed" 'status=200' -o "$B" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:01:02"
+check_match "http: a failed generator's menu names the machine and the profile" \
+	'^echo chainboot: g2 is in the inventory, but the script generator of profile gen-fail failed' "$(body)"
+if grep -q 'not in the inventory' <<<"$(body)"; then notok "http: a failed generator's menu does not say \"not in the inventory\""
+else ok "http: a failed generator's menu does not say \"not in the inventory\""; fi
+check_match "http: a generator's stderr logged with event, machine and profile" \
+	'event=generator.stderr client=127\.0\.0\.1:[0-9]+ machine=g2 profile=gen-fail pid=[0-9]+ line="cannot reach the CMDB"' "$(cat "$LOG")"
+if grep -q '^cannot reach the CMDB' "$LOG"; then notok "http: no raw generator stderr in the log"
+else ok "http: no raw generator stderr in the log"; fi
+check_match "http: the failure line names the machine" 'event=http.generator client=.* machine=g2 profile=gen-fail status=failed' "$(cat "$LOG")"
 get "a generator in a pipeline keeps the order" 'result=ok responses=3' --pipeline -o "$B" 127.0.0.1 $PORT /hello.txt \
 	"/boot.ipxe?mac=52:54:00:00:01:01" /hello.txt
 check_match "http: the generated script is the second answer" '^echo generated for 52:54:00:00:01:01' "$(body 2)"
