@@ -305,133 +305,155 @@ static bool confirm(const struct disk_facts *f)
 	return strcmp(line, "yes") == 0;
 }
 
-int cmd_write_main(int argc, char **argv)
+/* What the command line asked for. */
+struct write_args {
+	const char *image, *target, *pause;
+	bool yes, force, verify;
+};
+
+/* The image opened (*ifd, *ist) and sniffed: a compressed download, an .efi or .lkrn
+ * given by mistake would be copied as is and boot nothing, so say what it is instead.
+ * Returns CLI_GO, or the exit status (reported, the image closed). */
+static int write_open_image(const struct write_args *w, const struct ui *u, int *ifd,
+			    struct stat *ist)
 {
-	static struct disk_facts f;
-	static struct dp_verdict v;
-	struct diag d = { { 0 } };
-	struct ui u = { .last_phase = -1 };
-	bool yes = false, force = false, verify = true;
-	const char *pause = NULL, *image, *target;
-	char notimg[160];
-	struct write_request rq = { 0 };
-	struct write_result res;
-	struct stat ist;
-	static struct cli cl;
-	int ifd, rc;
+	char msg[sizeof(struct diag)], notimg[160];
+	int rc;
 
-	rc = cli_parse(&cmd_write_spec, argc, argv, &cl);
-	if (rc != CLI_GO)
-		return rc;
-	yes = cli_get(&cl, "yes") != NULL;
-	force = cli_get(&cl, "force") != NULL;
-	verify = cli_get(&cl, "no-verify") == NULL;
-	u.json = cli_get(&cl, "json") != NULL;
-	pause = cli_get(&cl, "test-pause-before-verify");
-	if (cl.n_args != 2) {
-		fprintf(stderr,
-			"chainboot write: give the image and the device: chainboot write IMAGE "
-			"DEVICE "
-			"(e.g. chainboot write chainboot.iso /dev/sdb; lsblk lists the disks)\n");
-		return EXIT_USAGE;
+	*ifd = open(w->image, O_RDONLY | O_CLOEXEC);
+	if (*ifd < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", w->image, strerror(errno));
+		return finish(u, EXIT_ERROR, msg);
 	}
-	image = cl.args[0];
-	target = cl.args[1];
-	u.tty = !u.json && isatty(STDOUT_FILENO);
-
-	ifd = open(image, O_RDONLY | O_CLOEXEC);
-	if (ifd < 0) {
-		snprintf(d.msg, sizeof(d.msg), "%s: %s", image, strerror(errno));
-		return finish(&u, EXIT_ERROR, d.msg);
-	}
-	if (fstat(ifd, &ist) || !S_ISREG(ist.st_mode) || ist.st_size <= 0) {
+	if (fstat(*ifd, ist) || !S_ISREG(ist->st_mode) || ist->st_size <= 0) {
 		snprintf(
-			d.msg, sizeof(d.msg),
+			msg, sizeof(msg),
 			"%s: not a non-empty regular file (give the image made by chainboot build)",
-			image);
-		close(ifd);
-		return finish(&u, EXIT_USAGE, d.msg);
+			w->image);
+		rc = finish(u, EXIT_USAGE, msg);
+		goto err;
 	}
-	/* A compressed download, an .efi or .lkrn given by mistake would be copied as is
-	 * and boot nothing: say what it is instead. */
-	rc = inspect_sniff_image(ifd, notimg, sizeof(notimg));
+	rc = inspect_sniff_image(*ifd, notimg, sizeof(notimg));
 	if (rc && rc != -EINVAL) {
-		snprintf(d.msg, sizeof(d.msg), "%s: cannot read: %s", image, strerror(-rc));
-		close(ifd);
-		return finish(&u, EXIT_ERROR, d.msg);
+		snprintf(msg, sizeof(msg), "%s: cannot read: %s", w->image, strerror(-rc));
+		rc = finish(u, EXIT_ERROR, msg);
+		goto err;
 	}
-	if (rc && !force) {
-		snprintf(d.msg, sizeof(d.msg),
+	if (rc && !w->force) {
+		snprintf(msg, sizeof(msg),
 			 "refused: %s is not an ISO 9660 or disk image: %s; give the image "
 			 "chainboot build made (--force writes it anyway); nothing was written",
-			 image, notimg);
-		close(ifd);
-		return finish(&u, EXIT_REFUSED, d.msg);
+			 w->image, notimg);
+		rc = finish(u, EXIT_REFUSED, msg);
+		goto err;
 	}
 	if (rc)
 		fprintf(stderr,
 			"warning: %s is not an ISO 9660 or disk image: %s; writing anyway "
 			"(--force)\n",
-			image, notimg);
+			w->image, notimg);
+	return CLI_GO;
+err:
+	close(*ifd);
+	return rc;
+}
 
-	rc = diskfacts_gather(target, &f, &d);
-	if (rc) {
-		close(ifd);
-		return finish(&u, EXIT_ERROR, d.msg);
-	}
-	if (f.kind == DISK_REGULAR) {
-		struct stat tst;
+/* The policy's verdict: warnings for what --force overrides, else every refusal.
+ * Returns CLI_GO or EXIT_REFUSED. */
+static int write_policy(const struct disk_facts *f, uint64_t size, const struct write_args *w,
+			const struct ui *u)
+{
+	static struct dp_verdict v;
+	json_t *arr;
 
-		if (!stat(target, &tst) && tst.st_dev == ist.st_dev && tst.st_ino == ist.st_ino) {
-			close(ifd);
-			return finish(&u, EXIT_USAGE, "the image and the target are the same file");
-		}
-	}
-	if (u.json)
-		emit(summary_json(&f, image, (uint64_t)ist.st_size));
-	else
-		print_summary(&f, image, (uint64_t)ist.st_size);
-	fflush(stdout); /* before the warnings and refusals on stderr */
-
-	diskpolicy_check(&f, (uint64_t)ist.st_size, force, &v);
+	diskpolicy_check(f, size, w->force, &v);
 	for (unsigned i = 0; i < v.n; i++)
-		if (v.r[i].forceable && force)
+		if (v.r[i].forceable && w->force)
 			fprintf(stderr, "warning: %s\n", v.r[i].text);
-	if (v.n_blocking) {
-		json_t *arr = u.json ? json_array() : NULL;
-
-		for (unsigned i = 0; i < v.n; i++) {
-			if (v.r[i].forceable && force)
-				continue;
-			fprintf(stderr, "chainboot write: refused: %s\n", v.r[i].text);
-			if (arr)
-				json_array_append_new(arr,
-						      json_pack("{s:s, s:b, s:s}", "code",
-								diskpolicy_code_name(v.r[i].code),
-								"forceable", v.r[i].forceable,
-								"message", v.r[i].text));
-		}
-		if (u.json)
-			emit(json_pack("{s:s, s:o, s:i}", "event", "refused", "reasons", arr,
-				       "exit", EXIT_REFUSED));
-		fprintf(stderr, "chainboot write: nothing was written\n");
-		close(ifd);
-		return EXIT_REFUSED;
+	if (!v.n_blocking)
+		return CLI_GO;
+	arr = u->json ? json_array() : NULL;
+	for (unsigned i = 0; i < v.n; i++) {
+		if (v.r[i].forceable && w->force)
+			continue;
+		fprintf(stderr, "chainboot write: refused: %s\n", v.r[i].text);
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "code",
+							     diskpolicy_code_name(v.r[i].code),
+							     "forceable", v.r[i].forceable,
+							     "message", v.r[i].text));
 	}
-	if (!yes) {
-		const char *why =
-			u.json ? "--json needs --yes (a program cannot answer the question)"
-			: !isatty(STDIN_FILENO) ? "no terminal to confirm on: check the target "
-						  "above, then give --yes"
-						: NULL;
+	if (u->json)
+		emit(json_pack("{s:s, s:o, s:i}", "event", "refused", "reasons", arr, "exit",
+			       EXIT_REFUSED));
+	fprintf(stderr, "chainboot write: nothing was written\n");
+	return EXIT_REFUSED;
+}
 
-		if (why || !confirm(&f)) {
-			snprintf(d.msg, sizeof(d.msg), "refused: %s; nothing was written",
-				 why ? why : "not confirmed");
-			close(ifd);
-			return finish(&u, EXIT_REFUSED, d.msg);
-		}
+/* --yes, or "yes" typed on the terminal. Returns CLI_GO or the exit status. */
+static int write_confirm(const struct write_args *w, const struct ui *u, const struct disk_facts *f)
+{
+	char msg[256];
+	const char *why = u->json ? "--json needs --yes (a program cannot answer the "
+				    "question)"
+			  : !isatty(STDIN_FILENO) ? "no terminal to confirm on: check the target "
+						    "above, then give --yes"
+						  : NULL;
+
+	if (w->yes)
+		return CLI_GO;
+	if (!why && confirm(f))
+		return CLI_GO;
+	snprintf(msg, sizeof(msg), "refused: %s; nothing was written", why ? why : "not confirmed");
+	return finish(u, EXIT_REFUSED, msg);
+}
+
+/* The last lines: the partition table re-read, the verification. */
+static int write_done(const struct write_args *w, const struct ui *u, const struct disk_facts *f,
+		      const struct write_request *rq, const struct write_result *res)
+{
+	char crc[20];
+
+	if (u->json) {
+		snprintf(crc, sizeof(crc), "%016llx",
+			 (unsigned long long)(w->verify ? res->crc_device : res->crc_image));
+		emit(json_pack("{s:s, s:i, s:b, s:s, s:I, s:b}", "event", "done", "exit", EXIT_OK,
+			       "verified", res->verified, "crc64", crc, "bytes",
+			       (json_int_t)res->written, "partitions_reread",
+			       rq->block && !res->reread_rc));
+		return EXIT_OK;
 	}
+	if (rq->block && res->reread_rc == 0)
+		printf("partition table re-read by the kernel\n");
+	else if (rq->block && res->reread_rc == -EINVAL)
+		printf("partition table not re-read: the kernel does not scan partitions "
+		       "on this device\n");
+	else if (rq->block)
+		printf("partition table not re-read (%s): unplug and replug the stick to "
+		       "see the new "
+		       "partitions\n",
+		       strerror(-res->reread_rc));
+	if (w->verify)
+		printf("chainboot: %s now holds %s (CRC-64 %016llx, read back and "
+		       "equal)%s\n",
+		       w->target, w->image, (unsigned long long)res->crc_device,
+		       rq->block && (f->removable || !strcmp(diskpolicy_transport(f), "usb"))
+			       ? "; you can unplug it"
+			       : "");
+	else
+		printf("chainboot: wrote %s to %s (not verified: --no-verify)\n", w->image,
+		       w->target);
+	return EXIT_OK;
+}
+
+/* Write and verify (write.c), with the signals that end it between blocks. */
+static int write_run(const struct write_args *w, struct ui *u, const struct disk_facts *f, int ifd,
+		     uint64_t size)
+{
+	struct write_request rq = { 0 };
+	struct write_result res;
+	struct diag d = { { 0 } };
+	int rc;
 
 	/* No SA_RESTART: a signal must end a blocking wait (the test FIFO); the write loop
 	 * looks at the flag between blocks, so the device is never left mid-block. */
@@ -441,57 +463,81 @@ int cmd_write_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	rq.image = image;
+	rq.image = w->image;
 	rq.image_fd = ifd;
-	rq.image_size = (uint64_t)ist.st_size;
-	rq.target = target;
-	rq.block = f.kind == DISK_BLOCK;
-	rq.major = f.rdev_major;
-	rq.minor = f.rdev_minor;
-	rq.verify = verify;
-	rq.pause_fifo = pause;
+	rq.image_size = size;
+	rq.target = w->target;
+	rq.block = f->kind == DISK_BLOCK;
+	rq.major = f->rdev_major;
+	rq.minor = f->rdev_minor;
+	rq.verify = w->verify;
+	rq.pause_fifo = w->pause;
 	rq.progress = on_progress;
-	rq.ctx = &u;
+	rq.ctx = u;
 	rc = write_image(&rq, &res, &d);
-	close(ifd);
-	if (u.tty && rc)
+	if (u->tty && rc)
 		printf("\n");
 	if (rc == -EINTR)
-		return finish(&u, EXIT_INTR, d.msg);
+		return finish(u, EXIT_INTR, d.msg);
 	if (rc == -EBADMSG)
-		return finish(&u, EXIT_VERIFY, d.msg);
+		return finish(u, EXIT_VERIFY, d.msg);
 	if (rc)
-		return finish(&u, EXIT_ERROR, d.msg);
+		return finish(u, EXIT_ERROR, d.msg);
+	return write_done(w, u, f, &rq, &res);
+}
 
-	if (!u.json) {
-		if (rq.block && res.reread_rc == 0)
-			printf("partition table re-read by the kernel\n");
-		else if (rq.block && res.reread_rc == -EINVAL)
-			printf("partition table not re-read: the kernel does not scan partitions "
-			       "on this device\n");
-		else if (rq.block)
-			printf("partition table not re-read (%s): unplug and replug the stick to "
-			       "see the new "
-			       "partitions\n",
-			       strerror(-res.reread_rc));
-		if (verify)
-			printf("chainboot: %s now holds %s (CRC-64 %016llx, read back and "
-			       "equal)%s\n",
-			       target, image, (unsigned long long)res.crc_device,
-			       rq.block && (f.removable || !strcmp(diskpolicy_transport(&f), "usb"))
-				       ? "; you can unplug it"
-				       : "");
-		else
-			printf("chainboot: wrote %s to %s (not verified: --no-verify)\n", image,
-			       target);
-		return EXIT_OK;
+int cmd_write_main(int argc, char **argv)
+{
+	static struct disk_facts f;
+	static struct cli cl;
+	struct diag d = { { 0 } };
+	struct ui u = { .last_phase = -1 };
+	struct write_args w;
+	struct stat ist = { 0 }, tst;
+	int ifd, rc;
+
+	rc = cli_parse(&cmd_write_spec, argc, argv, &cl);
+	if (rc != CLI_GO)
+		return rc;
+	if (cl.n_args != 2) {
+		fprintf(stderr,
+			"chainboot write: give the image and the device: chainboot write IMAGE "
+			"DEVICE "
+			"(e.g. chainboot write chainboot.iso /dev/sdb; lsblk lists the disks)\n");
+		return EXIT_USAGE;
 	}
-	char crc[20];
-
-	snprintf(crc, sizeof(crc), "%016llx",
-		 (unsigned long long)(verify ? res.crc_device : res.crc_image));
-	emit(json_pack("{s:s, s:i, s:b, s:s, s:I, s:b}", "event", "done", "exit", EXIT_OK,
-		       "verified", res.verified, "crc64", crc, "bytes", (json_int_t)res.written,
-		       "partitions_reread", rq.block && !res.reread_rc));
-	return EXIT_OK;
+	w = (struct write_args){ cl.args[0],
+				 cl.args[1],
+				 cli_get(&cl, "test-pause-before-verify"),
+				 cli_get(&cl, "yes") != NULL,
+				 cli_get(&cl, "force") != NULL,
+				 cli_get(&cl, "no-verify") == NULL };
+	u.json = cli_get(&cl, "json") != NULL;
+	u.tty = !u.json && isatty(STDOUT_FILENO);
+	rc = write_open_image(&w, &u, &ifd, &ist);
+	if (rc != CLI_GO)
+		return rc;
+	rc = diskfacts_gather(w.target, &f, &d);
+	if (rc) {
+		rc = finish(&u, EXIT_ERROR, d.msg);
+		goto out;
+	}
+	if (f.kind == DISK_REGULAR && !stat(w.target, &tst) && tst.st_dev == ist.st_dev &&
+	    tst.st_ino == ist.st_ino) {
+		rc = finish(&u, EXIT_USAGE, "the image and the target are the same file");
+		goto out;
+	}
+	if (u.json)
+		emit(summary_json(&f, w.image, (uint64_t)ist.st_size));
+	else
+		print_summary(&f, w.image, (uint64_t)ist.st_size);
+	fflush(stdout); /* before the warnings and refusals on stderr */
+	rc = write_policy(&f, (uint64_t)ist.st_size, &w, &u);
+	if (rc == CLI_GO)
+		rc = write_confirm(&w, &u, &f);
+	if (rc == CLI_GO)
+		rc = write_run(&w, &u, &f, ifd, (uint64_t)ist.st_size);
+out:
+	close(ifd);
+	return rc;
 }

@@ -237,11 +237,11 @@ int dhcpconfig_render(const struct site_config *c, enum dhcpconfig_fmt fmt, char
 	FILE *f;
 	int n;
 
-	if (!c->listen[0])
+	if (!c->listen[0] || !strcmp(c->listen, "auto"))
 		return diag_set(
 			d, -EINVAL,
 			"dhcp-config needs the boot server's address: set [server] listen or "
-			"give --listen ADDR");
+			"give --listen ADDR (listen = auto is resolved by chainbootd only)");
 	if (!plain_class(c->user_class))
 		return diag_set(
 			d, -EINVAL,

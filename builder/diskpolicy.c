@@ -186,35 +186,29 @@ static void holder_kind(const struct disk_dev *h, const char **kind, char *todo,
 	}
 }
 
-unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool force,
-			  struct dp_verdict *v)
+/* What the device is: only a whole-disk block device goes on to the other checks.
+ * Returns true when it does. */
+static bool check_kind(const struct disk_facts *f, bool force, struct dp_verdict *v)
 {
-	char isz[48], dsz[48], desc[400];
-	const struct disk_dev *t;
-	const char *tr;
-	int root_dev = -1;
-	unsigned i, j;
-
-	memset(v, 0, sizeof(*v));
 	switch (f->kind) {
 	case DISK_MISSING:
 		add(v, DP_MISSING, false,
 		    "%s does not exist: plug the stick in and find its name with lsblk "
 		    "(e.g. /dev/sdb)",
 		    f->path);
-		goto done;
+		return false;
 	case DISK_OTHER:
 		add(v, DP_NOT_DEVICE, false,
 		    "%s is neither a block device nor a regular file: give the stick's "
 		    "whole-disk device (lsblk shows it, e.g. /dev/sdb)",
 		    f->path);
-		goto done;
+		return false;
 	case DISK_REGULAR:
 		add(v, DP_REGULAR_FILE, true, "%s is a regular file, not a disk%s", f->path,
 		    force ? "; writing into it anyway (--force)"
 			  : ": give --force to write the image into this file (or copy it with "
 			    "cp)");
-		goto done;
+		return false;
 	case DISK_BLOCK:
 		break;
 	}
@@ -223,9 +217,17 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		    "%s: nothing is known about this device (no sysfs entry): refusing "
 		    "to guess",
 		    f->path);
-		goto done;
+		return false;
 	}
-	t = &f->dev[0];
+	return true;
+}
+
+/* A partition, read-only, no medium, too small. */
+static void check_disk(const struct disk_facts *f, uint64_t image_size, struct dp_verdict *v)
+{
+	const struct disk_dev *t = &f->dev[0];
+	char isz[48], dsz[48];
+
 	if (f->is_partition)
 		add(v, DP_PARTITION, false,
 		    "%s is partition %u of %s, not a whole disk: a boot image needs the "
@@ -249,10 +251,16 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		    "%s is too small: the image is %s, the device %s; use a stick of at "
 		    "least %s",
 		    f->path, isz, dsz, isz);
+}
 
-	/* The running system: "/" as this process sees it (the last "/" line wins: it is
-	 * the one stacked on top). */
-	for (i = 0; i < f->n_mounts; i++)
+/* The running system: "/" as this process sees it (the last "/" line wins: it is the
+ * one stacked on top). Returns the device index holding it, or -1. */
+static int check_root(const struct disk_facts *f, struct dp_verdict *v)
+{
+	char desc[400];
+	int root_dev = -1;
+
+	for (unsigned i = 0; i < f->n_mounts; i++)
 		if (!strcmp(f->mounts[i].mountpoint, "/"))
 			root_dev = dev_by_id(f, f->mounts[i].major, f->mounts[i].minor,
 					     f->mounts[i].source);
@@ -263,14 +271,20 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		    "computer's own disk; pick the USB stick instead (lsblk lists the disks)",
 		    f->path, desc);
 	}
+	return root_dev;
+}
 
-	/* Mounts, one reason per device (bind mounts and containers mount one device many
-	 * times); "/" was reported above. */
-	for (i = 0; i < f->n_dev; i++) {
+/* Mounts, one reason per device (bind mounts and containers mount one device many
+ * times); "/" was reported by check_root. */
+static void check_mounts(const struct disk_facts *f, int root_dev, struct dp_verdict *v)
+{
+	char desc[400];
+
+	for (unsigned i = 0; i < f->n_dev; i++) {
 		const char *first = NULL;
 		unsigned more = 0;
 
-		for (j = 0; j < f->n_mounts; j++) {
+		for (unsigned j = 0; j < f->n_mounts; j++) {
 			const struct disk_mount *m = &f->mounts[j];
 
 			if (dev_by_id(f, m->major, m->minor, m->source) != (int)i)
@@ -298,8 +312,13 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 				    ? ", or eject it in the file manager"
 				    : "");
 	}
+}
 
-	for (i = 0; i < f->n_swaps; i++) {
+static void check_swaps(const struct disk_facts *f, struct dp_verdict *v)
+{
+	char desc[400];
+
+	for (unsigned i = 0; i < f->n_swaps; i++) {
 		const struct disk_swap *s = &f->swaps[i];
 		int k;
 
@@ -312,10 +331,13 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		add(v, DP_SWAP, false, "%s is in use as swap: turn it off first (swapoff %s)", desc,
 		    s->path);
 	}
+}
 
-	/* Stacked devices directly on the disk or one of its partitions: LVM physical
-	 * volumes, LUKS containers, RAID members. Deeper ones are shown through these. */
-	for (i = 0; i < f->n_dev; i++) {
+/* Stacked devices directly on the disk or one of its partitions: LVM physical volumes,
+ * LUKS containers, RAID members. Deeper ones are shown through these. */
+static void check_holders(const struct disk_facts *f, struct dp_verdict *v)
+{
+	for (unsigned i = 0; i < f->n_dev; i++) {
 		const struct disk_dev *h = &f->dev[i];
 		const char *kind;
 		char todo[200];
@@ -340,17 +362,30 @@ unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool 
 		    "%s has more stacked devices (dm/md) than chainboot follows: refusing "
 		    "to guess; release them first",
 		    f->path);
+}
 
-	tr = diskpolicy_transport(f);
-	if (strcmp(tr, "usb") != 0 && !f->removable)
-		add(v, DP_NOT_USB, true,
-		    "%s is not a USB stick or removable disk (transport %s, not removable)%s",
-		    f->path, tr,
-		    force ? "; writing anyway (--force)"
-			  : ": check it is the disk you mean (lsblk -o NAME,TRAN,RM,SIZE,MODEL), "
-			    "then give --force");
-done:
-	for (i = 0; i < v->n; i++)
+unsigned diskpolicy_check(const struct disk_facts *f, uint64_t image_size, bool force,
+			  struct dp_verdict *v)
+{
+	const char *tr;
+
+	memset(v, 0, sizeof(*v));
+	if (check_kind(f, force, v)) {
+		check_disk(f, image_size, v);
+		check_mounts(f, check_root(f, v), v);
+		check_swaps(f, v);
+		check_holders(f, v);
+		tr = diskpolicy_transport(f);
+		if (strcmp(tr, "usb") != 0 && !f->removable)
+			add(v, DP_NOT_USB, true,
+			    "%s is not a USB stick or removable disk (transport %s, not "
+			    "removable)%s",
+			    f->path, tr,
+			    force ? "; writing anyway (--force)"
+				  : ": check it is the disk you mean (lsblk -o "
+				    "NAME,TRAN,RM,SIZE,MODEL), then give --force");
+	}
+	for (unsigned i = 0; i < v->n; i++)
 		if (!v->r[i].forceable || !force)
 			v->n_blocking++;
 	return v->n_blocking;

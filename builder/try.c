@@ -750,51 +750,64 @@ static int take_screenshot(const struct try_opts *o, struct qmp *q, const char *
 	return publish(tmp, o->screenshot, d);
 }
 
-int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
+/* One run of QEMU: what try_run's steps share. */
+struct try_session {
+	const struct try_opts *o;
+	struct try_result *r;
+	struct try_firmware *fw;
+	struct av a;
+	struct qmp q;
+	struct relay rl;
+	char dir[4096];
+	bool kvm, running, pipe_open;
+	double t0;
+	int pfd[2], st;
+	pid_t pid;
+};
+
+/* The image must be a readable file or block device. */
+static int try_check_image(const struct try_opts *o, struct diag *d)
 {
-	static struct try_firmware fw;
-	struct av a = { .n = 0 };
-	struct qmp q = { .fd = -1 };
-	struct relay rl = { .until = o->until, .out_ok = true };
-	char dir[4096], why[256] = "", p[4096], accel[320];
-	const char *tmpdir = getenv("TMPDIR");
-	bool kvm = false, running = true, keep_stdin = isatty(STDIN_FILENO), pipe_open = true;
-	double t0, last_vga = 0;
-	int pfd[2] = { -1, -1 }, rc, st = 0;
-	pid_t pid = -1;
 	struct stat ist;
 
-	memset(r, 0, sizeof(*r));
 	if (stat(o->image, &ist))
 		return diag_set(d, -errno, "%s: %s", o->image, strerror(errno));
 	if (!S_ISREG(ist.st_mode) && !S_ISBLK(ist.st_mode))
 		return diag_set(d, -EINVAL, "%s: not an image file", o->image);
 	if (access(o->image, R_OK))
 		return diag_set(d, -errno, "%s: %s", o->image, strerror(errno));
-	if (o->until && (!o->until[0] || strlen(o->until) >= sizeof(rl.tail)))
-		return diag_set(d, -EINVAL, "--until: 1 to %zu characters", sizeof(rl.tail) - 1);
-	rl.ulen = o->until ? strlen(o->until) : 0;
-	rc = try_find_firmware(o->fw, &fw, d);
-	if (rc)
-		return rc;
-	/* Anything else would boot to "no bootable device" and sit there until --timeout. */
-	{
-		char what[160];
-		int ifd = open(o->image, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
 
-		if (ifd < 0)
-			return diag_set(d, -errno, "%s: %s", o->image, strerror(errno));
-		rc = inspect_sniff_image(ifd, what, sizeof(what));
-		close(ifd);
-		if (rc == -EINVAL)
-			return diag_set(d, rc,
-					"%s is not an ISO 9660 or disk image: %s; give the image "
-					"chainboot build "
-					"made",
-					o->image, what);
-		if (rc)
-			return diag_set(d, rc, "%s: cannot read: %s", o->image, strerror(-rc));
-	}
+/* The image must be an ISO or disk image: anything else would boot to "no bootable
+ * device" and sit there until --timeout. */
+static int try_sniff_image(const struct try_opts *o, struct diag *d)
+{
+	char what[160];
+	int ifd, rc;
+
+	ifd = open(o->image, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0)
+		return diag_set(d, -errno, "%s: %s", o->image, strerror(errno));
+	rc = inspect_sniff_image(ifd, what, sizeof(what));
+	close(ifd);
+	if (rc == -EINVAL)
+		return diag_set(d, rc,
+				"%s is not an ISO 9660 or disk image: %s; give the image "
+				"chainboot build "
+				"made",
+				o->image, what);
+	if (rc)
+		return diag_set(d, rc, "%s: cannot read: %s", o->image, strerror(-rc));
+	return 0;
+}
+
+/* KVM or TCG, and the line that says how the image boots. */
+static bool try_choose_accel(const struct try_opts *o)
+{
+	char why[256] = "", accel[320];
+	bool kvm = false;
+
 	if (o->accel == TRY_ACCEL_KVM) {
 		kvm = true;
 		if (!try_kvm_usable(o->fw, why, sizeof(why)))
@@ -811,165 +824,244 @@ int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
 	fprintf(stderr, "chainboot try: booting %s as %s with %s, %s%s; %s\n", o->image,
 		o->medium == TRY_AS_CD ? "a CD-ROM" : "a USB disk", fw_name(o->fw),
 		o->tap ? "network on tap " : "user-mode networking", o->tap ? o->tap : "", accel);
+	return kvm;
+}
 
-	if (snprintf(dir, sizeof(dir), "%s/chainboot-try.XXXXXX",
-		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(dir) ||
-	    !mkdtemp(dir))
+/* The temporary directory, with writable copies of the UEFI variable store (and
+ * AAVMF's code, padded to its flash size). */
+static int try_prepare_dir(struct try_session *s, struct diag *d)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char p[4096];
+	int rc = 0;
+
+	if (snprintf(s->dir, sizeof(s->dir), "%s/chainboot-try.XXXXXX",
+		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(s->dir) ||
+	    !mkdtemp(s->dir)) {
+		s->dir[0] = '\0';
 		return diag_set(d, -errno, "cannot make a temporary directory in %s: %s",
 				tmpdir ? tmpdir : "/tmp", strerror(errno));
-	if (o->fw != TRY_FW_BIOS) {
-		off_t pad = o->fw == TRY_FW_ARM64 ? AAVMF_PFLASH_SIZE : 0;
+	}
+	if (s->o->fw != TRY_FW_BIOS) {
+		off_t pad = s->o->fw == TRY_FW_ARM64 ? AAVMF_PFLASH_SIZE : 0;
 
-		snprintf(p, sizeof(p), "%s/vars.fd", dir);
-		rc = copy_file(fw.vars, p, pad, d);
-		if (!rc && o->fw == TRY_FW_ARM64) {
-			snprintf(p, sizeof(p), "%s/code.fd", dir);
-			rc = copy_file(fw.code, p, pad, d);
+		snprintf(p, sizeof(p), "%s/vars.fd", s->dir);
+		rc = copy_file(s->fw->vars, p, pad, d);
+		if (!rc && s->o->fw == TRY_FW_ARM64) {
+			snprintf(p, sizeof(p), "%s/code.fd", s->dir);
+			rc = copy_file(s->fw->code, p, pad, d);
 		}
-		if (rc)
-			goto out;
 	}
-	rc = build_argv(o, &fw, dir, kvm, &a, d);
+	return rc;
+}
+
+/* QEMU started, its output on a pipe, its QMP socket connected if it came up. */
+static int try_start(struct try_session *s, struct diag *d)
+{
+	char p[4096];
+	int rc;
+
+	rc = build_argv(s->o, s->fw, s->dir, s->kvm, &s->a, d);
 	if (rc)
-		goto out;
-	if (pipe2(pfd, O_CLOEXEC)) {
-		rc = diag_set(d, -errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	rc = start_qemu(a.v, pfd[1], keep_stdin, &pid, d);
-	close(pfd[1]);
-	pfd[1] = -1;
+		return rc;
+	if (pipe2(s->pfd, O_CLOEXEC))
+		return diag_set(d, -errno, "pipe: %s", strerror(errno));
+	rc = start_qemu(s->a.v, s->pfd[1], isatty(STDIN_FILENO), &s->pid, d);
+	close(s->pfd[1]);
+	s->pfd[1] = -1;
 	if (rc)
-		goto out;
-	t0 = now();
-	snprintf(p, sizeof(p), "%s/qmp.sock", dir);
-	if (qmp_connect(&q, p, pid) || qmp_hello(&q)) {
-		if (q.fd >= 0)
-			close(q.fd);
-		q.fd = -1; /* QEMU failed to start (its message is on stderr) or QMP is broken */
+		return rc;
+	s->running = true;
+	s->t0 = now();
+	snprintf(p, sizeof(p), "%s/qmp.sock", s->dir);
+	if (qmp_connect(&s->q, p, s->pid) || qmp_hello(&s->q)) {
+		if (s->q.fd >= 0)
+			close(s->q.fd);
+		s->q.fd = -1; /* QEMU failed to start (its message is on stderr) or QMP is broken */
 	}
+	return 0;
+}
+
+/* Relay the console until the VM ends, Ctrl-C, --until's text or --timeout. */
+static void try_wait(struct try_session *s)
+{
+	const struct try_opts *o = s->o;
+	struct try_result *r = s->r;
+	double last_vga = 0;
 
 	for (;;) {
-		struct pollfd pp = { .fd = pipe_open ? pfd[0] : -1, .events = POLLIN };
+		struct pollfd pp = { .fd = s->pipe_open ? s->pfd[0] : -1, .events = POLLIN };
 		char buf[8192];
 
 		if (poll(&pp, 1, 200) > 0) {
-			ssize_t n = read(pfd[0], buf, sizeof(buf));
+			ssize_t n = read(s->pfd[0], buf, sizeof(buf));
 
 			if (n > 0)
-				relay(&rl, buf, (size_t)n);
+				relay(&s->rl, buf, (size_t)n);
 			else if (n == 0 || errno != EINTR)
-				pipe_open =
-					false; /* QEMU closed its stdout: keep waiting for it to end */
+				s->pipe_open =
+					false; /* QEMU closed its stdout: wait for it to end */
 		}
 		/* Ctrl-C on a terminal reaches QEMU too (same process group) and it quits by
 		 * itself: look at our flag first so that is reported as an interruption. */
 		if (interrupt_pending()) {
 			r->end = TRY_END_INTERRUPTED;
-			break;
+			return;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			running = false;
+		if (waitpid(s->pid, &s->st, WNOHANG) == s->pid) {
+			s->running = false;
 			r->end = TRY_END_GUEST;
-			break;
+			return;
 		}
-		if (rl.seen) {
+		if (s->rl.seen) {
 			r->end = TRY_END_UNTIL;
 			r->seen_on = "serial console";
-			break;
+			return;
 		}
-		if (o->timeout && now() - t0 >= o->timeout) {
+		if (o->timeout && now() - s->t0 >= o->timeout) {
 			r->end = TRY_END_TIMEOUT;
-			break;
+			return;
 		}
 		/* SeaBIOS' iPXE (ipxe.lkrn) writes to the VGA text screen only: look there too. */
-		if (o->until && o->fw == TRY_FW_BIOS && q.fd >= 0 &&
+		if (o->until && o->fw == TRY_FW_BIOS && s->q.fd >= 0 &&
 		    now() - last_vga >= VGA_POLL_SECS) {
 			static char text[VGA_TEXT_BYTES];
 
 			last_vga = now();
-			if (!vga_text(&q, dir, text, sizeof(text)) && strstr(text, o->until)) {
+			if (!vga_text(&s->q, s->dir, text, sizeof(text)) &&
+			    strstr(text, o->until)) {
 				r->end = TRY_END_UNTIL;
 				r->seen_on = "VGA text screen";
-				break;
+				return;
 			}
 		}
 	}
-	r->secs = now() - t0;
-	/* The text was found mid-line: show the rest of that line (briefly) before stopping. */
-	if (r->end == TRY_END_UNTIL && pipe_open) {
-		double t1 = now();
+}
 
-		while (now() - t1 < 0.5) {
-			struct pollfd pp = { .fd = pfd[0], .events = POLLIN };
-			char buf[4096];
-			ssize_t n;
+/* The text was found mid-line: show the rest of that line (briefly) before stopping. */
+static void try_finish_line(struct try_session *s)
+{
+	double t1 = now();
 
-			if (poll(&pp, 1, 100) <= 0)
-				continue;
-			n = read(pfd[0], buf, sizeof(buf));
-			if (n <= 0)
-				break;
-			relay(&rl, buf, (size_t)n);
-			if (memchr(buf, '\n', (size_t)n))
-				break;
+	if (s->r->end != TRY_END_UNTIL || !s->pipe_open)
+		return;
+	while (now() - t1 < 0.5) {
+		struct pollfd pp = { .fd = s->pfd[0], .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (poll(&pp, 1, 100) <= 0)
+			continue;
+		n = read(s->pfd[0], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		relay(&s->rl, buf, (size_t)n);
+		if (memchr(buf, '\n', (size_t)n))
+			break;
+	}
+}
+
+/* A VM still running: the screenshot, then QEMU ended politely (it restores the
+ * terminal), then firmly, by its PID. */
+static void try_end_qemu(struct try_session *s)
+{
+	char err[256];
+
+	if (!s->running)
+		return;
+	if (s->o->screenshot && s->q.fd >= 0 && s->r->end != TRY_END_GUEST) {
+		struct diag sd = { { 0 } };
+
+		if (take_screenshot(s->o, &s->q, s->dir, &sd))
+			fprintf(stderr, "chainboot try: %s\n", sd.msg);
+		else
+			s->r->screenshot_taken = true;
+	}
+	if (s->q.fd >= 0)
+		qmp_cmd(&s->q, json_pack("{s:s}", "execute", "quit"), 5.0, err, sizeof(err));
+	if (!wait_exit(s->pid, 5.0, &s->st)) {
+		kill(s->pid, SIGTERM);
+		if (!wait_exit(s->pid, 3.0, &s->st)) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, &s->st, 0);
 		}
 	}
-	if (running) {
-		char err[256];
+}
 
-		if (o->screenshot && q.fd >= 0 && r->end != TRY_END_GUEST) {
-			struct diag sd = { { 0 } };
+/* What QEMU printed last (its serial output before it ended), and how it ended. */
+static int try_drain(struct try_session *s, struct diag *d)
+{
+	struct try_result *r = s->r;
+	int rc = 0;
 
-			if (take_screenshot(o, &q, dir, &sd))
-				fprintf(stderr, "chainboot try: %s\n", sd.msg);
-			else
-				r->screenshot_taken = true;
-		}
-		/* End QEMU politely (it restores the terminal), then firmly, by its PID. */
-		if (q.fd >= 0)
-			qmp_cmd(&q, json_pack("{s:s}", "execute", "quit"), 5.0, err, sizeof(err));
-		if (!wait_exit(pid, 5.0, &st)) {
-			kill(pid, SIGTERM);
-			if (!wait_exit(pid, 3.0, &st)) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
-			}
-		}
-	}
-	/* What QEMU printed last (its serial output before it ended). */
 	for (;;) {
 		char buf[8192];
-		ssize_t n = read(pfd[0], buf, sizeof(buf));
+		ssize_t n = read(s->pfd[0], buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		relay(&rl, buf, (size_t)n);
+		relay(&s->rl, buf, (size_t)n);
 	}
-	if (rl.seen && r->end == TRY_END_GUEST) {
+	if (s->rl.seen && r->end == TRY_END_GUEST) {
 		r->end = TRY_END_UNTIL;
 		r->seen_on = "serial console";
 	}
-	r->qemu_status = st;
-	if (!running && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+	r->qemu_status = s->st;
+	if (!s->running && (!WIFEXITED(s->st) || WEXITSTATUS(s->st) != 0))
 		rc = diag_set(d, -EIO,
 			      "QEMU stopped with %s %d after %.1f s (its message is above)",
-			      WIFEXITED(st) ? "status" : "signal",
-			      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), r->secs);
-	if (o->screenshot && !r->screenshot_taken && !rc)
+			      WIFEXITED(s->st) ? "status" : "signal",
+			      WIFEXITED(s->st) ? WEXITSTATUS(s->st) : WTERMSIG(s->st), r->secs);
+	if (s->o->screenshot && !r->screenshot_taken && !rc)
 		fprintf(stderr,
 			"chainboot try: no screenshot: the VM %s before it could be taken\n",
 			r->end == TRY_END_GUEST ? "had stopped by itself" : "ended");
-out:
-	if (q.fd >= 0)
-		close(q.fd);
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
-	av_free(&a);
-	cleanup_dir(dir);
+	return rc;
+}
+
+int try_run(const struct try_opts *o, struct try_result *r, struct diag *d)
+{
+	static struct try_firmware fw;
+	struct try_session s = { .o = o, .r = r, .fw = &fw, .pipe_open = true, .pfd = { -1, -1 } };
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	s.q.fd = -1;
+	s.pid = -1;
+	s.rl.until = o->until;
+	s.rl.out_ok = true;
+	rc = try_check_image(o, d);
+	if (rc)
+		return rc;
+	if (o->until && (!o->until[0] || strlen(o->until) >= sizeof(s.rl.tail)))
+		return diag_set(d, -EINVAL, "--until: 1 to %zu characters", sizeof(s.rl.tail) - 1);
+	s.rl.ulen = o->until ? strlen(o->until) : 0;
+	rc = try_find_firmware(o->fw, &fw, d);
+	if (!rc)
+		rc = try_sniff_image(o, d);
+	if (rc)
+		return rc;
+	s.kvm = try_choose_accel(o);
+	rc = try_prepare_dir(&s, d);
+	if (!rc)
+		rc = try_start(&s, d);
+	if (!rc) {
+		try_wait(&s);
+		r->secs = now() - s.t0;
+		try_finish_line(&s);
+		try_end_qemu(&s);
+		rc = try_drain(&s, d);
+	}
+	if (s.q.fd >= 0)
+		close(s.q.fd);
+	if (s.pfd[0] >= 0)
+		close(s.pfd[0]);
+	if (s.pfd[1] >= 0)
+		close(s.pfd[1]);
+	av_free(&s.a);
+	if (s.dir[0])
+		cleanup_dir(s.dir);
 	return rc;
 }

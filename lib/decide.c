@@ -100,10 +100,85 @@ static int no(struct decide_out *o, const char *row, const char *why)
 	return 0;
 }
 
-/* The last step of decide(): the binary chosen for o's row, offered by name or URL,
- * unless it is missing or would make the client loop. */
-static int offer_file(const struct site_config *c, const struct decide_in *in, struct decide_out *o,
-		      const char *bin)
+/* The message type: which ones get an answer, and of which type. Returns 1 when the
+ * message is answered (o->reply_type set), 0 after no(). */
+static int decide_reply_type(const struct decide_in *in, struct decide_out *o)
+{
+	const struct dhcp_msg *m = in->msg;
+	int type = dhcp_msg_type(m);
+	const uint8_t *v;
+	size_t n;
+
+	if (m->h.op != 1)
+		return no(o, "ignore", "not a BOOTREQUEST");
+	if (in->port == DHCP_PORT_PXE) {
+		/* PXE 2.1: the client, configured by then, asks the boot server here. */
+		if (type != DHCP_REQUEST && type != DHCP_INFORM)
+			return no(o, "ignore", "only REQUEST and INFORM are answered on port 4011");
+		o->reply_type = DHCP_ACK;
+	} else if (type == DHCP_DISCOVER) {
+		o->reply_type = DHCP_OFFER;
+	} else if (type == DHCP_INFORM) {
+		o->reply_type = DHCP_ACK;
+	} else if (type == DHCP_REQUEST) {
+		/* A broadcast REQUEST selects the site DHCP server's offer: it is not ours
+		 * to ACK. Only a REQUEST naming us as server (option 54) is. */
+		v = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
+		if (!v || n != 4 || memcmp(v, &in->server_ip, 4))
+			return no(o, "ignore", "REQUEST for another server");
+		o->reply_type = DHCP_ACK;
+	} else {
+		return no(o, "ignore", "not DISCOVER, REQUEST or INFORM");
+	}
+	return 1;
+}
+
+/* The binary for a firmware client (HTTP boot, a vendor's iPXE or a PXE ROM) and the
+ * row it takes. Returns the binary's name, or NULL after no(). */
+static const char *decide_binary(const struct site_config *c, const struct decide_in *in, bool ipxe,
+				 struct decide_out *o)
+{
+	const char *bin;
+
+	/* PXE 2.0 ROMs may omit option 93 and the "Arch:" field: those were all BIOS. */
+	if (!o->has_arch) {
+		if (o->httpclient)
+			return no(o, "unknown-arch", "HTTPClient without an architecture"), NULL;
+		o->arch = ARCH_BIOS;
+	}
+	if (o->httpclient) {
+		/* UEFI HTTP boot loads an EFI binary by URL; only the HTTP arch types. */
+		if (o->arch != ARCH_HTTP_X64 && o->arch != ARCH_HTTP_ARM64)
+			return no(o, "unknown-arch", "no binary for this HTTP boot architecture"),
+			       NULL;
+		o->row = "http-boot";
+		o->http = true;
+		return binary_for(c, o->arch, false);
+	}
+	bin = binary_for(c, o->arch, ipxe);
+	if (!bin || o->arch == ARCH_HTTP_X64 || o->arch == ARCH_HTTP_ARM64)
+		return no(o, "unknown-arch", "no binary for this architecture"), NULL;
+	if (ipxe) {
+		o->row = "vendor-ipxe";
+		/* A vendor iPXE speaks HTTP too, should TFTP be off. */
+		o->http = !c->tftp;
+		return bin;
+	}
+	if (!c->tftp)
+		return no(o, "pxe-rom", "TFTP is off and a PXE ROM loads only by TFTP"), NULL;
+	o->row = "pxe-rom";
+	/* Both UEFI strategies fail on some firmware (netboot-facts.md): dnsmasq and
+	 * pixiecore leave 43 out on 67 so EDK2 asks again on 4011; smee sends 43/6=8 and
+	 * boots from the offer. BIOS PXE ROMs get 6=8: without it a PXE 2.1 ROM starts
+	 * boot server discovery. auto: 4011 for UEFI (OVMF boots that way), 43 for BIOS. */
+	if (in->port != DHCP_PORT_PXE)
+		o->bypass43 = !is_uefi_arch(o->arch) || !strcmp(c->uefi_strategy, "option43");
+	return bin;
+}
+
+/* The boot file of a firmware client's answer, once its binary is chosen. */
+static int decide_file(const struct site_config *c, const struct decide_in *in, const char *bin,
+		       struct decide_out *o)
 {
 	char base[64];
 
@@ -137,11 +212,9 @@ static int offer_file(const struct site_config *c, const struct decide_in *in, s
 int decide(const struct site_config *c, const struct decide_in *in, struct decide_out *o)
 {
 	const struct dhcp_msg *m = in->msg;
-	int type = dhcp_msg_type(m);
 	bool ours, ipxe;
 	const char *bin;
 	size_t n;
-	const uint8_t *v;
 
 	memset(o, 0, sizeof(*o));
 	o->class_kind = "none";
@@ -155,34 +228,13 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 	else if (dhcp_opt_get(m, DHCP_OPT_USER_CLASS, &n))
 		o->class_kind = "other";
 
-	if (m->h.op != 1)
-		return no(o, "ignore", "not a BOOTREQUEST");
-	if (in->port == DHCP_PORT_PXE) {
-		/* PXE 2.1: the client, configured by then, asks the boot server here. */
-		if (type != DHCP_REQUEST && type != DHCP_INFORM)
-			return no(o, "ignore", "only REQUEST and INFORM are answered on port 4011");
-		o->reply_type = DHCP_ACK;
-	} else if (type == DHCP_DISCOVER) {
-		o->reply_type = DHCP_OFFER;
-	} else if (type == DHCP_INFORM) {
-		o->reply_type = DHCP_ACK;
-	} else if (type == DHCP_REQUEST) {
-		/* A broadcast REQUEST selects the site DHCP server's offer: it is not ours
-		 * to ACK. Only a REQUEST naming us as server (option 54) is. */
-		v = dhcp_opt_get(m, DHCP_OPT_SERVER_ID, &n);
-		if (!v || n != 4 || memcmp(v, &in->server_ip, 4))
-			return no(o, "ignore", "REQUEST for another server");
-		o->reply_type = DHCP_ACK;
-	} else {
-		return no(o, "ignore", "not DISCOVER, REQUEST or INFORM");
-	}
-
+	if (!decide_reply_type(in, o))
+		return 0;
 	if (dhcp_opt_prefix(m, DHCP_OPT_VENDOR_CLASS, "HTTPClient"))
 		o->httpclient = true;
 	else if (!dhcp_opt_prefix(m, DHCP_OPT_VENDOR_CLASS, "PXEClient"))
 		return no(o, "ignore",
 			  "not a PXE client (option 60 is not PXEClient or HTTPClient)");
-
 	if (in->inv == DECIDE_INV_LOCAL)
 		return no(o, "local", "inventory: boot=local");
 	if (in->inv == DECIDE_INV_DISABLED)
@@ -196,45 +248,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 			return -ENAMETOOLONG;
 		return 0;
 	}
-
-	/* PXE 2.0 ROMs may omit option 93 and the "Arch:" field: those were all BIOS. */
-	if (!o->has_arch) {
-		if (o->httpclient)
-			return no(o, "unknown-arch", "HTTPClient without an architecture");
-		o->arch = ARCH_BIOS;
-	}
-
-	if (o->httpclient) {
-		/* UEFI HTTP boot loads an EFI binary by URL; only the HTTP arch types. */
-		if (o->arch != ARCH_HTTP_X64 && o->arch != ARCH_HTTP_ARM64)
-			return no(o, "unknown-arch", "no binary for this HTTP boot architecture");
-		bin = binary_for(c, o->arch, false);
-		o->row = "http-boot";
-		o->http = true;
-	} else if (ipxe) {
-		bin = binary_for(c, o->arch, true);
-		if (!bin || o->arch == ARCH_HTTP_X64 || o->arch == ARCH_HTTP_ARM64)
-			return no(o, "unknown-arch", "no binary for this architecture");
-		o->row = "vendor-ipxe";
-		/* A vendor iPXE speaks HTTP too, should TFTP be off. */
-		o->http = !c->tftp;
-	} else {
-		bin = binary_for(c, o->arch, false);
-		if (!bin || o->arch == ARCH_HTTP_X64 || o->arch == ARCH_HTTP_ARM64)
-			return no(o, "unknown-arch", "no binary for this architecture");
-		if (!c->tftp)
-			return no(o, "pxe-rom", "TFTP is off and a PXE ROM loads only by TFTP");
-		o->row = "pxe-rom";
-		/* Both UEFI strategies fail on some firmware (netboot-facts.md): dnsmasq
-		 * and pixiecore leave 43 out on 67 so EDK2 asks again on 4011; smee sends
-		 * 43/6=8 and boots from the offer. BIOS PXE ROMs get 6=8: without it a
-		 * PXE 2.1 ROM starts boot server discovery. auto: 4011 for UEFI (OVMF
-		 * boots that way), 43 for BIOS. */
-		if (in->port != DHCP_PORT_PXE)
-			o->bypass43 = !is_uefi_arch(o->arch) ||
-				      !strcmp(c->uefi_strategy, "option43");
-	}
-	return offer_file(c, in, o, bin);
+	bin = decide_binary(c, in, ipxe, o);
+	return bin ? decide_file(c, in, bin, o) : 0;
 }
 
 int decide_reply(const struct decide_in *in, const struct decide_out *o, uint8_t *buf, size_t cap,

@@ -159,6 +159,12 @@ static int take_field(struct http_request *r, const char *name, size_t nlen, con
 		if (httpparse_lceq(name, nlen, "if-modified-since")) {
 			r->if_modified_since.p = v;
 			r->if_modified_since.len = vlen;
+		} else if (httpparse_lceq(name, nlen, "if-none-match")) {
+			r->if_none_match.p = v;
+			r->if_none_match.len = vlen;
+		} else if (httpparse_lceq(name, nlen, "if-range")) {
+			r->if_range.p = v;
+			r->if_range.len = vlen;
 		}
 		break;
 	default:
@@ -231,7 +237,20 @@ static int line_end(struct head *h, struct http_request *req)
 	return 0;
 }
 
-/* method SP: a token, GET and HEAD known. */
+/* The methods RFC 9110 9.3 and RFC 5789 define that we do not serve: 405, not 501. */
+static bool is_defined_method(const char *m, size_t n)
+{
+	static const char *const defined[] = {
+		"POST", "PUT", "DELETE", "CONNECT", "TRACE", "PATCH"
+	};
+
+	for (size_t i = 0; i < sizeof(defined) / sizeof(defined[0]); i++)
+		if (strlen(defined[i]) == n && !memcmp(m, defined[i], n))
+			return true;
+	return false;
+}
+
+/* method SP: a token; GET, HEAD and OPTIONS served, the other defined ones known. */
 static int parse_method(struct head *h, struct http_request *req)
 {
 	const char *buf = h->buf;
@@ -252,8 +271,12 @@ static int parse_method(struct head *h, struct http_request *req)
 		req->method = HTTP_METHOD_GET; /* methods are case-sensitive (RFC 9110 9.1) */
 	else if (req->method_raw.len == 4 && !memcmp(buf + start, "HEAD", 4))
 		req->method = HTTP_METHOD_HEAD;
-	else
+	else if (req->method_raw.len == 7 && !memcmp(buf + start, "OPTIONS", 7))
+		req->method = HTTP_METHOD_OPTIONS;
+	else if (is_defined_method(buf + start, req->method_raw.len))
 		req->method = HTTP_METHOD_OTHER;
+	else
+		req->method = HTTP_METHOD_UNKNOWN;
 	h->i++;
 	return 0;
 }
@@ -395,8 +418,13 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 	if ((e = parse_method(&h, req)) || (e = parse_target(&h, req, &tstart, &tlen)) ||
 	    (e = parse_version(&h, req)))
 		return e;
-	if (split_target(req, buf + tstart, tlen))
+	/* "*" (asterisk-form) belongs to OPTIONS alone (RFC 9112 3.2.4). */
+	if (tlen == 1 && buf[tstart] == '*' && req->method == HTTP_METHOD_OPTIONS) {
+		req->path.p = buf + tstart;
+		req->path.len = 1;
+	} else if (split_target(req, buf + tstart, tlen)) {
 		return fail(req, 400, "bad-target");
+	}
 	while (!(e = parse_field(&h, req)))
 		;
 	if (e < 0)
@@ -411,6 +439,87 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 	/* RFC 9112 9.3: 1.1 stays open unless "close"; 1.0 only with "keep-alive". */
 	req->keep_alive = req->minor >= 1 ? !h.conn_close : h.conn_keep && !h.conn_close;
 	return (int)h.i;
+}
+
+int httpparse_date(const char *v, size_t len, int64_t *t)
+{
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y, mon, d, hh, mm, ss, yd = 0;
+	const char *m;
+
+	/* "Sun, 06 Nov 1994 08:49:37 GMT": exactly 29 bytes. */
+	if (len != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+	    v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25] != ' ' ||
+	    memcmp(v + 26, "GMT", 3))
+		return -1;
+	for (size_t i = 0; i < 29; i++)
+		if ((i == 5 || i == 6 || (i >= 12 && i <= 15) || i == 17 || i == 18 || i == 20 ||
+		     i == 21 || i == 23 || i == 24) &&
+		    (v[i] < '0' || v[i] > '9'))
+			return -1;
+	m = NULL;
+	for (size_t i = 0; i + 3 <= sizeof(days) - 1; i += 3)
+		if (!memcmp(v, days + i, 3))
+			m = days + i;
+	if (!m)
+		return -1;
+	m = NULL;
+	for (size_t i = 0; i + 3 <= sizeof(months) - 1; i += 3)
+		if (!memcmp(v + 8, months + i, 3))
+			m = months + i;
+	if (!m)
+		return -1;
+	mon = (m - months) / 3;
+	d = (v[5] - '0') * 10 + (v[6] - '0');
+	y = (v[12] - '0') * 1000 + (v[13] - '0') * 100 + (v[14] - '0') * 10 + (v[15] - '0');
+	hh = (v[17] - '0') * 10 + (v[18] - '0');
+	mm = (v[20] - '0') * 10 + (v[21] - '0');
+	ss = (v[23] - '0') * 10 + (v[24] - '0');
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || d < 1 || d > mdays[mon] + (mon == 1 && leap) || hh > 23 || mm > 59 ||
+	    ss > 60)
+		return -1;
+	for (int64_t k = 1970; k < y; k++)
+		yd += ((k % 4 == 0 && k % 100 != 0) || k % 400 == 0) ? 366 : 365;
+	for (int64_t k = 0; k < mon; k++)
+		yd += mdays[k] + (k == 1 && leap);
+	*t = ((yd + d - 1) * 24 + hh) * 3600 + mm * 60 + ss;
+	return 0;
+}
+
+bool httpparse_etag_listed(const char *v, size_t len, const char *etag)
+{
+	size_t i = 0, elen = strlen(etag);
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (len - i == 1 && v[i] == '*')
+		return true;
+	while (i < len) {
+		size_t start;
+
+		if (len - i >= 2 && v[i] == 'W' && v[i + 1] == '/')
+			i += 2;
+		if (i >= len || v[i] != '"')
+			return false;
+		start = i++;
+		while (i < len && v[i] != '"')
+			i++;
+		if (i >= len)
+			return false;
+		i++;
+		if (i - start == elen && !memcmp(v + start, etag, elen))
+			return true;
+		while (i < len && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i < len && v[i] != ',')
+			return false;
+		while (i < len && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+			i++;
+	}
+	return false;
 }
 
 int httpparse_decode(const char *in, size_t len, char *out, size_t cap)

@@ -16,9 +16,11 @@
 #define HTTP_MAX_PARAMS	 32   /* query parameters: 400 beyond */
 
 enum http_method {
-	HTTP_METHOD_OTHER = 0, /* a valid token we do not serve: 405 */
+	HTTP_METHOD_OTHER = 0, /* a method RFC 9110 defines that we do not serve: 405 */
 	HTTP_METHOD_GET,
 	HTTP_METHOD_HEAD,
+	HTTP_METHOD_OPTIONS, /* "OPTIONS *" or a path: 200 with Allow */
+	HTTP_METHOD_UNKNOWN, /* a valid token no RFC defines: 501 (RFC 9110 9.1) */
 };
 
 /* A piece of the caller's buffer: not NUL-terminated. p is NULL when absent. */
@@ -38,6 +40,8 @@ struct http_request {
 	struct http_span host;
 	struct http_span range; /* p NULL when absent or sent more than once */
 	struct http_span if_modified_since;
+	struct http_span if_none_match;
+	struct http_span if_range;
 	unsigned n_headers;
 	int status;	 /* after -1: the status to answer (400, 414, 431, 501 or 505) */
 	const char *why; /* after -1: a log word for it ("obs-fold", "bad-version", ...) */
@@ -49,6 +53,16 @@ struct http_request {
  * says which answer is due; the connection must then be closed). Looks at no more
  * than HTTP_MAX_HEAD bytes (plus leading empty lines); spans point into buf. */
 int httpparse_request(const char *buf, size_t len, struct http_request *req);
+
+/* An IMF-fixdate (RFC 9110 5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT"; the obsolete forms
+ * are not accepted: a date that does not parse makes the condition false). Returns 0
+ * with *t set, or -1. */
+int httpparse_date(const char *v, size_t len, int64_t *t);
+
+/* Does an If-None-Match value (a list of entity-tags, or "*") match etag (a strong tag
+ * with its quotes)? Weak comparison (RFC 9110 13.1.2): W/ is ignored. Returns true or
+ * false; a malformed list never matches. */
+bool httpparse_etag_listed(const char *v, size_t len, const char *etag);
 
 /* Strict percent-decoding: '%' must be followed by two hex digits, "%00" is refused
  * (the result is used as a C string), '+' stays '+' (no form rules: iPXE's :uristring

@@ -22,31 +22,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include "facts.h"
 #include "hex.h"
 
-/* The built-in template names, in slot order: the one list of them. */
-static const char *const builtin_names[INV_N_BUILTIN] = {
-	[INV_FACT_MAC] = "mac",
-	[INV_FACT_UUID] = "uuid",
-	[INV_FACT_SERIAL] = "serial",
-	[INV_FACT_MANUFACTURER] = "manufacturer",
-	[INV_FACT_PRODUCT] = "product",
-	[INV_FACT_ASSET] = "asset",
-	[INV_FACT_HOSTNAME] = "hostname",
-	[INV_FACT_PLATFORM] = "platform",
-	[INV_FACT_BUILDARCH] = "buildarch",
-	[INV_FACT_UC] = "uc",
-	[INV_SLOT_CLIENT] = "client",
-	[INV_SLOT_MACHINE] = "machine",
-	[INV_SLOT_PROFILE] = "profile",
-	[INV_SLOT_SERVER] = "server",
-	[INV_SLOT_SCRIPT_URL] = "script_url",
-	[INV_SLOT_QUERY] = "query",
+/* The built-in template names, in slot order: the facts (lib/facts.c has their one
+ * list, in enum inv_fact order: test_facts checks it), then these. */
+static const char *const slot_names[INV_N_BUILTIN - INV_N_FACTS] = {
+	[INV_SLOT_CLIENT - INV_N_FACTS] = "client",
+	[INV_SLOT_MACHINE - INV_N_FACTS] = "machine",
+	[INV_SLOT_PROFILE - INV_N_FACTS] = "profile",
+	[INV_SLOT_SERVER - INV_N_FACTS] = "server",
+	[INV_SLOT_SCRIPT_URL - INV_N_FACTS] = "script_url",
+	[INV_SLOT_QUERY - INV_N_FACTS] = "query",
 };
 
 const char *inv_builtin_name(int slot)
 {
-	return slot >= 0 && slot < INV_N_BUILTIN ? builtin_names[slot] : "?";
+	if (slot >= 0 && slot < INV_N_FACTS && (size_t)slot < facts_count)
+		return facts_names[slot];
+	if (slot >= INV_N_FACTS && slot < INV_N_BUILTIN)
+		return slot_names[slot - INV_N_FACTS];
+	return "?";
 }
 
 const char *inv_builtin_list(char *buf, size_t cap, const char *sep)
@@ -55,7 +51,7 @@ const char *inv_builtin_list(char *buf, size_t cap, const char *sep)
 
 	buf[0] = '\0';
 	for (int i = 0; i < INV_N_BUILTIN && n < cap; i++) {
-		int w = snprintf(buf + n, cap - n, "%s%s", i ? sep : "", builtin_names[i]);
+		int w = snprintf(buf + n, cap - n, "%s%s", i ? sep : "", inv_builtin_name(i));
 		if (w < 0)
 			break;
 		n += (size_t)w;
@@ -232,7 +228,7 @@ static bool var_name_ok(const char *s)
 int inv_builtin_slot(const char *name, size_t len)
 {
 	for (int i = 0; i < INV_N_BUILTIN; i++)
-		if (strlen(builtin_names[i]) == len && !memcmp(builtin_names[i], name, len))
+		if (strlen(inv_builtin_name(i)) == len && !memcmp(inv_builtin_name(i), name, len))
 			return i;
 	return -1;
 }

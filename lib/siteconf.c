@@ -285,6 +285,11 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 
 #define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
 	if (!strcmp(key, "listen")) {
+		/* chainbootd resolves it (server/listenaddr.c); builder commands refuse it. */
+		if (!strcmp(value, "auto")) {
+			snprintf(c->listen, sizeof(c->listen), "auto");
+			return 0;
+		}
 		if (inet_pton(AF_INET, value, &a) != 1 || a.s_addr == htonl(INADDR_ANY) ||
 		    a.s_addr == htonl(INADDR_BROADCAST))
 			return BAD("\"%s\" is not an IPv4 address of this host (e.g. 198.51.100.1)",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +39,11 @@ const struct bootfile *server_bootfile(const struct server *s, const char *name)
 
 static void add(struct bootfiles *bf, const char *name, void *mem, size_t len, const char *how)
 {
-	bf->files[bf->n] = (struct bootfile){ .name = name, .fd = -1, .data = mem, .len = len };
+	bf->files[bf->n] = (struct bootfile){ .name = name,
+					      .fd = -1,
+					      .data = mem,
+					      .len = len,
+					      .mtime = time(NULL) };
 	bf->mem[bf->n] = mem;
 	bf->how[bf->n] = how;
 	bf->n++;

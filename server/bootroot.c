@@ -90,6 +90,7 @@ static int serve_fd(int fd, const char *name, struct bootroot_file *f)
 	f->fd = fd;
 	f->data = NULL;
 	f->size = st.st_size;
+	f->mtime = st.st_mtime;
 	f->type = mime_type(name);
 	return 0;
 }
@@ -104,6 +105,7 @@ static int open_builtin(const struct bootfile *b, const char *name, struct bootr
 		f->fd = -1;
 		f->data = b->data;
 		f->size = (off_t)b->len;
+		f->mtime = b->mtime;
 		f->type = mime_type(name);
 		return 0;
 	}
@@ -124,6 +126,7 @@ int bootroot_open(const struct server *s, const char *path, struct bootroot_file
 	f->fd = -1;
 	f->data = NULL;
 	f->size = 0;
+	f->mtime = 0;
 	f->type = NULL;
 	while (*path == '/')
 		path++;

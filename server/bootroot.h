@@ -11,6 +11,7 @@ struct bootroot_file {
 	int fd;		  /* open read-only (caller closes), or -1 when data is set */
 	const char *data; /* in-memory built-in file (not owned) */
 	off_t size;
+	time_t mtime;	  /* for Last-Modified and the ETag */
 	const char *type; /* MIME type guessed from the name, for HTTP */
 };
 

@@ -160,6 +160,8 @@ static const char *status_text(int status)
 		return "OK";
 	case 206:
 		return "Partial Content";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 403:
@@ -188,19 +190,26 @@ static const char *status_text(int status)
 }
 
 /* RFC 9110 6.6.1: an origin server with a clock sends Date. Formatted once a second. */
+/* IMF-fixdate (RFC 9110 5.6.7) of t into out (at least 30 bytes). */
+static void fmt_date(time_t t, char *out, size_t outsz)
+{
+	static const char days[] = "SunMonTueWedThuFriSat",
+			  months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, outsz, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
+		 tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
+}
+
 static const char *http_date(struct http *h)
 {
 	struct timespec ts;
-	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	if (ts.tv_sec != h->date_sec) {
-		static const char days[] = "SunMonTueWedThuFriSat",
-				  months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(h->date, sizeof(h->date), "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
-			 days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
-			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		fmt_date(ts.tv_sec, h->date, sizeof(h->date));
 		h->date_sec = ts.tv_sec;
 	}
 	return h->date;
@@ -236,10 +245,12 @@ struct resp {
 	bool close;	/* Connection: close */
 	bool no_store;	/* scripts are per machine and per moment */
 	bool ranges;	/* Accept-Ranges: bytes */
-	bool allow;	/* 405: Allow */
+	bool allow;	/* 405, OPTIONS: Allow */
 	const char *type;
-	uint64_t length;    /* Content-Length */
-	const char *crange; /* Content-Range value, or NULL */
+	uint64_t length;     /* Content-Length */
+	const char *crange;  /* Content-Range value, or NULL */
+	const char *etag;    /* ETag value (quoted), or NULL */
+	const char *lastmod; /* Last-Modified value, or NULL */
 };
 
 static void put_head(struct http *h, const struct resp *r)
@@ -264,8 +275,18 @@ static void put_head(struct http *h, const struct resp *r)
 		out_str(h, r->crange);
 		out_str(h, "\r\n");
 	}
+	if (r->etag) {
+		out_str(h, "ETag: ");
+		out_str(h, r->etag);
+		out_str(h, "\r\n");
+	}
+	if (r->lastmod) {
+		out_str(h, "Last-Modified: ");
+		out_str(h, r->lastmod);
+		out_str(h, "\r\n");
+	}
 	if (r->allow)
-		out_str(h, "Allow: GET, HEAD\r\n");
+		out_str(h, "Allow: GET, HEAD, OPTIONS\r\n");
 	if (r->close)
 		out_str(h, "Connection: close\r\n");
 	else if (r->minor == 0)
@@ -335,6 +356,10 @@ static void reply_text(struct conn *c, const struct http_request *req, int statu
 			  .length = (uint64_t)n,
 			  .allow = status == 405 };
 
+	if (status == 304 || (status == 200 && req->method == HTTP_METHOD_OPTIONS))
+		n = 0; /* no content (RFC 9110 15.4.5); OPTIONS: the Allow line says it all */
+	r.length = (uint64_t)n;
+	r.allow = r.allow || req->method == HTTP_METHOD_OPTIONS;
 	put_head(h, &r);
 	if (req->method != HTTP_METHOD_HEAD)
 		out_put(h, body, (size_t)n);
@@ -748,6 +773,56 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 	log_req(c, req, 200, req->method == HTTP_METHOD_HEAD ? 0 : len, t0, extra);
 }
 
+/* A file's validators: a strong ETag from its size and modification time (like most
+ * servers: a rewrite changes one of them) and Last-Modified. */
+static void validators(const struct bootroot_file *f, char *etag, size_t esz, char *lastmod,
+		       size_t lsz)
+{
+	snprintf(etag, esz, "\"%llx-%llx\"", (unsigned long long)f->size,
+		 (unsigned long long)f->mtime);
+	fmt_date(f->mtime, lastmod, lsz);
+}
+
+/* RFC 9110 13.1.1-13.1.3, 13.2.2: If-None-Match decides when present, else
+ * If-Modified-Since (a date that does not parse is ignored). */
+static bool not_modified(const struct http_request *req, const char *etag, time_t mtime)
+{
+	int64_t since;
+
+	if (req->if_none_match.p)
+		return httpparse_etag_listed(req->if_none_match.p, req->if_none_match.len, etag);
+	return req->if_modified_since.p &&
+	       !httpparse_date(req->if_modified_since.p, req->if_modified_since.len, &since) &&
+	       (int64_t)mtime <= since;
+}
+
+/* RFC 9110 13.1.5: a Range with an If-Range that does not match (our strong ETag
+ * exactly, or our Last-Modified date exactly) is ignored: the whole file is sent. */
+static bool if_range_holds(const struct http_request *req, const char *etag, time_t mtime)
+{
+	const char *v = req->if_range.p;
+	size_t n = req->if_range.len;
+	int64_t t;
+
+	if (!v)
+		return true;
+	if (n && (v[0] == '"' || v[0] == 'W'))
+		return n == strlen(etag) && !memcmp(v, etag, n); /* W/ never matches */
+	return !httpparse_date(v, n, &t) && t == (int64_t)mtime;
+}
+
+/* 304: the head alone, with the validators. */
+static void reply_not_modified(struct conn *c, const struct http_request *req, struct resp *r,
+			       uint64_t t0)
+{
+	r->status = 304;
+	r->type = "application/octet-stream";
+	r->length = 0;
+	r->ranges = false;
+	put_head(c->h, r);
+	log_req(c, req, 304, 0, t0, NULL);
+}
+
 static void serve_static(struct conn *c, const struct http_request *req, uint64_t t0)
 {
 	struct http *h = c->h;
@@ -756,7 +831,7 @@ static void serve_static(struct conn *c, const struct http_request *req, uint64_
 			  .minor = req->minor,
 			  .close = c->close_after,
 			  .ranges = true };
-	char crange[80];
+	char crange[80], etag[48], lastmod[40];
 	uint64_t first = 0, last = 0, size;
 	int rc = bootroot_open(h->s, h->path, &f);
 
@@ -771,7 +846,16 @@ static void serve_static(struct conn *c, const struct http_request *req, uint64_
 	}
 	size = (uint64_t)f.size;
 	last = size ? size - 1 : 0;
-	if (req->range.p) {
+	validators(&f, etag, sizeof(etag), lastmod, sizeof(lastmod));
+	r.etag = etag;
+	r.lastmod = lastmod;
+	if (not_modified(req, etag, f.mtime)) {
+		if (f.fd >= 0)
+			close(f.fd);
+		reply_not_modified(c, req, &r, t0);
+		return;
+	}
+	if (req->range.p && if_range_holds(req, etag, f.mtime)) {
 		int rr = httpparse_range(req->range.p, req->range.len, size, &first, &last);
 		if (rr < 0) {
 			struct resp e = { .status = 416,
@@ -845,9 +929,16 @@ static void handle(struct conn *c, const struct http_request *req)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->nodelay = true;
 	}
-	if (req->method == HTTP_METHOD_OTHER) {
-		/* a body may follow that we will not read: answer and close */
-		reply_text(c, req, 405, true, t0, NULL);
+	if (req->method == HTTP_METHOD_OTHER || req->method == HTTP_METHOD_UNKNOWN) {
+		/* a body may follow that we will not read: answer and close. RFC 9110 9.1: a
+		 * method the server does not know is 501, a known one it refuses 405. */
+		reply_text(c, req, req->method == HTTP_METHOD_OTHER ? 405 : 501, true, t0,
+			   req->method == HTTP_METHOD_OTHER ? " reason=method-not-allowed"
+							    : " reason=unknown-method");
+		return;
+	}
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		reply_text(c, req, 200, false, t0, NULL);
 		return;
 	}
 	if (req->has_body) {

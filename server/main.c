@@ -20,6 +20,7 @@
 #include "hostcheck.h"
 #include "http.h"
 #include "inventory.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "loop.h"
 #include "ipxecache.h"
@@ -303,6 +304,8 @@ static int load_config(const struct cli *cl, struct site_config *c, struct diag 
 			"(--listen ADDR): it goes into every reply as next-server and server "
 			"identifier",
 			c->source[0] ? c->source : "configuration");
+	if (!rc && listenaddr_resolve(c, d))
+		rc = -EINVAL;
 	/* With no [chain] url, autoexec.ipxe asks this server itself. */
 	if (!rc && c->n_urls == 0) {
 		char url[64];

@@ -3,6 +3,8 @@
 #define CB_SERVER_H
 
 #include <stddef.h>
+#include <stdbool.h>
+#include <time.h>
 
 #include "clientmac.h"
 #include "loop.h"
@@ -19,6 +21,7 @@ struct bootfile {
 	int fd;		  /* open read-only, or -1 when data is set */
 	const char *data; /* in-memory content (e.g. autoexec.ipxe) */
 	size_t len;
+	time_t mtime; /* when it was made (in-memory files: when the daemon prepared it) */
 	/* A stock binary that asks DHCP as another class than ours (user-class too long
 	 * to rebrand in place, or rebrand = no): BIOS clients would loop on it. */
 	bool foreign_class;

@@ -42,6 +42,17 @@ static void helpers(const struct http_request *r, uint64_t size)
 			CHECK(p[i].key[0] && strlen(p[i].key) <= r->query.len &&
 			      strlen(p[i].value) <= r->query.len);
 	}
+	if (r->if_modified_since.p) {
+		int64_t t;
+		if (!httpparse_date(r->if_modified_since.p, r->if_modified_since.len, &t))
+			CHECK(t >= 0 && t < (int64_t)10000 * 366 * 86400);
+	}
+	if (r->if_none_match.p)
+		(void)httpparse_etag_listed(r->if_none_match.p, r->if_none_match.len, "\"6-1\"");
+	if (r->if_range.p) {
+		int64_t t;
+		(void)httpparse_date(r->if_range.p, r->if_range.len, &t);
+	}
 	n = httpparse_range(r->range.p, r->range.len, size, &a, &b);
 	CHECK(n >= -1 && n <= 1);
 	if (n == 1)
@@ -68,7 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      r.status == 501 || r.status == 505);
 		if (n < 0)
 			break;
-		CHECK(r.path.p && r.path.len >= 1 && r.path.p[0] == '/');
+		CHECK(r.path.p && r.path.len >= 1 &&
+		      (r.path.p[0] == '/' ||
+		       (r.method == HTTP_METHOD_OPTIONS && r.path.len == 1 && r.path.p[0] == '*')));
 		CHECK(r.minor <= 9);
 		CHECK(r.method_raw.len >= 1 && r.method_raw.len <= HTTP_MAX_METHOD);
 		CHECK(r.path.len <= HTTP_MAX_TARGET && r.n_headers <= HTTP_MAX_HEADERS);

@@ -227,7 +227,37 @@ get "after a 400 the connection stays usable" 'response n=2 status=200' 127.0.0.
 get "POST: 405 and close" 'response n=1 status=405 .*connection=close' \
 	--raw 'POST /boot.ipxe HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' 127.0.0.1 $PORT
 check_match "http: 405 then closed" 'result=closed responses=1' "$LAST"
-get "unknown method: 405" 'status=405' -X BREW 127.0.0.1 $PORT /
+get "unknown method: 501 (RFC 9110 9.1)" 'status=501 .*connection=close' -X BREW 127.0.0.1 $PORT /
+check_match "http: 501 logged with the reason" 'method=BREW .*status=501 .*reason=unknown-method' "$(cat "$LOG")"
+get "OPTIONS *: 200 with Allow" 'response n=1 status=200 length=0 .*allow="GET, HEAD, OPTIONS"' -X OPTIONS 127.0.0.1 $PORT '*'
+get "OPTIONS on a path: 200 with Allow" 'status=200 length=0 .*allow="GET, HEAD, OPTIONS"' -X OPTIONS 127.0.0.1 $PORT /hello.txt
+get "PUT: 405 with Allow" 'status=405 .*allow="GET, HEAD, OPTIONS"' -X PUT 127.0.0.1 $PORT /hello.txt
+
+# ---- conditionals (RFC 9110 13): validators on static files, 304, If-Range
+get "a static file carries ETag and Last-Modified" \
+	'status=200 length=6 .*etag="[0-9a-f]+-[0-9a-f]+" lastmod="[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT"' \
+	127.0.0.1 $PORT /hello.txt
+ETAG=$(grep -oE 'etag="[^"]+"' <<<"$LAST" | head -n1 | cut -d= -f2)
+LASTMOD=$(grep -oE 'lastmod="[^"]+"' <<<"$LAST" | head -n1 | sed 's/^lastmod="//; s/"$//')
+get "If-None-Match with its ETag: 304, no body" 'status=304 length=0 .*etag='"$ETAG" \
+	-H "If-None-Match: \"nope\", $ETAG" 127.0.0.1 $PORT /hello.txt
+get "If-None-Match with another ETag: 200" 'status=200 length=6' -H 'If-None-Match: "nope"' 127.0.0.1 $PORT /hello.txt
+get "If-Modified-Since its Last-Modified: 304 (wget -N, curl -z)" 'status=304 length=0' \
+	-H "If-Modified-Since: $LASTMOD" 127.0.0.1 $PORT /hello.txt
+get "If-Modified-Since long ago: 200" 'status=200 length=6' \
+	-H 'If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT' 127.0.0.1 $PORT /hello.txt
+get "If-Modified-Since that is not a date: ignored, 200" 'status=200 length=6' \
+	-H 'If-Modified-Since: yesterday' 127.0.0.1 $PORT /hello.txt
+get "Range with a non-matching If-Range: the whole file, 200" 'status=200 length=6 .*range="-"' \
+	-H 'Range: bytes=0-1' -H 'If-Range: "x"' 127.0.0.1 $PORT /hello.txt
+get "Range with its ETag as If-Range: 206" 'status=206 length=2 .*range="bytes 0-1/6"' \
+	-H 'Range: bytes=0-1' -H "If-Range: $ETAG" 127.0.0.1 $PORT /hello.txt
+get "Range with its Last-Modified as If-Range: 206" 'status=206 length=2' \
+	-H 'Range: bytes=0-1' -H "If-Range: $LASTMOD" 127.0.0.1 $PORT /hello.txt
+get "Range with a weak If-Range: the whole file" 'status=200 length=6' \
+	-H 'Range: bytes=0-1' -H "If-Range: W/$ETAG" 127.0.0.1 $PORT /hello.txt
+get "a built-in binary carries validators too" 'status=200 .*etag="[0-9a-f]+-[0-9a-f]+" lastmod="[A-Z]' \
+	-X HEAD 127.0.0.1 $PORT /snponly.efi
 get "HTTP/2 preface: 505" 'status=505' --raw 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' 127.0.0.1 $PORT
 get "no Host in HTTP/1.1: 400" 'response n=1 status=400' --raw 'GET / HTTP/1.1\r\n\r\n' 127.0.0.1 $PORT
 get "garbage: 400" 'response n=1 status=400' --raw 'hello\r\n\r\n' 127.0.0.1 $PORT

@@ -258,6 +258,14 @@ check_fails "unknown user: named with the way out" 'user "cb-no-such-user" does 
 printf '[server]\nlisten = 198.51.100.2\nhttp_port = 99999\n' >"$T/bad.ini"
 check_fails "bad site file value: file:line" 'bad\.ini:3: http_port: "99999" is not a whole number' \
 	"$DAEMON" -c "$T/bad.ini" --check
+# listen = auto (the packaged site file's value): the one address of the interface
+check_match "listen = auto with one address on the interface: configuration OK" '^configuration OK$' \
+	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" --listen auto --interface veth0 --check 2>&1)"
+check_fails "listen = auto with two addresses: refused, both named" \
+	'listen = auto: 2 addresses \(198\.51\.100\.2 \(veth0\), 198\.51\.100\.3 \(veth2\)\): set listen to the one on the boot network' \
+	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" ip netns exec "$NS_S" "$DAEMON" --listen auto --check
+check_fails "dhcp-config refuses listen = auto (only chainbootd resolves it)" 'listen = auto is resolved by chainbootd only' \
+	"$CHAINBOOT" dhcp-config dnsmasq --listen auto
 check_match "--check prints configuration OK" '^configuration OK$' \
 	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" --listen 198.51.100.2 --check 2>&1)"
 # "configuration OK" means it will start: this host's addresses, interfaces and files.

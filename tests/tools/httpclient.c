@@ -116,7 +116,7 @@ static bool header(const char *head, size_t n, const char *name, char *out, size
  * -3 closed in the middle, -4 protocol error. */
 static int read_response(int fd, const struct opts *o, int n, bool head_only)
 {
-	char type[128], range[128], conn[64], clen[32];
+	char type[128], range[128], conn[64], clen[32], etag[96], lastmod[64], allow[64];
 	size_t hl = 0;
 	unsigned long long len;
 	int status, rc;
@@ -159,6 +159,9 @@ static int read_response(int fd, const struct opts *o, int n, bool head_only)
 	header(rbuf, hl, "Content-Type", type, sizeof(type));
 	header(rbuf, hl, "Content-Range", range, sizeof(range));
 	header(rbuf, hl, "Connection", conn, sizeof(conn));
+	header(rbuf, hl, "ETag", etag, sizeof(etag));
+	header(rbuf, hl, "Last-Modified", lastmod, sizeof(lastmod));
+	header(rbuf, hl, "Allow", allow, sizeof(allow));
 	consume(hl);
 	if (head_only)
 		len = 0;
@@ -197,8 +200,9 @@ static int read_response(int fd, const struct opts *o, int n, bool head_only)
 		if (f)
 			fclose(f);
 	}
-	printf("response n=%d status=%d length=%llu type=\"%s\" range=\"%s\" connection=%s\n", n,
-	       status, len, type, range, conn);
+	printf("response n=%d status=%d length=%llu type=\"%s\" range=\"%s\" connection=%s "
+	       "etag=%s lastmod=\"%s\" allow=\"%s\"\n",
+	       n, status, len, type, range, conn, etag[0] ? etag : "-", lastmod, allow);
 	fflush(stdout);
 	return 1;
 }

@@ -245,6 +245,54 @@ static void decoding(void)
 	ok(fails == 0, "query prefixes guarded");
 }
 
+/* Methods (RFC 9110 9.1: 501 for one we do not know, 405 for one we refuse), OPTIONS *,
+ * and the conditional headers' values. */
+static void conditionals(void)
+{
+	int64_t t = -1;
+	int rc;
+
+	rc = P("BREW /x HTTP/1.1\r\nHost: y\r\n\r\n");
+	ok(rc > 0 && req.method == HTTP_METHOD_UNKNOWN, "BREW: an unknown method (501)");
+	rc = P("DELETE /x HTTP/1.1\r\nHost: y\r\n\r\n");
+	ok(rc > 0 && req.method == HTTP_METHOD_OTHER, "DELETE: a defined method we refuse (405)");
+	rc = P("OPTIONS * HTTP/1.1\r\nHost: y\r\n\r\n");
+	ok(rc > 0 && req.method == HTTP_METHOD_OPTIONS && span_is(req.path, "*"),
+	   "OPTIONS *: asterisk-form accepted");
+	rc = BAD("GET * HTTP/1.1\r\nHost: y\r\n\r\n");
+	ok(rc == -1 && req.status == 400, "GET *: 400 (asterisk-form is OPTIONS only)");
+	rc = P("GET /x HTTP/1.1\r\nHost: y\r\nIf-None-Match: \"a\"\r\nIf-Range: \"b\"\r\n"
+	       "If-Modified-Since: x\r\n\r\n");
+	ok(rc > 0 && span_is(req.if_none_match, "\"a\"") && span_is(req.if_range, "\"b\"") &&
+		   span_is(req.if_modified_since, "x"),
+	   "the conditional headers are kept");
+	ok(httpparse_date("Sun, 06 Nov 1994 08:49:37 GMT", 29, &t) == 0 && t == 784111777,
+	   "IMF-fixdate: RFC 9110's example is 784111777 (%lld)", (long long)t);
+	ok(httpparse_date("Thu, 01 Jan 1970 00:00:00 GMT", 29, &t) == 0 && t == 0, "the epoch");
+	ok(httpparse_date("Tue, 29 Feb 2028 23:59:59 GMT", 29, &t) == 0 && t == 1835481599,
+	   "a leap day (%lld)", (long long)t);
+	ok(httpparse_date("Thu, 29 Feb 2027 00:00:00 GMT", 29, &t) == -1 &&
+		   httpparse_date("Sunday, 06-Nov-94 08:49:37 GMT", 30, &t) == -1 &&
+		   httpparse_date("Sun, 06 Nov 1994 08:49:37 UTC", 29, &t) == -1 &&
+		   httpparse_date("Sun, 06 Xyz 1994 08:49:37 GMT", 29, &t) == -1 &&
+		   httpparse_date("Sun, 06 Nov 1994 24:49:37 GMT", 29, &t) == -1 &&
+		   httpparse_date("Sun, 06 Nov 1994 08:49:37 GM", 28, &t) == -1,
+	   "not a date: no leap day, obsolete forms, other zones, bad month or hour, cut");
+	for (size_t n = 0; n < 29; n++)
+		ok(httpparse_date("Sun, 06 Nov 1994 08:49:37 GMT", n, &t) == -1 || n == 29,
+		   "date cut to %zu bytes: refused", n);
+	ok(httpparse_etag_listed("\"a\", W/\"6-1\"", 13, "\"6-1\"") &&
+		   httpparse_etag_listed("*", 1, "\"6-1\"") &&
+		   httpparse_etag_listed("\"6-1\"", 5, "\"6-1\""),
+	   "If-None-Match: listed, weak, *");
+	ok(!httpparse_etag_listed("\"6-2\"", 5, "\"6-1\"") &&
+		   !httpparse_etag_listed("\"6-1", 4, "\"6-1\"") &&
+		   !httpparse_etag_listed("6-1", 3, "\"6-1\"") &&
+		   !httpparse_etag_listed("\"a\" x \"6-1\"", 13, "\"6-1\"") &&
+		   !httpparse_etag_listed("", 0, "\"6-1\""),
+	   "If-None-Match: other tags, unterminated, unquoted, junk, empty never match");
+}
+
 static void ranges(void)
 {
 	uint64_t a = 99, b = 99;
@@ -290,6 +338,7 @@ int main(void)
 	caps();
 	decoding();
 	ranges();
+	conditionals();
 	if (cur.map)
 		guard_free(&cur);
 	ok(httpparse_lceq("Host", 4, "host") && !httpparse_lceq("Hos", 3, "host") &&
