@@ -298,15 +298,31 @@ int cli_load_site(struct cli *cl, struct site_config *c, bool whole, struct diag
 	if (whole && (!rc || rc == -EINVAL))
 		if (site_validate(c, d))
 			rc = -EINVAL;
-	return rc;
+	/* A missing or unreadable site file is a configuration error too: exit 2. */
+	return rc && rc != -ENOMEM ? -EINVAL : rc;
 }
 
-int cli_load_layout(const char *datadir, const char *name, struct layout *l, struct diag *d)
+int cli_load_layout(const char *datadir, const struct site_config *c, struct layout *l,
+		    struct diag *d)
 {
+	struct diag ld = { { 0 } };
 	char dir[PATH_MAX];
+	const char *msg = ld.msg;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/layouts", datadir);
-	return layout_load(dir, name, l, d);
+	rc = layout_load(dir, c->layout, l, &ld);
+	if (!rc)
+		return 0;
+	/* An unknown layout is a bad setting like any other: the same exit status, and
+	 * named with the line (or flag) that chose it, after the site file's errors. */
+	if (rc == -ENOENT)
+		rc = -EINVAL;
+	if (!strncmp(msg, "layout ", 7))
+		msg += 7;
+	if (c->layout_from[0])
+		return diag_add(d, rc, "%s: layout: %s", c->layout_from, msg);
+	return diag_add(d, rc, "layout: %s", msg);
 }
 
 int cli_fit_arch(const struct cli *cl, struct site_config *c, const struct layout *l, char *note,
@@ -340,7 +356,18 @@ int cli_render_script(const struct site_config *c, const char *datadir, char **o
 		return rc;
 	rc = chainscript_render(c, tmpl, tlen, out, len, d);
 	free(tmpl);
-	return rc ? diag_prefix(d, rc, "%s", path) : 0;
+	/* The template is ours, not the user's: its path would only mislead. */
+	return rc ? diag_prefix(d, rc, "the chain script") : 0;
+}
+
+const char *cli_dir(const char *dir, char *buf, size_t bufsz)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(buf, bufsz, "%.*s", (int)n, dir);
+	return buf;
 }
 
 int cli_fail(const char *cmd, const struct diag *d, int rc)

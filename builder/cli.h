@@ -87,8 +87,10 @@ const struct cli_command *cli_find(const char *name);
  * holds every bad setting) or -errno. */
 int cli_load_site(struct cli *cl, struct site_config *c, bool whole, struct diag *d);
 
-/* The layout NAME from the data directory's layouts/. */
-int cli_load_layout(const char *datadir, const char *name, struct layout *l, struct diag *d);
+/* The layout c->layout from the data directory's layouts/. An error is added to d (after
+ * any already there) as "site.ini:12: layout: …"; an unknown name is -EINVAL. */
+int cli_load_layout(const char *datadir, const struct site_config *c, struct layout *l,
+		    struct diag *d);
 
 /* Fit c->arch to what l boots: a default or site-file list narrows to it (a note in
  * note, "" if none, when the site file's list is cut); an --arch it cannot boot, or
@@ -99,6 +101,10 @@ int cli_fit_arch(const struct cli *cl, struct site_config *c, const struct layou
 /* The chain script for c from datadir/scripts/chain.ipxe.in; *out is malloc'd. */
 int cli_render_script(const struct site_config *c, const char *datadir, char **out, size_t *len,
 		      struct diag *d);
+
+/* dir without its trailing slashes ("rb/" gives "rb", "/" stays), in buf: paths made
+ * from it read rb/x, not rb//x. */
+const char *cli_dir(const char *dir, char *buf, size_t bufsz);
 
 /* "chainboot CMD: message" on stderr; returns the exit status (2 for -EINVAL, else 1). */
 int cli_fail(const char *cmd, const struct diag *d, int rc);

@@ -42,10 +42,14 @@ static int build_config(struct cli *cl, struct site_config *c, struct layout *l,
 	int rc;
 
 	rc = cli_load_site(cl, c, true, d);
-	if (!rc)
-		rc = datadir_find(datadir, PATH_MAX, d);
-	if (!rc)
-		rc = cli_load_layout(datadir, c->layout, l, d);
+	/* The layout too when the site file has errors: every error at once. */
+	if ((!rc || rc == -EINVAL) && !datadir_find(datadir, PATH_MAX, d)) {
+		int lrc = cli_load_layout(datadir, c, l, d);
+		if (!rc)
+			rc = lrc;
+	} else if (!rc) {
+		rc = -ENOENT;
+	}
 	if (!rc)
 		rc = cli_fit_arch(cl, c, l, note, sizeof(note), d);
 	if (rc)

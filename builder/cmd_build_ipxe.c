@@ -62,7 +62,7 @@ int cmd_build_ipxe_main(int argc, char **argv)
 	static struct cli cl;
 	struct ipxebuild_opts o = { 0 };
 	struct diag d = { { 0 } };
-	char datadir[PATH_MAX], *script = NULL;
+	char datadir[PATH_MAX], outdir[PATH_MAX], *script = NULL;
 	size_t len;
 	int rc;
 
@@ -90,7 +90,8 @@ int cmd_build_ipxe_main(int argc, char **argv)
 	if (rc)
 		return cli_fail("build-ipxe", &d, rc);
 	o.src = cli_get(&cl, "src");
-	o.outdir = cli_get(&cl, "output") ? cli_get(&cl, "output") : "ipxe-build";
+	o.outdir = cli_get(&cl, "output") ? cli_dir(cli_get(&cl, "output"), outdir, sizeof(outdir))
+					  : "ipxe-build";
 	o.cls = c.user_class;
 	o.script = script;
 	o.script_len = len;

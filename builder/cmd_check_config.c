@@ -1,5 +1,6 @@
 /* cmd_check_config: `chainboot check-config` — the site file and options checked as a
  * build would use them (layout, arch, chain script); "configuration OK" or every error. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,31 @@
 #include "commands.h"
 #include "datadir.h"
 
+/* Every key has a flag (README): the [server] ones too, as chainbootd spells them, so a
+ * daemon's command line can be checked here as well. */
 static const struct cli_opt check_opts[] = {
 	CLI_OPTS_IMAGE,
+	{ "listen", 0, "ADDR", "server", "listen", NULL,
+	  "[server] the IPv4 address chainbootd serves on" },
+	{ "interface", 0, "IF", "server", "interface", NULL,
+	  "[server] answer proxyDHCP only on these (comma-separated)" },
+	{ "http-port", 0, "N", "server", "http_port", NULL, "[server] HTTP port (1-65535)" },
+	{ "boot-root", 0, "DIR", "server", "boot_root", NULL,
+	  "[server] extra files served read-only" },
+	{ "inventory", 0, "FILE", "server", "inventory", NULL, "[server] machines and profiles" },
+	{ "user", 0, "NAME", "server", "user", NULL, "[server] user chainbootd drops to" },
+	{ "proxydhcp", 0, "yes|no", "server", "proxydhcp", NULL,
+	  "[server] answer PXE clients on ports 67/4011" },
+	{ "no-proxydhcp", 0, NULL, "server", "proxydhcp", "no",
+	  "[server] the same as --proxydhcp no" },
+	{ "tftp", 0, "yes|no", "server", "tftp", NULL, "[server] serve TFTP on port 69" },
+	{ "no-tftp", 0, NULL, "server", "tftp", "no", "[server] the same as --tftp no" },
+	{ "efi-binary", 0, "snponly|ipxe", "server", "efi_binary", NULL,
+	  "[server] what UEFI x86_64 clients get" },
+	{ "uefi-strategy", 0, "auto|4011|option43", "server", "uefi_strategy", NULL,
+	  "[server] how UEFI PXE ROMs are answered" },
+	{ "tftp-max", 0, "N", "server", "tftp_max", NULL, "[server] concurrent TFTP transfers" },
+	{ "http-max", 0, "N", "server", "http_max", NULL, "[server] concurrent HTTP connections" },
 	{ 0 },
 };
 
@@ -39,10 +63,14 @@ int cmd_check_config_main(int argc, char **argv)
 			       cl.args[0]),
 		       2;
 	rc = cli_load_site(&cl, &c, true, &d);
-	if (!rc)
-		rc = datadir_find(datadir, sizeof(datadir), &d);
-	if (!rc)
-		rc = cli_load_layout(datadir, c.layout, &l, &d);
+	/* The layout too when the site file has errors: every error at once. */
+	if ((!rc || rc == -EINVAL) && !datadir_find(datadir, sizeof(datadir), &d)) {
+		int lrc = cli_load_layout(datadir, &c, &l, &d);
+		if (!rc)
+			rc = lrc;
+	} else if (!rc) {
+		rc = -ENOENT;
+	}
 	if (!rc)
 		rc = cli_fit_arch(&cl, &c, &l, note, sizeof(note), &d);
 	if (!rc)

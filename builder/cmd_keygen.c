@@ -49,7 +49,11 @@ static int keygen_parse(int argc, char **argv, struct keygen_opts *o)
 
 	if (rc != CLI_GO)
 		return rc;
+	static char dir[PATH_MAX];
+
 	o->dir = cli_get(&cl, "output");
+	if (o->dir)
+		o->dir = cli_dir(o->dir, dir, sizeof(dir));
 	o->site = cli_get(&cl, "site");
 	o->label = cli_get(&cl, "label");
 	days = cli_get(&cl, "days");

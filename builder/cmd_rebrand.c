@@ -167,6 +167,14 @@ static int rebrand_plan(const struct cli *cl, const char *cls, struct rebrand_po
 				       "(IN is never changed without --in-place)\n"),
 		       2;
 	nin = in_place ? cl->n_args : cl->n_args - 1;
+	if (!in_place && is_dir(cl->args[nin])) {
+		/* argv's own bytes: a directory "rb/" becomes "rb", so outputs read rb/x */
+		char *dir = cl->args[nin];
+		size_t n = strlen(dir);
+
+		while (n > 1 && dir[n - 1] == '/')
+			dir[--n] = '\0';
+	}
 	if (!in_place && nin > 1 && !is_dir(cl->args[nin]))
 		return fprintf(stderr,
 			       "chainboot rebrand: with several inputs the last argument "
@@ -242,6 +250,14 @@ int cmd_rebrand_main(int argc, char **argv)
 	rc = cli_parse(&cmd_rebrand_spec, argc, argv, &cl);
 	if (rc != CLI_GO)
 		return rc;
+	/* -c is checked for what rebrand can do (1-4 bytes) before the site file's wider
+	 * rule (1-255) would answer for it. */
+	for (unsigned i = cl.n_ov; i-- > 0;)
+		if (!strcmp(cl.ov[i].key, "user_class")) {
+			if (rebrand_check_class(cl.ov[i].value, &d))
+				return cli_fail("rebrand", &d, -EINVAL);
+			break;
+		}
 	rc = cli_load_site(&cl, &c, false, &d);
 	if (!rc)
 		rc = rebrand_check_class(c.user_class, &d);

@@ -237,6 +237,9 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 			  "not a PXE client (option 60 is not PXEClient or HTTPClient)");
 	if (in->inv == DECIDE_INV_LOCAL)
 		return no(o, "local", "inventory: boot=local");
+	if (in->inv == DECIDE_INV_DISABLED)
+		return no(o, "disabled", "inventory: boot=disabled");
+
 	if (ours) {
 		o->answer = true;
 		o->row = "script";

@@ -26,7 +26,8 @@ enum {
 enum decide_inv {
 	DECIDE_INV_UNKNOWN = 0, /* not listed: boots (and gets the menu) */
 	DECIDE_INV_NETBOOT,	/* listed, boots its profile */
-	DECIDE_INV_LOCAL,	/* boot=local or disabled: no answer at all */
+	DECIDE_INV_LOCAL,	/* boot=local: no answer at all */
+	DECIDE_INV_DISABLED,	/* boot=disabled: no answer either, logged as such */
 };
 
 /* Built-in boot files the server holds (bit per file). */

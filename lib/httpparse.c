@@ -60,9 +60,10 @@ bool httpparse_lceq(const char *a, size_t n, const char *b)
 	return b[i] == '\0';
 }
 
-static int fail(struct http_request *r, int status)
+static int fail(struct http_request *r, int status, const char *why)
 {
 	r->status = status;
+	r->why = why;
 	return -1;
 }
 
@@ -220,7 +221,7 @@ struct head {
 /* The head stops at lim: incomplete if that is all we have, else too large. */
 static int cut(const struct head *h, struct http_request *req)
 {
-	return h->lim == h->len ? -2 : fail(req, 431);
+	return h->lim == h->len ? -2 : fail(req, 431, "head-too-large");
 }
 
 /* The line end at h->i, which must be there; then past it. */
@@ -231,7 +232,7 @@ static int line_end(struct head *h, struct http_request *req)
 	if (e == -2)
 		return cut(h, req);
 	if (e <= 0)
-		return fail(req, 400);
+		return fail(req, 400, "bad-line-end");
 	h->i += (size_t)e;
 	return 0;
 }
@@ -257,13 +258,13 @@ static int parse_method(struct head *h, struct http_request *req)
 
 	while (h->i < h->lim && is_tchar((unsigned char)buf[h->i])) {
 		if (h->i - start >= HTTP_MAX_METHOD)
-			return fail(req, 501);
+			return fail(req, 501, "method-too-long");
 		h->i++;
 	}
 	if (h->i == h->lim)
 		return cut(h, req);
 	if (buf[h->i] != ' ' || h->i == start)
-		return fail(req, 400);
+		return fail(req, 400, "bad-request-line");
 	req->method_raw.p = buf + start;
 	req->method_raw.len = h->i - start;
 	if (req->method_raw.len == 3 && !memcmp(buf + start, "GET", 3))
@@ -287,16 +288,16 @@ static int parse_target(struct head *h, struct http_request *req, size_t *tstart
 	while (h->i < h->lim && h->buf[h->i] != ' ') {
 		unsigned char c = (unsigned char)h->buf[h->i];
 		if (c <= 0x20 || c >= 0x7f)
-			return fail(req, 400);
+			return fail(req, 400, "bad-target-byte");
 		if (h->i - *tstart >= HTTP_MAX_TARGET)
-			return fail(req, 414);
+			return fail(req, 414, "uri-too-long");
 		h->i++;
 	}
 	if (h->i == h->lim)
 		return cut(h, req);
 	*tlen = h->i - *tstart;
 	if (*tlen == 0)
-		return fail(req, 400);
+		return fail(req, 400, "empty-target");
 	h->i++;
 	return 0;
 }
@@ -311,14 +312,14 @@ static int parse_version(struct head *h, struct http_request *req)
 		static const char proto[] = "HTTP/";
 		for (size_t k = 0; k < h->lim - h->i && k < 5; k++)
 			if (v[k] != proto[k])
-				return fail(req, 400);
+				return fail(req, 400, "bad-version");
 		return cut(h, req);
 	}
 	if (memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' || v[7] < '0' ||
 	    v[7] > '9')
-		return fail(req, 400);
+		return fail(req, 400, "bad-version");
 	if (v[5] != '1')
-		return fail(req, 505);
+		return fail(req, 505, "version-not-supported");
 	req->minor = (unsigned)(v[7] - '0');
 	h->i += 8;
 	if (h->i == h->lim)
@@ -341,7 +342,7 @@ static int field_value(struct head *h, struct http_request *req, size_t *vs, siz
 			break;
 		/* field-value: VCHAR, SP, HTAB, obs-text; no NUL or other controls */
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(req, 400);
+			return fail(req, 400, "control-byte-in-field");
 		h->i++;
 	}
 	*ve = h->i;
@@ -364,14 +365,14 @@ static int parse_field(struct head *h, struct http_request *req)
 	if (e == -2)
 		return cut(h, req);
 	if (e == -1)
-		return fail(req, 400);
+		return fail(req, 400, "bare-cr");
 	if (e > 0) {
 		h->i += (size_t)e;
 		return 1; /* the empty line: end of the head */
 	}
 	/* obs-fold (a line starting with whitespace) is refused: RFC 9112 5.2 */
 	if (buf[h->i] == ' ' || buf[h->i] == '\t')
-		return fail(req, 400);
+		return fail(req, 400, "obs-fold");
 	ns = h->i;
 	while (h->i < h->lim && is_tchar((unsigned char)buf[h->i]))
 		h->i++;
@@ -379,16 +380,16 @@ static int parse_field(struct head *h, struct http_request *req)
 		return cut(h, req);
 	/* no whitespace between name and colon: RFC 9112 5.1 says reject */
 	if (buf[h->i] != ':' || h->i == ns)
-		return fail(req, 400);
+		return fail(req, 400, "bad-field-name");
 	nlen = h->i - ns;
 	h->i++;
 	if ((e = field_value(h, req, &vs, &ve)))
 		return e;
 	if (++req->n_headers > HTTP_MAX_HEADERS)
-		return fail(req, 431);
+		return fail(req, 431, "too-many-fields");
 	if (take_field(req, buf + ns, nlen, buf + vs, ve - vs, &h->conn_close, &h->conn_keep,
 		       &h->hosts, &h->lengths, &h->ranges))
-		return fail(req, 400);
+		return fail(req, 400, "bad-field");
 	return 0;
 }
 
@@ -413,7 +414,7 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 	/* Never look further than one head's worth of bytes. */
 	h.lim = len - start > HTTP_MAX_HEAD ? start + HTTP_MAX_HEAD : len;
 	if (h.i >= h.lim)
-		return len - start >= HTTP_MAX_HEAD ? fail(req, 431) : -2;
+		return len - start >= HTTP_MAX_HEAD ? fail(req, 431, "head-too-large") : -2;
 	if ((e = parse_method(&h, req)) || (e = parse_target(&h, req, &tstart, &tlen)) ||
 	    (e = parse_version(&h, req)))
 		return e;
@@ -422,7 +423,7 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 		req->path.p = buf + tstart;
 		req->path.len = 1;
 	} else if (split_target(req, buf + tstart, tlen)) {
-		return fail(req, 400);
+		return fail(req, 400, "bad-target");
 	}
 	while (!(e = parse_field(&h, req)))
 		;
@@ -430,7 +431,7 @@ int httpparse_request(const char *buf, size_t len, struct http_request *req)
 		return e;
 	/* RFC 9112 3.2: a 1.1 request without exactly one Host is a 400. */
 	if (h.hosts > 1 || (req->minor >= 1 && h.hosts == 0))
-		return fail(req, 400);
+		return fail(req, 400, "host-missing-or-repeated");
 	if (h.ranges > 1) {
 		req->range.p = NULL; /* ambiguous: serve the whole file */
 		req->range.len = 0;

@@ -43,7 +43,8 @@ struct http_request {
 	struct http_span if_none_match;
 	struct http_span if_range;
 	unsigned n_headers;
-	int status; /* after -1: the status to answer (400, 414, 431, 501 or 505) */
+	int status;	 /* after -1: the status to answer (400, 414, 431, 501 or 505) */
+	const char *why; /* after -1: a log word for it ("obs-fold", "bad-version", ...) */
 };
 
 /* Parse one request head from buf[0..len). Returns the bytes it takes (request line,

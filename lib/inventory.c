@@ -128,6 +128,7 @@ static void destroy(struct inventory *inv)
 	for (size_t i = 0; i < inv->n_profiles; i++)
 		template_free(inv->profiles[i].tmpl.t);
 	template_free(inv->menu.t);
+	template_free(inv->menu_failed.t);
 	template_free(inv->local.t);
 	template_free(inv->disabled.t);
 	free(inv->profiles);

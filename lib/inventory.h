@@ -100,6 +100,10 @@ const struct inv_machine *inventory_match(const struct inventory *inv, const str
 enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
 				       const char *uuid);
 
+/* The same, and the matched machine's name in machine ("" when none; may be NULL). */
+enum decide_inv inventory_dhcp_match(const struct inventory *inv, const char *mac, const char *uuid,
+				     char *machine, size_t machinesz);
+
 /* true when that machine is marked boot = local or boot = disabled: the proxy gives it
  * no answer at all. */
 bool inventory_boot_local(const struct inventory *inv, const char *mac);
@@ -117,6 +121,7 @@ struct inv_result {
 	const struct inv_machine *machine; /* NULL when unlisted */
 	const struct inv_profile *profile; /* for PROFILE and CHOSEN */
 	const char *by;			   /* what matched: "mac", "uuid", ... or "" */
+	bool generator_failed; /* MENU because the profile's generator failed (set by caller) */
 };
 
 /* Decide what the client gets. f must have passed inventory_facts_check(). */

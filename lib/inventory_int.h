@@ -144,6 +144,7 @@ struct inventory {
 	unsigned menu_timeout;
 	const char *menu_title;
 	struct inv_tmpl menu, local, disabled;
+	struct inv_tmpl menu_failed; /* the menu for a listed machine whose generator failed */
 };
 
 /* The section being read. */

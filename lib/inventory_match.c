@@ -9,6 +9,7 @@
 #include "inventory_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,14 +398,16 @@ const struct inv_machine *inventory_match(const struct inventory *inv, const str
 	return match_prefix(inv, f->has_mac ? f->mac : NULL, by);
 }
 
-enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
-				       const char *uuid)
+enum decide_inv inventory_dhcp_match(const struct inventory *inv, const char *mac, const char *uuid,
+				     char *machine, size_t machinesz)
 {
 	uint8_t m[6], u[16];
 	bool has_m, has_u;
 	const struct inv_machine *x;
 	const char *by;
 
+	if (machine && machinesz)
+		machine[0] = '\0';
 	if (!inv)
 		return DECIDE_INV_UNKNOWN;
 	has_m = mac && *mac && !inv_parse_mac(mac, strnlen(mac, 64), m);
@@ -414,12 +417,24 @@ enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *
 		x = match_prefix(inv, has_m ? m : NULL, &by);
 	if (!x)
 		return DECIDE_INV_UNKNOWN;
-	return x->boot == INV_BOOT_NETBOOT ? DECIDE_INV_NETBOOT : DECIDE_INV_LOCAL;
+	if (machine && machinesz)
+		snprintf(machine, machinesz, "%s", x->name);
+	return x->boot == INV_BOOT_NETBOOT ? DECIDE_INV_NETBOOT
+	       : x->boot == INV_BOOT_LOCAL ? DECIDE_INV_LOCAL
+					   : DECIDE_INV_DISABLED;
+}
+
+enum decide_inv inventory_dhcp_verdict(const struct inventory *inv, const char *mac,
+				       const char *uuid)
+{
+	return inventory_dhcp_match(inv, mac, uuid, NULL, 0);
 }
 
 bool inventory_boot_local(const struct inventory *inv, const char *mac)
 {
-	return inventory_dhcp_verdict(inv, mac, NULL) == DECIDE_INV_LOCAL;
+	enum decide_inv v = inventory_dhcp_verdict(inv, mac, NULL);
+
+	return v == DECIDE_INV_LOCAL || v == DECIDE_INV_DISABLED;
 }
 
 void inventory_decide(const struct inventory *inv, const struct inv_facts *f, struct inv_result *r)

@@ -99,11 +99,12 @@ void inv_compile_profile(struct inv_load *x, struct inv_profile *p, char *text, 
 }
 
 /* The menu for unlisted machines, made from the profiles (file order) as a template:
- * the same {{...}} machinery fills in the facts. Every way out that means "the next
- * boot device" (cb-local, a chosen script that returned or ran `exit N`: ${errno} below
- * 256, which iPXE's own errors never are) is `exit 1`: a UEFI boot manager takes status 0
- * as success and opens its setup screen instead of the next boot option. */
-static int menu_text(const struct inventory *inv, char **out, size_t *len)
+ * the same {{...}} machinery fills in the facts. intro: the line that says why this
+ * machine sees it. Every way out that means "the next boot device" (cb-local, a chosen
+ * script that returned or ran `exit N`: ${errno} below 256, which iPXE's own errors
+ * never are) is `exit 1`: a UEFI boot manager takes status 0 as success and opens its
+ * setup screen instead of the next boot option. */
+static int menu_text(const struct inventory *inv, const char *intro, char **out, size_t *len)
 {
 	size_t cap = 8192 + inv->n_profiles * (INV_NAME_MAX + 4 * INV_TEXT_MAX + 16), n = 0;
 	char *b = malloc(cap), q[CHAINSCRIPT_QUOTE_SIZE(INV_TEXT_MAX)];
@@ -115,9 +116,9 @@ static int menu_text(const struct inventory *inv, char **out, size_t *len)
 		return -ENOMEM;
 	ADD("#!ipxe\n"
 	    "# chainboot: the menu for machines the inventory does not list (made by chainbootd)\n"
-	    "echo chainboot: this machine is not in the inventory (mac {{mac}} uuid {{uuid}} "
-	    "serial {{serial}})\n"
-	    ":cb-menu\n");
+	    "%s"
+	    ":cb-menu\n",
+	    intro);
 	if (chainscript_quote(inv->menu_title ? inv->menu_title
 					      : "chainboot: choose what this machine boots",
 			      q, sizeof(q)))
@@ -181,6 +182,14 @@ static const char local_text[] =
 	"#!ipxe\n"
 	"echo chainboot: {{machine}} boots from its local disk (inventory: boot = local)\n"
 	"exit 1\n";
+static const char menu_unlisted[] =
+	"echo chainboot: this machine is not in the inventory (mac {{mac}} uuid {{uuid}} "
+	"serial {{serial}})\n";
+/* A listed machine whose profile's generator failed: say so, not "not listed". */
+static const char menu_gen_failed[] =
+	"echo chainboot: {{machine}} is in the inventory, but the script generator of profile "
+	"{{profile}} failed (chainbootd's log says why): the menu instead\n";
+
 static const char disabled_text[] =
 	"#!ipxe\n"
 	"echo chainboot: {{machine}} is disabled in the inventory (boot = disabled): not "
@@ -195,9 +204,18 @@ void inv_compile_builtin(struct inv_load *x)
 	size_t len;
 
 	memset(&err, 0, sizeof(err));
-	if (menu_text(inv, &text, &len))
+	if (menu_text(inv, menu_unlisted, &text, &len))
 		return inv_oom(x);
-	if (compile(&inv->menu, text, len, NULL, &err) ||
+	if (compile(&inv->menu, text, len, NULL, &err)) {
+		free(text);
+		inv_lerr(x, 0, "internal: the built-in menu does not compile: line %u: %s",
+			 err.line, err.msg);
+		return;
+	}
+	free(text);
+	if (menu_text(inv, menu_gen_failed, &text, &len))
+		return inv_oom(x);
+	if (compile(&inv->menu_failed, text, len, NULL, &err) ||
 	    compile(&inv->local, local_text, sizeof(local_text) - 1, NULL, &err) ||
 	    compile(&inv->disabled, disabled_text, sizeof(disabled_text) - 1, NULL, &err))
 		inv_lerr(x, 0, "internal: the built-in menu does not compile: line %u: %s",
@@ -267,7 +285,7 @@ int inventory_render(const struct inventory *inv, const struct inv_result *r,
 		t = &inv->disabled;
 		break;
 	default:
-		t = &inv->menu;
+		t = r->generator_failed ? &inv->menu_failed : &inv->menu;
 		break;
 	}
 	for (int i = 0; i < INV_N_FACTS; i++) {

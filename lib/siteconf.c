@@ -33,7 +33,7 @@ void site_defaults(struct site_config *c)
 	c->http_port = 80;
 	c->proxydhcp = true;
 	c->tftp = true;
-	snprintf(c->boot_root, sizeof(c->boot_root), "/srv/chainboot");
+	snprintf(c->boot_root, sizeof(c->boot_root), "%s", SITE_BOOT_ROOT);
 	snprintf(c->user, sizeof(c->user), "nobody");
 	snprintf(c->efi_binary, sizeof(c->efi_binary), "snponly");
 	snprintf(c->uefi_strategy, sizeof(c->uefi_strategy), "auto");
@@ -46,6 +46,7 @@ void site_defaults(struct site_config *c)
 void site_clear_urls(struct site_config *c)
 {
 	c->n_urls = 0;
+	c->n_urls_refused = 0;
 	memset(c->urls, 0, sizeof(c->urls));
 }
 
@@ -94,6 +95,42 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
+/* The ":PORT" after the host, if any: digits only, 1 to 65535 (an IPv6 literal's
+ * colons are inside its brackets). */
+static const char *port_problem(const char *host)
+{
+	size_t auth = strcspn(host, "/?");
+	const char *end = host + auth, *colon = NULL, *at;
+	unsigned long port = 0;
+
+	while ((at = memchr(host, '@', (size_t)(end - host)))) /* user:password@ */
+		host = at + 1;
+
+	for (const char *p = host; p < end; p++) {
+		if (*p == ']')
+			colon = NULL;
+		else if (*p == ':')
+			colon = p;
+		else if (*p == '[')
+			while (p + 1 < end && *p != ']')
+				p++;
+	}
+	if (!colon)
+		return NULL;
+	if (colon + 1 == end)
+		return "has an empty port after ':'";
+	for (const char *p = colon + 1; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return "has a port that is not a number";
+		port = port * 10 + (unsigned long)(*p - '0');
+		if (port > 65535)
+			break;
+	}
+	if (port < 1 || port > 65535)
+		return "has a port outside 1 to 65535";
+	return NULL;
+}
+
 /* An http(s) URL with a host; the chain script carries it in a `set` line, so control
  * characters (which iPXE scripts cannot hold) are refused here, with the reason. */
 static const char *url_problem(const char *u)
@@ -114,13 +151,18 @@ static const char *url_problem(const char *u)
 		unsigned char ch = (unsigned char)u[i];
 		if (ch < 0x20 || ch == 0x7f)
 			return "contains a control character";
-		if (ch == ' ' && u + i < strchrnul(host, '/'))
-			return "has a space in the host part";
+		if (ch == ' ')
+			return "has a space (iPXE ends the URL there; percent-encode it as %20)";
 	}
+	const char *expand = strstr(u, "${");
+	if (expand && strchr(expand, '}'))
+		return "holds \"${…}\": iPXE replaces ${...} with a setting every time the value "
+		       "is used, so it cannot pass through literally; write $ as %24 or { } as "
+		       "%7B %7D";
 	if (strchr(u, '#'))
 		return "contains '#' (a fragment is never sent to the server; percent-encode it as "
 		       "%23)";
-	return NULL;
+	return port_problem(host);
 }
 
 static const char *class_problem(const char *v)
@@ -368,7 +410,10 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 		}
 	} else if (!strcmp(section, "chain")) {
 		if (!strcmp(key, "url")) {
-			if ((why = url_problem(value)))
+			if ((why = url_problem(value)) || strlen(value) >= SITE_URL_MAX ||
+			    c->n_urls >= SITE_MAX_URLS)
+				c->n_urls_refused++;
+			if (why)
 				return BAD("\"%s\" %s", where, key, value, why);
 			if (strlen(value) >= SITE_URL_MAX)
 				return BAD("URL is longer than %d bytes", where, key,
@@ -413,6 +458,7 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 					   "digits, _ and -; see layouts/)",
 					   where, key, value);
 			snprintf(c->layout, sizeof(c->layout), "%s", value);
+			snprintf(c->layout_from, sizeof(c->layout_from), "%s", where);
 			return 0;
 		}
 		if (!strcmp(key, "arch")) {
@@ -468,14 +514,65 @@ static bool site_section_known(const char *name)
 	       !strcmp(name, "server") || !strcmp(name, "secureboot");
 }
 
+#define SITE_MAX_SEEN 64 /* keys and sections remembered for duplicates (about 40 exist) */
+
+/* A key or a [section] (key "") met in the file, and where. */
+struct load_seen {
+	char section[16], key[24];
+	unsigned line;
+};
+
 struct load_ctx {
 	struct site_config *c;
 	struct diag *d;
 	struct iniline lines; /* .line: the line inih is at (it calls back right after one) */
 	const char *path;
 	char dir[PATH_MAX];
+	struct load_seen seen[SITE_MAX_SEEN];
+	unsigned n_seen;
 	int rc;
 };
+
+/* Only [chain] url may be given more than once (README's site-file table: "repeat"). */
+static bool key_repeatable(const char *section, const char *key)
+{
+	return !strcmp(section, "chain") && !strcmp(key, "url");
+}
+
+/* A second [section] header or a second key in one section silently overrode the first:
+ * an error naming both lines. Returns true when it was a duplicate. */
+static bool load_duplicate(struct load_ctx *x, const char *section, const char *key)
+{
+	struct load_seen *s;
+
+	if (key[0] && key_repeatable(section, key))
+		return false;
+	for (unsigned i = 0; i < x->n_seen; i++) {
+		s = &x->seen[i];
+		if (strcmp(s->section, section) || strcmp(s->key, key))
+			continue;
+		if (key[0])
+			diag_add(x->d, -EINVAL,
+				 "%s:%u: [%s] %s: already set at line %u (each key once; remove "
+				 "one)",
+				 x->path, x->lines.line, section, key, s->line);
+		else
+			diag_add(x->d, -EINVAL,
+				 "%s:%u: [%s]: the section is already opened at line %u (give "
+				 "each section once; merge them)",
+				 x->path, x->lines.line, section, s->line);
+		x->rc = -EINVAL;
+		return true;
+	}
+	if (x->n_seen < SITE_MAX_SEEN && strlen(section) < sizeof(s->section) &&
+	    strlen(key) < sizeof(s->key)) {
+		s = &x->seen[x->n_seen++];
+		snprintf(s->section, sizeof(s->section), "%s", section);
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		s->line = x->lines.line;
+	}
+	return false;
+}
 
 /* inih's reader hook: counts lines for "file:line" messages and catches lines longer
  * than inih's buffer, which it would otherwise split into two bogus lines. */
@@ -498,6 +595,8 @@ static char *load_reader(char *str, int num, void *stream)
 				 "[server], [secureboot])",
 				 x->path, x->lines.line, name);
 			x->rc = -EINVAL;
+		} else {
+			load_duplicate(x, name, "");
 		}
 	}
 	return str;
@@ -519,6 +618,18 @@ static int load_handler(void *user, const char *section, const char *name, const
 	}
 	if (!site_section_known(section))
 		return 1; /* reported once, at its header, by load_reader() */
+	if (strchr(name, ' ') || strchr(name, '\t')) {
+		/* inih takes ':' as a separator too: "url http://h/x" reads as key "url http". */
+		const char *sp = name + strcspn(name, " \t");
+		diag_add(x->d, -EINVAL,
+			 "%s: \"%s:%s\" is not a \"key = value\" line (inih reads ':' as the "
+			 "separator): write key = value, e.g. %.*s = %s:%s",
+			 where, name, value, (int)(sp - name), name, sp + strspn(sp, " \t"), value);
+		x->rc = -EINVAL;
+		return 1;
+	}
+	if (load_duplicate(x, section, name))
+		return 1;
 	if (site_set_in(x->c, section, name, value, where, x->dir, x->d))
 		x->rc = -EINVAL;
 	return 1; /* keep going: show every error at once */
@@ -570,7 +681,7 @@ int site_validate(const struct site_config *c, struct diag *d)
 {
 	int rc = 0;
 
-	if (c->n_urls == 0)
+	if (c->n_urls == 0 && !c->n_urls_refused) /* a refused one was told already */
 		rc = diag_add(d, -EINVAL,
 			      "%s: no inventory URL: give one with [chain] url = http://… or --url",
 			      c->source[0] ? c->source : "configuration");

@@ -13,6 +13,7 @@
 #define SITE_CLASS_MAX	255 /* DHCP option length is one byte */
 #define SITE_LABEL_MAX	11  /* FAT volume label; also used as ISO volume id */
 #define SITE_MAX_IFACES 8
+#define SITE_BOOT_ROOT	"/srv/chainboot" /* [server] boot_root when not set */
 
 enum site_arch {
 	SITE_ARCH_X86_64 = 1u << 0, /* BIOS and UEFI x86_64 */
@@ -41,16 +42,18 @@ struct site_config {
 	/* [chain] */
 	char urls[SITE_MAX_URLS][SITE_URL_MAX]; /* inventory script URLs, tried in order */
 	unsigned n_urls;
-	unsigned rounds;       /* full passes over NICs and URLs before the menu */
-	unsigned backoff;      /* seconds before the 2nd pass; doubles per pass */
-	unsigned dhcp_tries;   /* ifconf attempts per NIC per pass */
-	unsigned http_timeout; /* seconds one URL may take */
-	unsigned menu_timeout; /* seconds before the menu retries by itself; 0 = wait */
-	bool try_offered;      /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
+	unsigned n_urls_refused; /* url settings refused (reported): no "no URL" error then */
+	unsigned rounds;	 /* full passes over NICs and URLs before the menu */
+	unsigned backoff;	 /* seconds before the 2nd pass; doubles per pass */
+	unsigned dhcp_tries;	 /* ifconf attempts per NIC per pass */
+	unsigned http_timeout;	 /* seconds one URL may take */
+	unsigned menu_timeout;	 /* seconds before the menu retries by itself; 0 = wait */
+	bool try_offered;	 /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
 	/* [image] */
 	char layout[64];
-	unsigned arch;		 /* SITE_ARCH_* bits */
-	char ipxe_dir[PATH_MAX]; /* "" = search the usual places */
+	char layout_from[PATH_MAX + 32]; /* "site.ini:12" or "--layout"; "" = the default */
+	unsigned arch;			 /* SITE_ARCH_* bits */
+	char ipxe_dir[PATH_MAX];	 /* "" = search the usual places */
 	enum site_rebrand rebrand;
 	char output[PATH_MAX];
 	/* [secureboot] */

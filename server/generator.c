@@ -28,7 +28,11 @@ struct generator_job {
 	struct generator *g;
 	struct generator_job *prev, *next;
 	pid_t pid;
-	int pidfd, outfd;
+	int pidfd, outfd, errfd;
+	char errline[GENERATOR_ERR_LINE]; /* a stderr line being collected */
+	size_t errlen;
+	unsigned err_lines, err_dropped;
+	char tag[GENERATOR_TAG_MAX]; /* "machine=… profile=…" for its stderr lines */
 	char *buf;
 	size_t len, cap;
 	bool eof, exited, killed, toobig, timedout, cancelled;
@@ -61,6 +65,77 @@ unsigned generator_running(const struct generator *g)
 	return g ? g->n : 0;
 }
 
+/* One stderr line (without its newline) into the log, under the job's tag. */
+static void err_line(struct generator_job *j, const char *s, size_t n)
+{
+	char text[GENERATOR_ERR_LINE + 1], q[GENERATOR_ERR_LINE * 4 + 8];
+
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (j->err_lines >= GENERATOR_ERR_MAX) {
+		j->err_dropped++;
+		return;
+	}
+	j->err_lines++;
+	snprintf(text, sizeof(text), "%.*s", (int)n, s);
+	log_event("generator.stderr", "%s pid=%d line=%s", j->tag, (int)j->pid,
+		  log_quote(text, q, sizeof(q)));
+}
+
+/* Read what is there (non-blocking) and log every complete line; a line longer than
+ * the buffer is logged in pieces. Returns true at EOF or on an error. */
+static bool err_read(struct generator_job *j)
+{
+	for (;;) {
+		ssize_t r = read(j->errfd, j->errline + j->errlen, sizeof(j->errline) - j->errlen);
+		char *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return false;
+		if (r <= 0)
+			return true;
+		j->errlen += (size_t)r;
+		while ((nl = memchr(j->errline, '\n', j->errlen))) {
+			size_t n = (size_t)(nl - j->errline);
+			err_line(j, j->errline, n);
+			memmove(j->errline, nl + 1, j->errlen - n - 1);
+			j->errlen -= n + 1;
+		}
+		if (j->errlen == sizeof(j->errline)) {
+			err_line(j, j->errline, j->errlen);
+			j->errlen = 0;
+		}
+	}
+}
+
+static void err_close(struct generator_job *j)
+{
+	if (j->errlen)
+		err_line(j, j->errline, j->errlen);
+	j->errlen = 0;
+	if (j->err_dropped)
+		log_event("generator.stderr",
+			  "%s pid=%d dropped=%u note=\"more stderr lines than "
+			  "%d\"",
+			  j->tag, (int)j->pid, j->err_dropped, GENERATOR_ERR_MAX);
+	loop_unwatch(j->g->l, j->errfd);
+	close(j->errfd);
+	j->errfd = -1;
+}
+
+static void on_stderr(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct generator_job *j = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (err_read(j))
+		err_close(j);
+}
+
 /* Kill the whole group. Only before the leader is reaped: until then its PID (= the
  * group's id) cannot be reused. */
 static void kill_group(struct generator_job *j)
@@ -76,6 +151,10 @@ static void job_free(struct generator_job *j)
 	struct generator *g = j->g;
 
 	loop_timer_cancel(g->l, &j->timer);
+	if (j->errfd >= 0) {
+		err_read(j); /* what it wrote before the end, then the end of it */
+		err_close(j);
+	}
 	if (j->outfd >= 0) {
 		loop_unwatch(g->l, j->outfd);
 		close(j->outfd);
@@ -222,14 +301,14 @@ static void on_timeout(struct loop *l, void *arg)
 }
 
 int generator_start(struct generator *g, const char *program, char *const envp[],
-		    unsigned timeout_ms, generator_done_fn done, void *arg,
+		    unsigned timeout_ms, const char *tag, generator_done_fn done, void *arg,
 		    struct generator_job **job)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct generator_job *j;
 	char *argv[] = { (char *)program, NULL };
-	int p[2], rc;
+	int p[2], e[2] = { -1, -1 }, rc;
 	sigset_t none, all;
 
 	*job = NULL;
@@ -239,7 +318,8 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 	if (!j)
 		return -ENOMEM;
 	j->g = g;
-	j->pidfd = j->outfd = -1;
+	j->pidfd = j->outfd = j->errfd = -1;
+	snprintf(j->tag, sizeof(j->tag), "%s", tag ? tag : "");
 	j->timeout_ms = timeout_ms;
 	j->done = done;
 	j->arg = arg;
@@ -249,7 +329,9 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 		free(j);
 		return rc;
 	}
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK)) {
+	/* stderr: a pipe too, so its lines are logged under the machine and profile. */
+	if (pipe2(e, O_CLOEXEC) || fcntl(p[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(e[0], F_SETFL, O_NONBLOCK)) {
 		rc = -errno;
 		goto err_pipe;
 	}
@@ -266,6 +348,8 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 	if (!rc)
 		rc = -posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	if (!rc)
+		rc = -posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+	if (!rc)
 		rc = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 							      POSIX_SPAWN_SETSIGDEF |
 							      POSIX_SPAWN_SETPGROUP);
@@ -280,7 +364,8 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
-	p[1] = -1;
+	close(e[1]);
+	p[1] = e[1] = -1;
 	if (rc)
 		goto err_pipe;
 	j->outfd = p[0];
@@ -296,6 +381,12 @@ int generator_start(struct generator *g, const char *program, char *const envp[]
 		loop_unwatch(g->l, j->outfd);
 		goto err_child;
 	}
+	if ((rc = loop_watch(g->l, e[0], EPOLLIN, on_stderr, j))) {
+		loop_unwatch(g->l, j->outfd);
+		loop_unwatch(g->l, j->pidfd);
+		goto err_child;
+	}
+	j->errfd = e[0];
 	loop_timer_set(g->l, &j->timer, timeout_ms, on_timeout, j);
 	j->next = g->jobs;
 	if (g->jobs)
@@ -318,6 +409,9 @@ err_pipe:
 	close(p[0]);
 	if (p[1] >= 0)
 		close(p[1]);
+	for (int k = 0; k < 2; k++)
+		if (e[k] >= 0)
+			close(e[k]);
 	free(j);
 	return rc;
 }

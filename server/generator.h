@@ -10,6 +10,9 @@
 
 #define GENERATOR_MAX_JOBS 16	 /* programs running at once; more get the menu */
 #define GENERATOR_MAX_OUT  65536 /* bytes of script a program may print */
+#define GENERATOR_ERR_LINE 400	 /* bytes of one stderr line logged (longer: cut) */
+#define GENERATOR_ERR_MAX  20	 /* stderr lines logged per run; the rest are counted */
+#define GENERATOR_TAG_MAX  256
 
 enum generator_status {
 	GENERATOR_OK = 0,
@@ -34,12 +37,14 @@ int generator_new(struct loop *l, struct generator **out);
 void generator_free(struct generator *g);
 
 /* Start program (an absolute path; no shell, no PATH search) with exactly envp as its
- * environment, stdin /dev/null, stdout a pipe, stderr inherited (the daemon's log), in
- * its own process group, every signal at its default and unblocked. Returns 0 (*job
- * set; done() follows), -EBUSY (GENERATOR_MAX_JOBS running) or -errno (it could not be
- * started: e.g. -ENOENT, -EACCES); then done() is never called. */
+ * environment, stdin /dev/null, stdout a pipe, stderr another pipe whose lines are
+ * logged as event=generator.stderr with tag ("machine=m1 profile=p", already quoted for
+ * the log; at most GENERATOR_ERR_MAX lines a run), in its own process group, every
+ * signal at its default and unblocked. Returns 0 (*job set; done() follows), -EBUSY
+ * (GENERATOR_MAX_JOBS running) or -errno (it could not be started: e.g. -ENOENT,
+ * -EACCES); then done() is never called. */
 int generator_start(struct generator *g, const char *program, char *const envp[],
-		    unsigned timeout_ms, generator_done_fn done, void *arg,
+		    unsigned timeout_ms, const char *tag, generator_done_fn done, void *arg,
 		    struct generator_job **job);
 
 /* The request went away: kill the program; done() is not called. */

@@ -638,11 +638,13 @@ static void gen_done(void *arg, enum generator_status st, const char *out, size_
 	} else {
 		/* The machine gets the menu instead; the daemon carries on. */
 		log_event("http.generator",
-			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
-			  c->peer, inventory_profile_name(g->r.profile),
-			  log_quote(why, q, sizeof(q)));
+			  "client=%s machine=%s profile=%s status=failed why=%s note=\"serving the "
+			  "menu\"",
+			  c->peer, g->r.machine ? inventory_machine_name(g->r.machine) : "-",
+			  inventory_profile_name(g->r.profile), log_quote(why, q, sizeof(q)));
 		snprintf(how, sizeof(how), " generator=failed");
 		g->r.decision = INV_DECIDE_MENU;
+		g->r.generator_failed = true;
 		if (inventory_render(g->inv, &g->r, &g->f, h->server_url, h->render,
 				     sizeof(h->render), &n)) {
 			struct http_request req = { .minor = g->minor,
@@ -690,8 +692,14 @@ static int start_generator(struct conn *c, const struct http_request *req, uint6
 	span_str(req->path.p, req->path.len, g->path, sizeof(g->path));
 	rc = inventory_generator_env(inv, r, &g->f, h->server_url, h->env, sizeof(h->env), h->envp,
 				     sizeof(h->envp) / sizeof(h->envp[0]));
-	if (!rc)
-		rc = generator_start(h->gen, prog, h->envp, ms, gen_done, c, &c->job);
+	if (!rc) {
+		char tag[GENERATOR_TAG_MAX], qm[100], qp[100];
+		snprintf(tag, sizeof(tag), "client=%s machine=%s profile=%s", c->peer,
+			 log_quote(r->machine ? inventory_machine_name(r->machine) : "-", qm,
+				   sizeof(qm)),
+			 log_quote(inventory_profile_name(r->profile), qp, sizeof(qp)));
+		rc = generator_start(h->gen, prog, h->envp, ms, tag, gen_done, c, &c->job);
+	}
 	if (rc) {
 		log_event("http.generator",
 			  "client=%s profile=%s status=failed why=%s note=\"serving the menu\"",
@@ -748,7 +756,12 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		*slot = params[i].value;
 	}
 	if (inventory_facts_check(&f, &why)) {
-		snprintf(extra, sizeof(extra), " reason=bad-query-string fact=%s", why);
+		int k = inventory_fact_index(why);
+		const char *v = k >= 0 ? f.v[k] : f.want_profile;
+		size_t max = k >= 0 ? INV_FACT_MAX : INV_NAME_MAX;
+		/* Which fact, and whether it was too long or not of its form. */
+		snprintf(extra, sizeof(extra), " reason=bad-query-string fact=%s why=%s", why,
+			 v && strnlen(v, max + 1) > max ? "too-long" : "malformed");
 		reply_text(c, req, 400, false, t0, extra);
 		return;
 	}
@@ -758,6 +771,7 @@ static void serve_script(struct conn *c, const struct http_request *req, uint64_
 		if (!start_generator(c, req, t0, inv, &f, &r, prog, ms))
 			return;
 		r.decision = INV_DECIDE_MENU; /* could not run it: the menu, as for any failure */
+		r.generator_failed = true;
 	}
 	if (inventory_render(inv, &r, &f, h->server_url, h->render, sizeof(h->render), &len)) {
 		reply_text(c, req, 500, false, t0, " reason=script-too-large");
@@ -1034,9 +1048,12 @@ static void process(struct conn *c)
 				/* malformed, or the buffer is full of one unfinished head */
 				int status = n == -1 ? req.status : 431;
 				struct http_request none = { .minor = 1 };
+				char why[64];
+				snprintf(why, sizeof(why), " reason=%s",
+					 n == -1 && req.why ? req.why : "head-too-large");
 				h->st.requests++;
 				reply_text(c, n == -1 && req.method_raw.p ? &req : &none, status,
-					   true, c->req_start ? c->req_start : now_ms(h), NULL);
+					   true, c->req_start ? c->req_start : now_ms(h), why);
 				off = c->in_len;
 				progress = true;
 				break;

@@ -17,6 +17,7 @@
 #include "bootfiles.h"
 #include "decide.h"
 #include "diag.h"
+#include "hostcheck.h"
 #include "http.h"
 #include "inventory.h"
 #include "listenaddr.h"
@@ -334,9 +335,10 @@ static int fail(struct diag *d, int rc)
 
 /* ---- inventory ---- */
 
-static enum decide_inv inv_verdict(const struct server *s, const char *mac, const char *uuid)
+static enum decide_inv inv_verdict(const struct server *s, char *machine, size_t machinesz,
+				   const char *mac, const char *uuid)
 {
-	return inventory_dhcp_verdict(s->inv, mac, uuid);
+	return inventory_dhcp_match(s->inv, mac, uuid, machine, machinesz);
 }
 
 static int inventory_check(const struct site_config *c, struct server *s, struct diag *d)
@@ -496,6 +498,36 @@ static void log_bootfiles(const struct bootfiles *bf)
 		log_event("bootfile", "warning=%s", log_quote(bf->stock_why, q, sizeof(q)));
 }
 
+/* --check: "configuration OK" means it will start: the address, interfaces and files on
+ * this host too, and the iPXE binaries found. */
+static int check_only(struct daemon *dm, struct diag *d)
+{
+	char dir[PATH_MAX], note[PATH_MAX + 100];
+	int rc = hostcheck_run(&dm->cfg, &dm->pd, !strcmp(dm->cfg.boot_root, SITE_BOOT_ROOT), note,
+			       sizeof(note), d);
+
+	if (!rc)
+		rc = status_check(&dm->cfg, d);
+	if (!rc)
+		rc = ipxecache_find_dir(&dm->cfg, dir, sizeof(dir), d);
+	if (rc) {
+		inventory_free(dm->srv.inv);
+		return fail(d, rc);
+	}
+	if (note[0])
+		fprintf(stderr, "chainbootd: note: %s\n", note);
+	printf("configuration OK\n");
+	if (dm->cfg.inventory[0]) {
+		size_t machines = 0, profiles = 0;
+		inventory_counts(dm->srv.inv, &machines, &profiles);
+		printf("inventory %s: %zu machines, %zu profiles\n", dm->cfg.inventory, machines,
+		       profiles);
+	}
+	inventory_free(dm->srv.inv);
+	printf("iPXE binaries: %s\n", dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cli cl;
@@ -517,25 +549,8 @@ int main(int argc, char **argv)
 		rc = inventory_check(&dm.cfg, &dm.srv, &d);
 	if (rc)
 		return fail(&d, rc);
-	if (cl.check) {
-		char dir[PATH_MAX];
-		rc = status_check(&dm.cfg, &d);
-		rc = rc ? rc : ipxecache_find_dir(&dm.cfg, dir, sizeof(dir), &d);
-		if (rc) {
-			inventory_free(dm.srv.inv);
-			return fail(&d, rc);
-		}
-		printf("configuration OK\n");
-		if (dm.cfg.inventory[0]) {
-			size_t machines = 0, profiles = 0;
-			inventory_counts(dm.srv.inv, &machines, &profiles);
-			printf("inventory %s: %zu machines, %zu profiles\n", dm.cfg.inventory,
-			       machines, profiles);
-		}
-		inventory_free(dm.srv.inv);
-		printf("iPXE binaries: %s\n", dir);
-		return 0;
-	}
+	if (cl.check)
+		return check_only(&dm, &d);
 
 	rc = loop_new(&dm.loop);
 	if (rc)

@@ -180,6 +180,27 @@ static void flush_replies(struct pd_sock *ps)
 	p->n_tx = 0;
 }
 
+/* Which IP the client has or asks for (source, ciaddr, option 50 of a REQUEST to the
+ * site's DHCP server), with its MAC: TFTP and HTTP log lines name the MAC from it. */
+static void note_client(struct proxydhcp *p, const struct dhcp_msg *m,
+			const struct sockaddr_in *from)
+{
+	uint64_t now = loop_now_ms(p->s->loop);
+	const uint8_t *v;
+	uint32_t ip;
+	size_t n;
+
+	if (m->h.htype != 1 || m->h.hlen != 6)
+		return;
+	clientmac_note(&p->s->macs, from->sin_addr.s_addr, m->h.chaddr, now);
+	clientmac_note(&p->s->macs, m->h.ciaddr, m->h.chaddr, now);
+	v = dhcp_opt_get(m, DHCP_OPT_REQUESTED_IP, &n);
+	if (v && n == 4) {
+		memcpy(&ip, v, 4);
+		clientmac_note(&p->s->macs, ip, m->h.chaddr, now);
+	}
+}
+
 static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 		   const struct sockaddr_in *from, unsigned ifindex)
 {
@@ -189,7 +210,7 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 	struct decide_in in = { .msg = m, .port = ps->port, .server_ip = p->server_ip };
 	struct decide_out o;
 	char mac[48], uuid[37], src[24], cls[96], vc[96], q1[128], q2[128];
-	char why[64];
+	char why[64], machine[64], qm[200];
 	const char *err = NULL, *ifname;
 	const uint8_t *v;
 	struct pd_reply *r = &p->tx[p->n_tx];
@@ -221,7 +242,10 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 	dhcp_chaddr_str(&m->h, mac);
 	if (dhcp_guid_str(m, uuid))
 		uuid[0] = '\0';
-	in.inv = p->inv ? p->inv(p->s, mac, uuid) : DECIDE_INV_UNKNOWN;
+	note_client(p, m, from);
+	machine[0] = '\0';
+	in.inv = p->inv ? p->inv(p->s, machine, sizeof(machine), mac, uuid) : DECIDE_INV_UNKNOWN;
+	log_quote(machine[0] ? machine : "-", qm, sizeof(qm));
 	in.have = have_bits(p->s, false);
 	in.foreign = have_bits(p->s, true);
 	if (decide(c, &in, &o)) {
@@ -248,11 +272,12 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 		/* Non-PXE DHCP traffic is the bulk on a shared network: debug only. */
 		log_event(strcmp(o.row, "ignore") ? "proxydhcp" : "proxydhcp.debug",
 			  "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s "
-			  "class=%s uuid=%s "
+			  "class=%s uuid=%s machine=%s "
 			  "decision=%s%s%s reason=\"%s\"",
 			  dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid,
 			  why, log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)),
-			  uuid[0] ? uuid : "-", o.row, o.file[0] ? " file=" : "", o.file, o.why);
+			  uuid[0] ? uuid : "-", qm, o.row, o.file[0] ? " file=" : "", o.file,
+			  o.why);
 		return;
 	}
 	rc = decide_reply(&in, &o, r->buf, sizeof(r->buf), &r->len);
@@ -269,11 +294,11 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 		snprintf(dst, sizeof(dst), "%s:%u", inet_ntoa(a), to_port);
 		snprintf(r->log, sizeof(r->log),
 			 "msg=%s port=%u iface=%s mac=%s from=%s xid=0x%08x arch=%s vendor=%s "
-			 "class=%s uuid=%s "
+			 "class=%s uuid=%s machine=%s "
 			 "decision=%s file=%s reply=%s option43=%s to=%s bytes=%zu",
 			 dhcp_type_name(dhcp_msg_type(m)), ps->port, ifname, mac, src, m->h.xid,
 			 why, log_quote(vc, q1, sizeof(q1)), log_quote(cls, q2, sizeof(q2)),
-			 uuid[0] ? uuid : "-", o.row, log_quote(o.file, fq, sizeof(fq)),
+			 uuid[0] ? uuid : "-", qm, o.row, log_quote(o.file, fq, sizeof(fq)),
 			 dhcp_type_name(o.reply_type), o.bypass43 ? "6:8" : "none", dst, r->len);
 	}
 	p->n_tx++; /* sent, logged and counted by flush_replies() */

@@ -10,9 +10,10 @@
 struct proxydhcp;
 
 /* The inventory's word on a machine, asked per request: mac as "52:54:00:12:34:56",
- * uuid as 8-4-4-4-12 hex or "" when the client sent none. NULL: every machine boots. */
-typedef enum decide_inv (*proxydhcp_inv_fn)(const struct server *s, const char *mac,
-					    const char *uuid);
+ * uuid as 8-4-4-4-12 hex or "" when the client sent none; the inventory machine's name
+ * into machine ("" when not listed). NULL: every machine boots. */
+typedef enum decide_inv (*proxydhcp_inv_fn)(const struct server *s, char *machine, size_t machinesz,
+					    const char *mac, const char *uuid);
 
 /* Bind 0.0.0.0:67 and 0.0.0.0:4011 (as root: port 67 is privileged), resolve the
  * [server] interface names, and watch both sockets in s->loop. Nothing is read

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "clientmac.h"
 #include "loop.h"
 #include "siteconf.h"
 
@@ -35,6 +36,7 @@ struct server {
 	int boot_root_fd;      /* cfg->boot_root opened O_PATH|O_DIRECTORY, or -1 */
 	struct inventory *inv; /* current inventory (swapped on reload) */
 	struct timeline *tl;   /* boot timelines and counters (timeline.h), or NULL */
+	struct clientmac macs; /* IP -> MAC from proxyDHCP requests, for TFTP/HTTP logs */
 };
 
 /* Find a built-in boot file by name, or NULL. */

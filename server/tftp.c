@@ -111,6 +111,21 @@ static const char *peer_str(const struct sockaddr_in *a, char *buf, size_t sz)
 	return buf;
 }
 
+/* "IP:port", and " mac=…" when proxyDHCP saw that IP lately: the machine, not only
+ * the address its site DHCP server happened to give it. */
+static const char *client_str(const struct tftp *t, const struct sockaddr_in *a, char *buf,
+			      size_t sz)
+{
+	char who[32], mac[18];
+
+	peer_str(a, who, sizeof(who));
+	if (clientmac_find(&t->s->macs, a->sin_addr.s_addr, loop_now_ms(t->s->loop), mac))
+		snprintf(buf, sz, "%s", who);
+	else
+		snprintf(buf, sz, "%s mac=%s", who, mac);
+	return buf;
+}
+
 static uint64_t fnv1a(const uint8_t *p, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -127,14 +142,14 @@ static uint64_t fnv1a(const uint8_t *p, size_t len)
 static void xfer_end(struct xfer *x, const char *status, const char *extra)
 {
 	struct tftp *t = x->t;
-	char who[32], q[TFTP_FILENAME_MAX * 4 + 8];
+	char who[64], q[TFTP_FILENAME_MAX * 4 + 8];
 	uint64_t now = loop_now_ms(tloop(t));
 
 	log_event("tftp",
 		  "client=%s file=%s status=%s bytes=%llu size=%lld duration_ms=%llu mode=%s "
 		  "blksize=%u windowsize=%u tsize=%s retransmits=%u%s%s",
-		  peer_str(&x->peer, who, sizeof(who)), log_quote(x->name, q, sizeof(q)), status,
-		  (unsigned long long)x->bytes, (long long)x->file.size,
+		  client_str(t, &x->peer, who, sizeof(who)), log_quote(x->name, q, sizeof(q)),
+		  status, (unsigned long long)x->bytes, (long long)x->file.size,
 		  (unsigned long long)(now - x->start_ms),
 		  x->mode == TFTP_MODE_NETASCII ? "netascii" : "octet", x->neg.blksize,
 		  x->neg.windowsize, x->neg.ack_tsize ? "yes" : "no", x->retransmits,
@@ -623,12 +638,12 @@ static void reply_error(struct tftp *t, const struct sockaddr_in *peer, const st
 	(void)!sendmsg(t->fd, &m, MSG_DONTWAIT);
 }
 
-static void log_refused(const struct sockaddr_in *peer, const char *name, const char *status,
-			const char *extra)
+static void log_refused(const struct tftp *t, const struct sockaddr_in *peer, const char *name,
+			const char *status, const char *extra)
 {
-	char who[32], q[TFTP_FILENAME_MAX * 4 + 8];
+	char who[64], q[TFTP_FILENAME_MAX * 4 + 8];
 
-	log_event("tftp", "client=%s file=%s status=%s%s%s", peer_str(peer, who, sizeof(who)),
+	log_event("tftp", "client=%s file=%s status=%s%s%s", client_str(t, peer, who, sizeof(who)),
 		  log_quote(name, q, sizeof(q)), status, extra ? " " : "", extra ? extra : "");
 }
 
@@ -660,7 +675,7 @@ static void log_busy(struct tftp *t, const struct sockaddr_in *peer, const char 
 	 * an ERROR would make firmware give up the boot. */
 	snprintf(extra, sizeof(extra), "active=%u max=%u dropped=%u", t->n_xfers,
 		 t->s->cfg->tftp_max, t->busy_dropped);
-	log_refused(peer, name, "busy", extra);
+	log_refused(t, peer, name, "busy", extra);
 	t->busy_log_ms = now;
 	t->busy_dropped = 0;
 }
@@ -705,13 +720,13 @@ static void start_transfer(struct tftp *t, const struct sockaddr_in *peer,
 		char extra[64];
 		snprintf(extra, sizeof(extra), "error=\"%s\"", strerror(-sock));
 		reply_error(t, peer, local, TFTP_EUNDEF, "Server busy, try again");
-		log_refused(peer, req->filename, "error", extra);
+		log_refused(t, peer, req->filename, "error", extra);
 		goto err_file;
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		reply_error(t, peer, local, TFTP_EUNDEF, "Server busy, try again");
-		log_refused(peer, req->filename, "error", "error=\"out of memory\"");
+		log_refused(t, peer, req->filename, "error", "error=\"out of memory\"");
 		goto err_sock;
 	}
 	x->t = t;
@@ -753,7 +768,7 @@ static void start_transfer(struct tftp *t, const struct sockaddr_in *peer,
 	x->next_send = x->base + 1;
 	if (loop_watch(tloop(t), sock, EPOLLIN, on_xfer, x) < 0) {
 		reply_error(t, peer, local, TFTP_EUNDEF, "Server busy, try again");
-		log_refused(peer, req->filename, "error", "error=\"loop\"");
+		log_refused(t, peer, req->filename, "error", "error=\"loop\"");
 		free(x);
 		goto err_sock;
 	}
@@ -793,7 +808,7 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len,
 	if (p.op == TFTP_WRQ) {
 		reply_error(t, peer, local, TFTP_EACCESS,
 			    "Access violation: this server is read-only");
-		log_refused(peer, rc == 0 || rc == -EPROTONOSUPPORT ? p.req.filename : "",
+		log_refused(t, peer, rc == 0 || rc == -EPROTONOSUPPORT ? p.req.filename : "",
 			    "write-refused", NULL);
 		return;
 	}
@@ -802,19 +817,19 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len,
 		break;
 	case -ENAMETOOLONG:
 		reply_error(t, peer, local, TFTP_EBADOP, "File name too long");
-		log_refused(peer, "", "malformed", "error=\"file name too long\"");
+		log_refused(t, peer, "", "malformed", "error=\"file name too long\"");
 		return;
 	case -EPROTONOSUPPORT:
 		reply_error(t, peer, local, TFTP_EBADOP, "Unsupported transfer mode (use octet)");
-		log_refused(peer, p.req.filename, "malformed", "error=\"unsupported mode\"");
+		log_refused(t, peer, p.req.filename, "malformed", "error=\"unsupported mode\"");
 		return;
 	case -E2BIG:
 		reply_error(t, peer, local, TFTP_EOPTNEG, "Too many options");
-		log_refused(peer, p.req.filename, "malformed", "error=\"too many options\"");
+		log_refused(t, peer, p.req.filename, "malformed", "error=\"too many options\"");
 		return;
 	default:
 		reply_error(t, peer, local, TFTP_EBADOP, "Malformed request");
-		log_refused(peer, p.req.filename, "malformed", NULL);
+		log_refused(t, peer, p.req.filename, "malformed", NULL);
 		return;
 	}
 
@@ -843,7 +858,7 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len,
 			*c = '/';
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
 			reply_error(t, peer, local, TFTP_ENOTFOUND, "File not found");
-			log_refused(peer, p.req.filename, "not-found",
+			log_refused(t, peer, p.req.filename, "not-found",
 				    "error=\"control character in name\"");
 			return;
 		}
@@ -851,19 +866,19 @@ static void on_request(struct tftp *t, const uint8_t *buf, size_t len,
 	rc = bootroot_open(t->s, name, &f);
 	if (rc == -ENOENT) {
 		reply_error(t, peer, local, TFTP_ENOTFOUND, "File not found");
-		log_refused(peer, p.req.filename, "not-found", NULL);
+		log_refused(t, peer, p.req.filename, "not-found", NULL);
 		return;
 	}
 	if (rc == -EACCES) {
 		reply_error(t, peer, local, TFTP_EACCESS, "Access violation");
-		log_refused(peer, p.req.filename, "access-denied", NULL);
+		log_refused(t, peer, p.req.filename, "access-denied", NULL);
 		return;
 	}
 	if (rc < 0) {
 		char extra[64];
 		snprintf(extra, sizeof(extra), "error=\"%s\"", strerror(-rc));
 		reply_error(t, peer, local, TFTP_EUNDEF, "Cannot open the file");
-		log_refused(peer, p.req.filename, "error", extra);
+		log_refused(t, peer, p.req.filename, "error", extra);
 		return;
 	}
 	start_transfer(t, peer, local, &p.req, hash, &f);

@@ -30,7 +30,7 @@ profile = p
 EOF
 chmod 644 "$INV"
 if [ -x "$DAEMON" ]; then
-	dcheck() { "$DAEMON" --listen 198.51.100.2 --inventory "$1" --check; }
+	dcheck() { "$DAEMON" --listen 127.0.0.1 --inventory "$1" --check; }
 	check_match "inventory: a good one passes --check" '^configuration OK$' "$(dcheck "$INV" 2>&1)"
 	sed 's/^mac = 52:54:00:00:00:02$/mac = 52-54-00-00-00-01/' "$INV" >"$T/dupmac.ini"
 	check_fails "inventory: duplicate MAC refused with both places" \

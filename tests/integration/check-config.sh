@@ -57,4 +57,35 @@ check_match "override: --user-class replaces the file's" 'set user-class LAB1' "
 check_match "override: --url replaces the file's list" '198\.51\.100\.9/x\.ipxe' "$s"
 if grep -q '198.51.100.1/boot.ipxe' <<<"$s"; then notok "override: file URLs gone"; else ok "override: file URLs gone"; fi
 check_fails "bad override names the flag" '--rounds: rounds: "x"' "$CHAINBOOT" check-config --site examples/site.ini --rounds x
+# Item 3 of issue 13: what inih would take silently, and URLs iPXE cannot use.
+cat >"$T/dup.ini" <<'INI'
+[chain]
+url = http://198.51.100.1/a.ipxe
+url = http://198.51.100.1/b.ipxe
+rounds = 2
+rounds = 4
+url http://198.51.100.1/c.ipxe
+[image]
+layout = nosuch
+[chain]
+backoff = 1
+INI
+out=$("$CHAINBOOT" check-config --site "$T/dup.ini" 2>&1)
+rc=$?
+check "dup file: exit 2" test $rc -eq 2
+check_match "duplicate key: an error naming both lines" 'dup.ini:5: \[chain\] rounds: already set at line 4' "$out"
+if grep -q 'dup.ini:3' <<<"$out"; then notok "[chain] url may repeat"; else ok "[chain] url may repeat"; fi
+check_match "duplicate section: an error naming both lines" 'dup.ini:9: \[chain\]: the section is already opened at line 1' "$out"
+check_match "url without '=': says to write key = value" 'dup.ini:6: "url http://198.51.100.1/c.ipxe" is not a "key = value" line .*write key = value, e.g. url = http://198.51.100.1/c.ipxe' "$out"
+check_match "unknown layout: file:line, with the other errors" 'dup.ini:8: layout: "nosuch" is unknown \(have: ' "$out"
+check_fails "unknown --layout: exit 2, named by its flag" '^chainboot build: --layout: layout: "nosuch" is unknown|--layout: layout: "nosuch" is unknown' \
+	"$CHAINBOOT" check-config --site examples/site.ini --layout nosuch
+"$CHAINBOOT" build --site examples/site.ini --layout nosuch -o "$T/x.iso" >/dev/null 2>&1
+check "build --layout nosuch: exit 2 (a configuration error)" test $? -eq 2
+check_fails "URL with a space refused" 'url: "http://198.51.100.1/a b.ipxe" has a space' \
+	"$CHAINBOOT" check-config --site examples/site.ini --url 'http://198.51.100.1/a b.ipxe'
+check_fails "URL with port 99999 refused" 'url: "http://198.51.100.1:99999/a.ipxe" has a port outside 1 to 65535' \
+	"$CHAINBOOT" check-config --site examples/site.ini --url 'http://198.51.100.1:99999/a.ipxe'
+check "URL with port 8080 and an IPv6 literal accepted" \
+	"$CHAINBOOT" check-config --site examples/site.ini --url 'http://198.51.100.1:8080/a.ipxe' --url 'http://[2001:db8::1]:81/b.ipxe'
 finish

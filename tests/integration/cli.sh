@@ -85,4 +85,26 @@ check_exit "bios layout with --arch 'x86_64 arm64': error" 2 'boots only x86_64,
 check "refused build left no image" test ! -e "$T/b2.iso"
 check_exit "hybrid keeps both" 0 'arch x86_64 arm64,' \
 	"$CHAINBOOT" build --url $URL --layout hybrid -o "$T/h.iso"
+# Issue 13 item 7: one exit status (2) for every configuration error, one message each.
+for cmd in "build -o $T/e.iso" script check-config "dhcp-config dnsmasq --listen 198.51.100.1" \
+	"rebrand $T/in.pxe $T/out.pxe"; do
+	# shellcheck disable=SC2086 # the command and its arguments split on purpose
+	check_exit "missing site file: exit 2 (${cmd%% *})" 2 'nope\.ini: cannot read the site file' \
+		"$CHAINBOOT" $cmd --site "$T/nope.ini"
+done
+check_exit "--layout nosuch: exit 2, like every other setting" 2 '--layout: layout: "nosuch" is unknown' \
+	"$CHAINBOOT" build --url $URL --layout nosuch -o "$T/n.iso"
+out=$("$CHAINBOOT" build --url ftp://x/y -o "$T/f.iso" 2>&1)
+check_match "--url ftp://x/y: says why" '--url: url: "ftp://x/y" must start with http://' "$out"
+if grep -q 'no inventory URL' <<<"$out"; then notok "--url ftp://x/y: no misleading \"no inventory URL\""
+else ok "--url ftp://x/y: no misleading \"no inventory URL\""; fi
+out=$("$CHAINBOOT" script --url 'http://198.51.100.1/${net0/mac}' 2>&1)
+check_match "--url with \${…}: refused, named by the flag" '^chainboot script: --url: url: .* holds "\$\{…\}"' "$out"
+if grep -q 'chain\.ipxe\.in' <<<"$out"; then notok "--url with \${…}: no template path"
+else ok "--url with \${…}: no template path"; fi
+check_exit "check-config takes the [server] flags" 0 '^configuration OK$' "$CHAINBOOT" check-config --url $URL \
+	--listen 198.51.100.1 --interface eth0 --http-port 8080 --boot-root /srv/x --inventory i.ini --user nobody \
+	--proxydhcp yes --no-proxydhcp --tftp no --no-tftp --efi-binary ipxe --uefi-strategy 4011 --tftp-max 4 --http-max 8
+check_exit "check-config checks a [server] flag's value" 2 '--http-port: http_port: "99999" is not a whole number' \
+	"$CHAINBOOT" check-config --url $URL --http-port 99999
 finish

@@ -74,6 +74,7 @@ else
 fi
 
 R=$T/root
+chmod 711 "$T" # the daemon's user (nobody) reads the shipped inventory for --check
 dpkg-deb -x "$CB" "$R" && dpkg-deb -x "$CBD" "$R"
 U=$R/lib/systemd/system/chainbootd.service
 bad=
@@ -119,7 +120,7 @@ else
 fi
 check_match "deb: with listen given, the shipped site.ini and inventory.ini check OK" \
 	'^configuration OK' "$("$R/usr/sbin/chainbootd" --check -c "$R/etc/chainboot/site.ini" \
-		--listen 198.51.100.2 --user nobody 2>&1)"
+		--listen 127.0.0.1 --user nobody 2>&1)"
 check_match "deb: the shipped site.ini names the package's user" '^user = _chainboot$' "$(cat "$R/etc/chainboot/site.ini")"
 check "deb: the installed chainboot-fetch-ipxe runs (--print-dir)" "$R/usr/sbin/chainboot-fetch-ipxe" --print-dir
 finish

@@ -14,7 +14,7 @@ nothing_left() { # DESC: the output and staging directories must be empty
 	rm -rf "${T:?}/out/"* "${T:?}/tmp/"*
 }
 
-check_fails "unknown layout is named, with the known ones" 'layout "nope" is unknown \(have: .*hybrid' \
+check_fails "unknown layout is named, with the known ones" '--layout: layout: "nope" is unknown \(have: .*hybrid' \
 	"$CHAINBOOT" build --url $URL --layout nope -o "$T/out/x.iso"
 nothing_left "unknown layout"
 

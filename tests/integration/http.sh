@@ -54,7 +54,7 @@ cat >"$G/ok.sh" <<'EOF'
 #!/bin/sh
 printf '#!ipxe\necho generated for %s uuid %s var %s machine %s\n' "$CB_MAC" "$CB_UUID" "$CB_VAR_greeting" "$CB_MACHINE"
 EOF
-printf '#!/bin/sh\necho "#!ipxe"\nexit 3\n' >"$G/fail.sh"
+printf '#!/bin/sh\necho "#!ipxe"\necho "cannot reach the CMDB" >&2\nexit 3\n' >"$G/fail.sh"
 printf '#!/bin/sh\nsleep 30\n' >"$G/slow.sh"
 printf '#!/bin/sh\nhead -c 100000 /dev/zero\n' >"$G/big.sh"
 printf '#!/bin/sh\necho hello\n' >"$G/noscript.sh"
@@ -274,6 +274,14 @@ get "too many header fields: 431" 'status=431' "${MANY[@]}" 127.0.0.1 $PORT /hel
 LONGT=/$(python3 -c 'print("a" * 5000)')
 get "URI too long: 414" 'response n=1 status=414' 127.0.0.1 $PORT "$LONGT"
 get "a body with GET: 400, closed" 'status=400 .*connection=close' -H 'Content-Length: 5' 127.0.0.1 $PORT /hello.txt
+# Each 400 for a bad head says why in the log (issue 13 item 5), as the 408 and 503 do.
+get "obs-fold header: 400" 'response n=1 status=400' --raw 'GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\n\r\n' 127.0.0.1 $PORT
+check_match "http: 400 for a header error carries reason=" 'status=400 .*reason=obs-fold' "$(cat "$LOG")"
+check_match "http: 400 without Host carries reason=" 'status=400 .*reason=host-missing-or-repeated' "$(cat "$LOG")"
+check_match "http: 431 carries reason=" 'status=431 .*reason=(too-many-fields|head-too-large)' "$(cat "$LOG")"
+LONGF=$(python3 -c 'print("H" * 300)')
+get "a fact over 256 bytes: 400" 'status=400' 127.0.0.1 $PORT "/boot.ipxe?hostname=$LONGF"
+check_match "http: a too-long fact is logged by name, as too long" 'status=400 .*reason=bad-query-string fact=hostname why=too-long' "$(cat "$LOG")"
 
 # ---- static files: built-in and boot_root, 404 without paths
 get "boot_root file" 'status=200 length=6 type="text/plain; charset=utf-8"' -o "$B" 127.0.0.1 $PORT /hello.txt
@@ -334,6 +342,18 @@ for g in "2 exit status 3" "3 killed after 1000 ms" "4 killed: printed more than
 	check_match "http: menu served instead" '^menu ' "$(body)"
 	check_match "http: failure logged (${g#* })" "event=http.generator client=.* profile=gen-.* status=failed why=\".*${g#* }" "$(cat "$LOG")"
 done
+# Its stderr: one log line each, with an event name, the machine and the profile; the
+# menu it gets says what failed, not "not in the inventory" (issue 13 item 5).
+get "generator failure: the menu says what failed" 'status=200' -o "$B" 127.0.0.1 $PORT "/boot.ipxe?mac=52:54:00:00:01:02"
+check_match "http: a failed generator's menu names the machine and the profile" \
+	'^echo chainboot: g2 is in the inventory, but the script generator of profile gen-fail failed' "$(body)"
+if grep -q 'not in the inventory' <<<"$(body)"; then notok "http: a failed generator's menu does not say \"not in the inventory\""
+else ok "http: a failed generator's menu does not say \"not in the inventory\""; fi
+check_match "http: a generator's stderr logged with event, machine and profile" \
+	'event=generator.stderr client=127\.0\.0\.1:[0-9]+ machine=g2 profile=gen-fail pid=[0-9]+ line="cannot reach the CMDB"' "$(cat "$LOG")"
+if grep -q '^cannot reach the CMDB' "$LOG"; then notok "http: no raw generator stderr in the log"
+else ok "http: no raw generator stderr in the log"; fi
+check_match "http: the failure line names the machine" 'event=http.generator client=.* machine=g2 profile=gen-fail status=failed' "$(cat "$LOG")"
 get "a generator in a pipeline keeps the order" 'result=ok responses=3' --pipeline -o "$B" 127.0.0.1 $PORT /hello.txt \
 	"/boot.ipxe?mac=52:54:00:00:01:01" /hello.txt
 check_match "http: the generated script is the second answer" '^echo generated for 52:54:00:00:01:01' "$(body 2)"

@@ -187,6 +187,9 @@ boot = local
 [machine known]
 mac = 52:54:00:de:ad:03
 profile = p
+[machine off]
+mac = 52:54:00:de:ad:04
+boot = disabled
 EOF
 chmod 644 "$INV"
 start_daemon --inventory "$INV"
@@ -196,11 +199,23 @@ check "boot = local: no answer" no_reply
 check_match "boot = local: logged as such" 'mac=52:54:00:de:ad:02 .*decision=local' "$(cat "$LOG")"
 dhc --mac 52:54:00:de:ad:03 --arch 0 --user-class iPXE
 check_match "a listed machine that boots: answered" 'file="ipxe\.pxe"' "$OUT"
+check_match "proxyDHCP lines name the inventory machine" \
+	'event=proxydhcp .*mac=52:54:00:de:ad:03 .*machine=known decision=vendor-ipxe' "$(cat "$LOG")"
+dhc --mac 52:54:00:de:ad:04 --arch 0 --user-class iPXE
+check "boot = disabled: no answer" no_reply
+check_match "boot = disabled: logged as disabled, not local" \
+	'mac=52:54:00:de:ad:04 .*machine=off decision=disabled reason="inventory: boot=disabled"' "$(cat "$LOG")"
+# TFTP lines carry the MAC the proxy saw with the client's address.
+dhc --mac 52:54:00:de:ad:03 --arch 0 --user-class iPXE
+ip netns exec "$NS_C" "$BUILD/tests/tools/tftpclient" -o "$T/got.pxe" 198.51.100.2 ipxe.pxe >/dev/null 2>&1
+for _ in $(seq 1 20); do grep -q 'event=tftp .*file=ipxe.pxe' "$LOG" && break; sleep 0.1; done
+check_match "TFTP line names the MAC proxyDHCP saw for that IP" \
+	'event=tftp client=198\.51\.100\.[0-9]+:[0-9]+ mac=52:54:00:de:ad:03 file=ipxe\.pxe status=ok' "$(cat "$LOG")"
 printf '[machine broken\n' >>"$INV"
 kill -HUP "$DPID"
 sleep 0.5
 check_match "SIGHUP with a broken inventory: file:line logged, previous kept" \
-	'event=reload trigger=signal .*status=failed kept=previous error=.*inventory\.ini:10' "$(cat "$LOG")"
+	'event=reload trigger=signal .*status=failed kept=previous error=.*inventory\.ini:13' "$(cat "$LOG")"
 dhc --mac 52:54:00:de:ad:02 --arch 0 --user-class iPXE
 check "the previous inventory still rules (boot = local: no answer)" no_reply
 # Fixed by an edit: the change is noticed without a signal.
@@ -252,7 +267,21 @@ check_fails "listen = auto with two addresses: refused, both named" \
 check_fails "dhcp-config refuses listen = auto (only chainbootd resolves it)" 'listen = auto is resolved by chainbootd only' \
 	"$CHAINBOOT" dhcp-config dnsmasq --listen auto
 check_match "--check prints configuration OK" '^configuration OK$' \
-	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR "$DAEMON" --listen 198.51.100.2 --check 2>&1)"
+	"$(CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" --listen 198.51.100.2 --check 2>&1)"
+# "configuration OK" means it will start: this host's addresses, interfaces and files.
+dchk() { CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR ip netns exec "$NS_S" "$DAEMON" "$@" --check; }
+check_fails "--check: a listen address this host does not have" \
+	'listen: 198\.51\.100\.77 is not an address of this host \(it has: .*198\.51\.100\.2' \
+	dchk --listen 198.51.100.77
+check_fails "--check: an interface that does not exist" 'interface: "cbnosuch0" does not exist on this host' \
+	dchk --listen 198.51.100.2 --interface cbnosuch0
+check_fails "--check: a missing boot_root" "boot_root: $T/nosuch: No such file or directory" \
+	dchk --listen 198.51.100.2 --boot-root "$T/nosuch"
+mkdir -p "$T/private" && chmod 700 "$T/private"
+printf '[profile p]\nscript = #!ipxe\n' >"$T/private/inv.ini"
+check_fails "--check: an inventory [server] user cannot read, naming the user" \
+	"inventory: $T/private/inv\.ini: user nobody \(\[server\] user.*cannot read it: Permission denied" \
+	dchk --listen 198.51.100.2 --user nobody --inventory "$T/private/inv.ini"
 # proxyDHCP needs port 67: taken by another socket without SO_REUSEADDR -> a clear message
 ip netns exec "$NS_S" python3 -c '
 import socket, time, sys

@@ -204,4 +204,14 @@ check_fails "binaries with another class: the way out is named" 'give --no-rebra
 mkdir -p "$T/rocache" && touch "$T/rocache/rebranded"
 check_fails "unwritable cache: names it and the way out" 'cache.*CHAINBOOT_CACHE|--no-rebrand' \
 	env CHAINBOOT_CACHE="$T/rocache" "$CHAINBOOT" build --url $URL -o "$T/b9.iso"
+# Issue 13 item 7: rebrand's own limits in its messages, directories as given.
+check_fails "rebrand -c \"\": says 1 to 4 (what rebrand can do)" 'user-class is empty: give 1 to 4 printable' \
+	"$CHAINBOOT" rebrand -c "" "$D/ipxe.pxe" "$T/empty.pxe"
+if "$CHAINBOOT" rebrand -c "" "$D/ipxe.pxe" "$T/empty.pxe" 2>&1 | grep -q '1 to 255'; then
+	notok "rebrand -c \"\": no 1 to 255"
+else ok "rebrand -c \"\": no 1 to 255"; fi
+mkdir -p "$T/rb"
+out=$(cd "$T" && "$CHAINBOOT" rebrand -c LAB1 "$D/undionly.kpxe" rb/ 2>&1)
+check_match "rebrand into rb/: wrote rb/undionly.kpxe" 'wrote rb/undionly\.kpxe ' "$out"
+if grep -q 'rb//' <<<"$out"; then notok "rebrand into rb/: no rb//"; else ok "rebrand into rb/: no rb//"; fi
 finish

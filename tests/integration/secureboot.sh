@@ -20,6 +20,8 @@ esp_get() {
 
 # ---- keygen
 check "keygen makes a key and certificate" "$CHAINBOOT" keygen -o "$T/k" -L LAB
+out=$("$CHAINBOOT" keygen -o "$T/k2/" -L LAB 2>&1)
+check_match "keygen -o DIR/: paths printed as DIR/site.key, not DIR//" "wrote $T/k2/site\.key " "$out"
 check_match "keygen: key file mode 0600" '^600$' "$(stat -c %a "$T/k/site.key")"
 check_match "keygen: subject from the label" 'CN ?= ?LAB Secure Boot' "$(openssl x509 -in "$T/k/site.crt" -noout -subject)"
 check_match "keygen: RSA 2048, SHA-256" 'sha256WithRSAEncryption' "$(openssl x509 -in "$T/k/site.crt" -noout -text)"

@@ -13,6 +13,7 @@ for f in "$BUILD/chainboot" "$BUILD/chainbootd"; do
 	[ -x "$f" ] || { notok "service: $f built"; exit 1; }
 done
 P=$T/inst
+chmod 711 "$T" # the daemon's user (nobody) reads the installed inventory for --check
 # -o all: install what is built, never rebuild it here (the build is the caller's)
 check "service: make install into a prefix" \
 	make -s -o all install BUILD="$BUILD" PREFIX="$P/usr" SYSCONFDIR="$P/etc" UNITDIR="$P/unit"
@@ -63,7 +64,7 @@ while read -r prog; do
 done < <(sed -nE 's/^Exec[A-Za-z]*=[-+@!:]*([^ ]+).*/\1/p' "$U")
 check "service: every Exec program is installed (${bad:-all there})" test -z "$bad"
 check "service: the installed chainbootd --check works with the installed files" \
-	"$P/usr/sbin/chainbootd" -c "$P/etc/chainboot/site.ini" --listen 198.51.100.2 --user nobody --check
+	"$P/usr/sbin/chainbootd" -c "$P/etc/chainboot/site.ini" --listen 127.0.0.1 --user nobody --check
 
 # The capabilities the unit keeps are enough for chainbootd, and each one is needed:
 # the daemon started as root with exactly that bounding set (and no_new_privs) in a

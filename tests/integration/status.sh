@@ -248,7 +248,7 @@ site "status_listen = 198.51.100.2:9180" >"$T/lan.ini"
 check_fails "status: a LAN address without status_token is refused" 'status_token' \
 	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" ip netns exec "$S" timeout 10 "$DAEMON" -c "$T/lan.ini"
 check_fails "status: chainbootd --check says so too" 'not a loopback address: set status_token' \
-	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" "$DAEMON" -c "$T/lan.ini" --check
+	env CHAINBOOT_DATADIR="$CHAINBOOT_SRCDIR" ip netns exec "$S" "$DAEMON" -c "$T/lan.ini" --check
 site "status_listen = 198.51.100.2:9180" "
 status_token = s3cret" >"$T/tok.ini"
 start "$T/tok.ini" || notok "status: daemon starts with a token"

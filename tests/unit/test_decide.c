@@ -263,6 +263,31 @@ int main(void)
 		ok(v && dhcp_sub_get(v, n, PXE_SUB_BOOT_ITEM, &s, &sl) == 0 && sl == 4,
 		   "4011 ACK echoes boot item 71");
 	}
+	/* README's decision table, row by row: auto and 4011 are one strategy; the port-67
+	 * OFFER names the boot file under both (only option 43 is left out), and option43
+	 * still answers a client that asks on 4011 anyway. */
+	{
+		static const char *strategies[] = { "auto", "4011", "option43" };
+		for (unsigned i = 0; i < 3; i++) {
+			bool o43 = i == 2;
+			snprintf(cfg.uefi_strategy, sizeof(cfg.uefi_strategy), "%s", strategies[i]);
+			c = CL(DHCP_DISCOVER, PXE_EFI, 7, NULL, 17);
+			ok(run(&c, 67, 0, ALL) == 0 && out.answer && reply() == 0 &&
+				   reply_common("PXEClient") &&
+				   !strcmp((const char *)rep.h.file, "snponly.efi") &&
+				   dhcp_msg_type(&rep) == DHCP_OFFER && has43_bypass() == o43 &&
+				   (o43 || !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n)),
+			   "uefi_strategy %s: the port-67 OFFER carries snponly.efi, %s",
+			   strategies[i], o43 ? "with 43/6=8" : "without option 43");
+			c.type = DHCP_REQUEST;
+			c.item71 = "\x00\x00\x00\x00";
+			ok(run(&c, 4011, 0, ALL) == 0 && out.answer && reply() == 0 &&
+				   dhcp_msg_type(&rep) == DHCP_ACK && reply_common("PXEClient") &&
+				   !has43_bypass(),
+			   "uefi_strategy %s: a REQUEST on 4011 gets an ACK with snponly.efi",
+			   strategies[i]);
+		}
+	}
 	snprintf(cfg.uefi_strategy, sizeof(cfg.uefi_strategy), "auto");
 	c = CL(DHCP_DISCOVER, "PXEClient:Arch:00011:UNDI:003016", 11, NULL, 17);
 	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "ipxe-arm64.efi"),

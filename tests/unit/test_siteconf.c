@@ -83,8 +83,29 @@ int main(void)
 	   "non-http URL: %s", d.msg);
 	rc = load_text("[chain]\nurl = http://198.51.100.1/a#frag\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "'#'"), "fragment refused");
+	/* RFC 3986 has no space in a URL: a client (curl, a DHCP server's option 67) would
+	 * end it there, so it is refused with the encoding to use. */
 	rc = load_text("[chain]\nurl = http://198.51.100.1/a b\n", &c, &d);
-	ok(rc == 0, "space in the path is allowed (quoted in the script)");
+	ok(rc == -EINVAL && strstr(d.msg, "has a space") && strstr(d.msg, "%20"),
+	   "space in the path refused: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1:99999/a\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: url:") && strstr(d.msg, "outside 1 to 65535"),
+	   "port 99999 refused: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1:8x/a\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "not a number"), "port 8x refused: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://u:p@[2001:db8::1]:8080/a\n", &c, &d);
+	ok(rc == 0, "user:password and an IPv6 literal with a port accepted: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/a\nurl = http://198.51.100.1/b\n"
+		       "rounds = 2\n[site]\nlabel = A\nlabel = B\n[chain]\n",
+		       &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":7: [site] label: already set at line 6") &&
+		   strstr(d.msg, ":8: [chain]: the section is already opened at line 1") &&
+		   !strstr(d.msg, ":3:"),
+	   "duplicates named with both lines, url repeatable: %s", d.msg);
+	rc = load_text("[chain]\nurl http://198.51.100.1/a\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: \"url http://198.51.100.1/a\"") &&
+		   strstr(d.msg, "write key = value, e.g. url = http://198.51.100.1/a"),
+	   "key:value read by inih as key \"url http\": %s", d.msg);
 	rc = load_text("url = http://198.51.100.1/\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "outside a section"), "key before any section");
 	rc = load_text("[site]\nuser_class = two words\n", &c, &d);
