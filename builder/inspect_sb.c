@@ -102,8 +102,9 @@ void inspect_sb_binary(const uint8_t *buf, size_t len, json_t *jb)
 		 * (sbsigntool 0.9.4, Debian's shim): no answer beats a wrong one. */
 		json_object_set_new(js, "cert", json_string(sb_cert));
 		json_object_set_new(js, "verify_error",
-				    json_string("several signatures: sbverify cannot tell which one "
-						"verifies"));
+				    json_string(
+					    "several signatures: sbverify cannot tell which one "
+					    "verifies"));
 	} else if (sb_cert) {
 		int v = info.nsigs ? verify_copy(buf, len, &d) : 0;
 		json_object_set_new(js, "cert", json_string(sb_cert));
@@ -130,13 +131,19 @@ void inspect_sb_print(FILE *out, const json_t *jb, const char *indent)
 		return;
 	fprintf(out, "%sSecure Boot: %s", indent, jstr_of(js, "type"));
 	if (json_is_true(json_object_get(js, "signed")))
-		fprintf(out, ", signed (%lld) by %s", (long long)json_integer_value(json_object_get(js, "signatures")),
-			json_object_get(js, "signer") ? jstr_of(js, "signer") : "(signer unreadable)");
+		fprintf(out, ", signed (%lld) by %s",
+			(long long)json_integer_value(json_object_get(js, "signatures")),
+			json_object_get(js, "signer") ? jstr_of(js, "signer")
+						      : "(signer unreadable)");
 	else
 		fprintf(out, ", not signed");
-	fprintf(out, ", SBAT %s", json_is_true(json_object_get(js, "sbat")) ? jstr_of(js, "sbat_components") : "none");
+	fprintf(out, ", SBAT %s",
+		json_is_true(json_object_get(js, "sbat")) ? jstr_of(js, "sbat_components")
+							  : "none");
 	if ((v = json_object_get(js, "verifies")))
-		fprintf(out, "; %s %s", json_is_true(v) ? "verifies against" : "does NOT verify against", jstr_of(js, "cert"));
+		fprintf(out, "; %s %s",
+			json_is_true(v) ? "verifies against" : "does NOT verify against",
+			jstr_of(js, "cert"));
 	else if (json_object_get(js, "verify_error"))
 		fprintf(out, "; cannot verify: %s", jstr_of(js, "verify_error"));
 	fprintf(out, "\n");

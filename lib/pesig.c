@@ -136,8 +136,7 @@ static int name_render(struct der name, char *out, size_t outsz)
 }
 
 /* A certificate's serial, issuer and subject (TBSCertificate, RFC 5280 4.1). */
-static int cert_names(struct der cert, struct der *serial, struct der *issuer,
-		      struct der *subject)
+static int cert_names(struct der cert, struct der *serial, struct der *issuer, struct der *subject)
 {
 	struct der c, tbs, skip;
 	unsigned tag;
@@ -370,8 +369,7 @@ int pesig_parse(const uint8_t *buf, size_t len, struct pesig_info *out)
 	ndirs = le32(buf + opt + dirs - 4);
 	if (ndirs <= 4 || optsz - dirs < 5 * 8)
 		return 0; /* no certificate table entry */
-	return cert_table(buf, len, le32(buf + opt + dirs + 32), le32(buf + opt + dirs + 36),
-			  out);
+	return cert_table(buf, len, le32(buf + opt + dirs + 32), le32(buf + opt + dirs + 36), out);
 }
 
 const char *pesig_machine_name(uint16_t machine, char *buf, size_t bufsz)

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PESIG_NAME_MAX 256
-#define PESIG_SBAT_MAX 512
+#define PESIG_NAME_MAX	   256
+#define PESIG_SBAT_MAX	   512
 #define PESIG_MAX_SECTIONS 96 /* the PE/COFF specification's limit */
 
 enum pesig_kind {

@@ -84,9 +84,22 @@ static uint8_t *sign_here(const char *dir, const char *tmp, size_t *len)
 	snprintf(crt, sizeof(crt), "%s/c.pem", tmp);
 	snprintf(in, sizeof(in), "%s/ipxe-amd64.efi", dir);
 	snprintf(out, sizeof(out), "%s/signed.efi", tmp);
-	char *req[] = { "openssl", "req",	 "-new",    "-x509", "-newkey", "rsa:2048",
-			"-nodes",  "-days",	 "30",	    "-subj", "/O=Test Org/CN=pesig test",
-			"-keyout", key,		 "-out",    crt,     NULL };
+	char *req[] = { "openssl",
+			"req",
+			"-new",
+			"-x509",
+			"-newkey",
+			"rsa:2048",
+			"-nodes",
+			"-days",
+			"30",
+			"-subj",
+			"/O=Test Org/CN=pesig test",
+			"-keyout",
+			key,
+			"-out",
+			crt,
+			NULL };
 	char *sign[] = { "sbsign", "--key", key, "--cert", crt, "--output", out, in, NULL };
 	if (spawn_run(req, NULL, NULL, 0, &d) || spawn_run(sign, NULL, NULL, 0, &d)) {
 		printf("skip signing here: %s\n", d.msg);
@@ -100,8 +113,7 @@ static uint8_t *sign_here(const char *dir, const char *tmp, size_t *len)
 static size_t make_pe(uint8_t *out, const uint8_t *sig, size_t sig_len)
 {
 	static const char sbat[] = "sbat,1,SBAT Version,sbat,1,x\nipxe,1,iPXE,ipxe.efi,1,x\n";
-	const size_t pe = 0x40, opt = pe + 24, sec = opt + 240, sbat_at = 0x200,
-		     cert_at = 0x400;
+	const size_t pe = 0x40, opt = pe + 24, sec = opt + 240, sbat_at = 0x200, cert_at = 0x400;
 	size_t total = cert_at + 8 + sig_len;
 
 	memset(out, 0, total);
@@ -158,7 +170,8 @@ static void test_signed_here(const char *dir)
 			size_t slen = make_pe(small, buf + off + 8, le32(buf + off) - 8);
 			unsigned bad = 0, crashes_would_show = 0;
 			ok(parse_guarded(small, slen, &info) == 0 && info.signer_found &&
-				   !strcmp(info.signer, "/O=Test Org/CN=pesig test") && info.has_sbat,
+				   !strcmp(info.signer, "/O=Test Org/CN=pesig test") &&
+				   info.has_sbat,
 			   "small PE around the signature: signer \"%s\"", info.signer);
 			for (size_t n = 0; n < slen; n++) {
 				int rc = parse_guarded(small, n, &info);
@@ -167,18 +180,22 @@ static void test_signed_here(const char *dir)
 				if (n >= slen - 8 && info.signer_found)
 					bad++; /* a truncated signature must not yield a signer */
 			}
-			ok(bad == 0, "every truncated length (%zu) is refused or read partly", slen);
+			ok(bad == 0, "every truncated length (%zu) is refused or read partly",
+			   slen);
 			for (size_t i = 0; i < slen; i++) {
 				for (unsigned v = 0; v < 3; v++) {
 					uint8_t save = small[i];
-					small[i] = v == 0 ? 0xff : v == 1 ? 0x80 : (uint8_t)(save ^ 1);
+					small[i] = v == 0   ? 0xff
+						   : v == 1 ? 0x80
+							    : (uint8_t)(save ^ 1);
 					int rc = parse_guarded(small, slen, &info);
-					crashes_would_show += rc == 0 || rc == -EINVAL || rc == -EBADMSG;
+					crashes_would_show += rc == 0 || rc == -EINVAL ||
+							      rc == -EBADMSG;
 					small[i] = save;
 				}
 			}
-			ok(crashes_would_show == 3 * slen, "every byte corrupted three ways: %u parses",
-			   crashes_would_show);
+			ok(crashes_would_show == 3 * slen,
+			   "every byte corrupted three ways: %u parses", crashes_would_show);
 			free(small);
 		}
 		free(buf);
