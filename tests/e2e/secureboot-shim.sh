@@ -12,6 +12,9 @@ for f in "$MS_CODE" "$MS_VARS" /usr/lib/shim/shimx64.efi.signed /usr/lib/shim/mm
 	[ -r "$f" ] || skip_all "$f missing (packages ovmf, shim-signed, shim-helpers-amd64-signed)"
 done
 site_up 1
+# Signed copies of this test only; the iPXE binaries are found through the cache root,
+# so they are named first.
+[ -n "$IPXE_DIR" ] || IPXE_DIR=$("$E2E_ROOT/scripts/deps.sh" --print-ipxe-dir)
 export CHAINBOOT_CACHE=$E2E_TMP/cache
 "$CHAINBOOT" keygen -o "$E2E_TMP/keys" -L E2E >"$E2E_TMP/keygen.log" 2>&1 ||
 	{ not_ok "chainboot keygen"; show_log keygen "$E2E_TMP/keygen.log"; exit 1; }

@@ -8,8 +8,10 @@ URL=http://198.51.100.1/boot.ipxe
 for t in sbsign sbverify openssl xorriso mcopy; do
 	command -v $t >/dev/null || { echo "skip secureboot: $t not installed (scripts/deps.sh)"; exit 0; }
 done
-export CHAINBOOT_CACHE=$T/cache # signed copies of this test only
+# The iPXE binaries are found through the cache root: name them before moving it.
 IPXE=${CHAINBOOT_IPXE_DIR:-$(scripts/deps.sh --print-ipxe-dir)}
+export CHAINBOOT_IPXE_DIR=$IPXE
+export CHAINBOOT_CACHE=$T/cache # signed copies of this test only
 
 # esp_get IMG PATH OUT: a file from the ESP of a hybrid ISO (efi.img inside it).
 esp_get() {
