@@ -174,7 +174,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS) $(wildcard lib/*.h)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
 
 # fuzz_inspect includes builder/inspect.c (to reach its static ISO/El Torito readers).
-$(FUZZ_DIR)/fuzz_inspect: builder/inspect.c builder/inspect.h
+$(FUZZ_DIR)/fuzz_inspect: builder/inspect.c builder/inspect.h builder/inspect_sb.c builder/inspect_sb.h
 
 fuzz-build: $(FUZZ_BIN)
 

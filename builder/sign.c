@@ -90,13 +90,6 @@ static int shim_layout(struct plan *p, const struct sbsign_keys *k, struct diag 
 	unsigned n = p->n_files;
 	bool done_area[2] = { false, false };
 
-	if (access(SIGN_SHIM_X64, R_OK) || access(SIGN_MM_X64, R_OK))
-		return diag_set(
-			d, -ENOENT,
-			"[secureboot] mode = shim needs Debian's signed shim and MokManager "
-			"(%s, %s): apt-get install shim-signed shim-helpers-amd64-signed "
-			"(or run scripts/deps.sh)",
-			SIGN_SHIM_X64, SIGN_MM_X64);
 	for (unsigned i = 0; i < n; i++) {
 		struct plan_file *f = &p->files[i], *s;
 		const char *base = strrchr(f->dest, '/');
@@ -106,6 +99,14 @@ static int shim_layout(struct plan *p, const struct sbsign_keys *k, struct diag 
 		base = base ? base + 1 : f->dest;
 		if (strcasecmp(base, "BOOTX64.EFI"))
 			continue;
+		if (access(SIGN_SHIM_X64, R_OK) || access(SIGN_MM_X64, R_OK))
+			return diag_set(
+				d, -ENOENT,
+				"[secureboot] mode = shim needs Debian's signed shim and "
+				"MokManager "
+				"(%s, %s): apt-get install shim-signed shim-helpers-amd64-signed "
+				"(or run scripts/deps.sh)",
+				SIGN_SHIM_X64, SIGN_MM_X64);
 		snprintf(dir, sizeof(dir), "%.*s", (int)(base - f->dest), f->dest);
 		snprintf(dest, sizeof(dest), "%sgrubx64.efi", dir);
 		snprintf(f->dest, sizeof(f->dest), "%s", dest);

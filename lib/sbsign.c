@@ -234,7 +234,6 @@ int sbsign_dir(char *out, size_t outsz, struct diag *d)
 	return rc ? diag_add(d, rc, "(set CHAINBOOT_CACHE to a directory you can write)") : 0;
 }
 
-
 int sbsign_file(const char *src, const struct sbsign_keys *k, const char *dir, char *out,
 		size_t outsz, char hex[65], struct diag *d)
 {
@@ -245,16 +244,15 @@ int sbsign_file(const char *src, const struct sbsign_keys *k, const char *dir, c
 	rc = file_hash(src, SBSIGN_MAX_EFI, in_hash, d);
 	if (rc)
 		return rc;
-	snprintf(key, sizeof(key), "chainboot-sign-1 %s %s %s", in_hash, k->key_hash,
-		 k->cert_hash);
+	snprintf(key, sizeof(key), "chainboot-sign-1 %s %s %s", in_hash, k->key_hash, k->cert_hash);
 	sha256_hex(key, strlen(key), hex);
 	if (snprintf(out, outsz, "%s/%s.efi", dir, hex) >= (int)outsz)
 		return diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
 	if (stat(out, &st) || !S_ISREG(st.st_mode)) {
 		struct stat sin;
 		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
-		char *argv[] = { "sbsign", "--key",  (char *)k->key, "--cert", (char *)k->cert,
-				 "--output", tmp, (char *)src,	  NULL };
+		char *argv[] = { "sbsign",   "--key", (char *)k->key, "--cert", (char *)k->cert,
+				 "--output", tmp,     (char *)src,    NULL };
 		rc = spawn_run(argv, NULL, NULL, 0, d);
 		if (rc) {
 			unlink(tmp);

@@ -8,6 +8,8 @@
  * The input is an image, written to a memfd and read through its fd as inspect does.
  * Checks: no crash, leak or over-read; the report has no control byte but newlines. */
 #include "../../builder/inspect.c"
+/* inspect.c reports each EFI binary's Secure Boot facts through inspect_sb.c. */
+#include "../../builder/inspect_sb.c"
 #include "fuzz.h"
 
 static void fuzz_iso(struct img *im, struct iso *iso, json_t *root, json_t *jiso, bool hybrid)
