@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "ipxecache.h"
 #include "pesig.h"
 #include "spawn.h"
 
@@ -83,57 +84,117 @@ static const char enroll_text[] =
 	"  3. View key 0 (check the subject), Continue, Yes\r\n"
 	"  4. Reboot. From then on the machine boots straight into the chain script.\r\n";
 
-/* shim on x86_64: EFI/BOOT/BOOTX64.EFI is shim, our signed iPXE moves to grubx64.efi
- * beside it (the name Debian's shim loads), MokManager beside both. */
-static int shim_layout(struct plan *p, const struct sbsign_keys *k, struct diag *d)
+/* Where Debian's arm64 shim is: $CHAINBOOT_SHIM_ARM64_DIR (only there, when set), else
+ * the cache scripts/deps.sh fills (this cache's, then root's), or the system's own (on
+ * an arm64 host). */
+static bool find_arm64_shim(char *shim, char *mm, size_t sz)
 {
+	char dir[PATH_MAX], cache[PATH_MAX];
+	const char *env = getenv("CHAINBOOT_SHIM_ARM64_DIR");
+	const char *dirs[4] = { env && *env ? env : NULL, NULL,
+				"/var/cache/chainboot/shim-arm64/usr/lib/shim", "/usr/lib/shim" };
+	struct diag d = { { 0 } };
+
+	if (!ipxecache_dir(cache, sizeof(cache), &d)) {
+		char *slash = strrchr(cache, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s/shim-arm64/usr/lib/shim", cache);
+		dirs[1] = dir;
+	}
+	for (unsigned i = 0; i < (dirs[0] ? 1u : 4u); i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(shim, sz, "%s/shimaa64.efi.signed", dirs[i]);
+		snprintf(mm, sz, "%s/mmaa64.efi.signed", dirs[i]);
+		if (!access(shim, R_OK) && !access(mm, R_OK))
+			return true;
+	}
+	return false;
+}
+
+struct shim_arch {
+	const char *boot, *loader, *mm; /* BOOTX64.EFI, grubx64.efi (what shim loads), mmx64.efi */
+	char shim_src[PATH_MAX], mm_src[PATH_MAX];
+	bool have;
+};
+
+/* The certificate (DER) and the note, once per area, at its root. */
+static int shim_enroll_files(struct plan *p, enum layout_area area, const struct sbsign_keys *k,
+			     struct diag *d)
+{
+	struct plan_file *s = plan_add(p, area, SIGN_ENROLL_CER, d);
+
+	if (!s)
+		return -E2BIG;
+	s->data = malloc(k->der_len);
+	if (!s->data)
+		return diag_set(d, -ENOMEM, "out of memory");
+	memcpy(s->data, k->der, k->der_len);
+	s->len = k->der_len;
+	if (!(s = plan_add(p, area, SIGN_ENROLL_TXT, d)))
+		return -E2BIG;
+	s->data = strdup(enroll_text);
+	if (!s->data)
+		return diag_set(d, -ENOMEM, "out of memory");
+	s->len = strlen(enroll_text);
+	return 0;
+}
+
+/* shim: EFI/BOOT/BOOTX64.EFI (BOOTAA64.EFI) is shim, our signed iPXE moves to grubx64.efi
+ * (grubaa64.efi) beside it, the name Debian's shim loads, MokManager beside both.
+ * *arm64_db: arm64 binaries left as db-signed iPXE (no arm64 shim found). */
+static int shim_layout(struct plan *p, const struct sbsign_keys *k, bool *arm64_db, struct diag *d)
+{
+	struct shim_arch arches[2] = { { "BOOTX64.EFI", "grubx64.efi", "mmx64.efi", "", "", true },
+				       { "BOOTAA64.EFI", "grubaa64.efi", "mmaa64.efi", "", "",
+					 false } };
 	unsigned n = p->n_files;
 	bool done_area[2] = { false, false };
+	int rc;
 
+	snprintf(arches[0].shim_src, PATH_MAX, "%s", SIGN_SHIM_X64);
+	snprintf(arches[0].mm_src, PATH_MAX, "%s", SIGN_MM_X64);
+	arches[1].have = find_arm64_shim(arches[1].shim_src, arches[1].mm_src, PATH_MAX);
 	for (unsigned i = 0; i < n; i++) {
 		struct plan_file *f = &p->files[i], *s;
 		const char *base = strrchr(f->dest, '/');
-		char dir[LAYOUT_PATH_MAX], dest[LAYOUT_PATH_MAX + 16];
+		char dir[LAYOUT_PATH_MAX];
 		enum layout_area area = f->area;
+		struct shim_arch *a = NULL;
 
 		base = base ? base + 1 : f->dest;
-		if (strcasecmp(base, "BOOTX64.EFI"))
+		for (unsigned j = 0; j < 2; j++)
+			if (!strcasecmp(base, arches[j].boot))
+				a = &arches[j];
+		if (!a)
 			continue;
-		if (access(SIGN_SHIM_X64, R_OK) || access(SIGN_MM_X64, R_OK))
-			return diag_set(
-				d, -ENOENT,
-				"[secureboot] mode = shim needs Debian's signed shim and "
-				"MokManager "
-				"(%s, %s): apt-get install shim-signed shim-helpers-amd64-signed "
-				"(or run scripts/deps.sh)",
-				SIGN_SHIM_X64, SIGN_MM_X64);
+		if (a == &arches[1] && !a->have) {
+			*arm64_db = true;
+			continue;
+		}
+		if (access(a->shim_src, R_OK) || access(a->mm_src, R_OK))
+			return diag_set(d, -ENOENT,
+					"[secureboot] mode = shim needs Debian's signed shim and "
+					"MokManager (%s, %s): apt-get install shim-signed "
+					"shim-helpers-amd64-signed (or run scripts/deps.sh)",
+					a->shim_src, a->mm_src);
 		snprintf(dir, sizeof(dir), "%.*s", (int)(base - f->dest), f->dest);
-		snprintf(dest, sizeof(dest), "%sgrubx64.efi", dir);
-		snprintf(f->dest, sizeof(f->dest), "%s", dest);
+		snprintf(f->dest, sizeof(f->dest), "%s%s", dir, a->loader);
 		if (!(s = plan_add(p, area, "", d)))
 			return -E2BIG;
-		snprintf(s->dest, sizeof(s->dest), "%sBOOTX64.EFI", dir);
-		snprintf(s->src, sizeof(s->src), "%s", SIGN_SHIM_X64);
+		snprintf(s->dest, sizeof(s->dest), "%s%s", dir, a->boot);
+		snprintf(s->src, sizeof(s->src), "%s", a->shim_src);
 		if (!(s = plan_add(p, area, "", d)))
 			return -E2BIG;
-		snprintf(s->dest, sizeof(s->dest), "%smmx64.efi", dir);
-		snprintf(s->src, sizeof(s->src), "%s", SIGN_MM_X64);
+		snprintf(s->dest, sizeof(s->dest), "%s%s", dir, a->mm);
+		snprintf(s->src, sizeof(s->src), "%s", a->mm_src);
 		if (done_area[area])
 			continue;
 		done_area[area] = true;
-		if (!(s = plan_add(p, area, SIGN_ENROLL_CER, d)))
-			return -E2BIG;
-		s->data = malloc(k->der_len);
-		if (!s->data)
-			return diag_set(d, -ENOMEM, "out of memory");
-		memcpy(s->data, k->der, k->der_len);
-		s->len = k->der_len;
-		if (!(s = plan_add(p, area, SIGN_ENROLL_TXT, d)))
-			return -E2BIG;
-		s->data = strdup(enroll_text);
-		if (!s->data)
-			return diag_set(d, -ENOMEM, "out of memory");
-		s->len = strlen(enroll_text);
+		rc = shim_enroll_files(p, area, k, d);
+		if (rc)
+			return rc;
 	}
 	for (unsigned i = n; i < p->n_files; i++) {
 		struct stat st;
@@ -201,6 +262,7 @@ int sign_plan(struct plan *p, const struct site_config *c, struct diag *d)
 	char dir[PATH_MAX];
 	uint32_t mix = p->serial;
 	unsigned n = p->n_files, nsigned = 0;
+	bool arm64_db = false;
 	int rc;
 
 	if (c->sb_mode == SITE_SB_OFF)
@@ -219,15 +281,17 @@ int sign_plan(struct plan *p, const struct site_config *c, struct diag *d)
 		nsigned++;
 	}
 	if (!rc && c->sb_mode == SITE_SB_SHIM)
-		rc = shim_layout(p, &k, d);
+		rc = shim_layout(p, &k, &arm64_db, d);
 	if (!rc) {
 		char what[160];
 		snprintf(what, sizeof(what), "%u EFI binar%s signed by %.100s", nsigned,
 			 nsigned == 1 ? "y" : "ies", k.subject);
 		note_add(p, "Secure Boot %s: %s", site_sb_mode_name(c->sb_mode), what);
-		if (c->sb_mode == SITE_SB_SHIM && (c->arch & SITE_ARCH_ARM64))
-			note_add(p, "arm64 has no shim here (Debian's arm64 shim is not "
-				    "installed): BOOTAA64.EFI is signed for db mode only");
+		if (arm64_db)
+			note_add(p,
+				 "arm64 has no shim here (Debian's arm64 shim is not in "
+				 "the cache: run scripts/deps.sh): BOOTAA64.EFI is signed for db "
+				 "mode only");
 		if (k.warning[0])
 			note_add(p, "warning: %s", k.warning);
 		p->serial = mix;
