@@ -340,7 +340,7 @@ static int cmd_check_config(struct cli *cl)
 {
 	static struct site_config c;
 	struct diag d = { { 0 } };
-	char datadir[PATH_MAX], *script = NULL;
+	char datadir[PATH_MAX], *script = NULL, warn[512];
 	size_t len;
 	static struct layout l;
 	int rc;
@@ -354,11 +354,15 @@ static int cmd_check_config(struct cli *cl)
 		rc = layout_check_arch(&l, c.arch, &d);
 	if (!rc)
 		rc = render_script(&c, datadir, &script, &len, &d);
+	if (!rc)
+		rc = sign_check_site(&c, warn, sizeof(warn), &d);
 	free(script);
 	if (rc) {
 		fprintf(stderr, "%s\n", d.msg);
 		return 2;
 	}
+	if (warn[0])
+		fprintf(stderr, "chainboot check-config: warning: %s\n", warn);
 	printf("configuration OK\n");
 	return 0;
 }

@@ -299,3 +299,19 @@ int sign_plan(struct plan *p, const struct site_config *c, struct diag *d)
 	sbsign_keys_free(&k);
 	return rc;
 }
+
+int sign_check_site(const struct site_config *c, char *warn, size_t warnsz, struct diag *d)
+{
+	struct sbsign_keys k;
+	int rc;
+
+	warn[0] = '\0';
+	if (c->sb_mode != SITE_SB_DB && c->sb_mode != SITE_SB_SHIM)
+		return 0;
+	rc = sbsign_check_keys(c, &k, d);
+	if (rc)
+		return rc;
+	snprintf(warn, warnsz, "%s", k.warning);
+	sbsign_keys_free(&k);
+	return 0;
+}

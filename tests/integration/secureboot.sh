@@ -157,6 +157,11 @@ printf '[chain]\nurl = %s\n[secureboot]\nmode = maybe\nsalt = 1\n' $URL >"$T/bad
 check_fails "site file: bad mode with file:line" 'bad.ini:4: mode: "maybe" is unknown' "$CHAINBOOT" build -s "$T/bad.ini" -o "$T/bad.iso"
 check_fails "site file: unknown key with file:line" 'bad.ini:5: \[secureboot\] salt: unknown key' "$CHAINBOOT" build -s "$T/bad.ini" -o "$T/bad.iso"
 
+check_fails "check-config: key and certificate that do not match" 'do not match' \
+	"$CHAINBOOT" check-config --url $URL --secure-boot db --sb-key "$T/k/site.key" --sb-cert "$T/k2/site.crt"
+check_match "check-config: a good pair is OK" 'configuration OK' \
+	"$("$CHAINBOOT" check-config --url $URL --secure-boot db "${K[@]}" 2>&1)"
+
 # A certificate outside its validity period: a warning, the image is made.
 mkdir -p "$T/ca" && : >"$T/ca/index.txt" && echo 01 >"$T/ca/serial"
 printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/ca/index.txt\nserial = %s/ca/serial\nnew_certs_dir = %s/ca\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n' "$T" "$T" "$T" >"$T/ca/ca.cnf"
