@@ -12,6 +12,8 @@
  *        iPXE cannot chain undionly.kpxe), 7/9 -> snponly.efi|ipxe-amd64.efi, 11 -> ipxe-arm64.efi
  *   any other PXE ROM, arch 0 -> undionly.kpxe, 7/9 -> snponly.efi|ipxe-amd64.efi,
  *        11 -> ipxe-arm64.efi, over TFTP only
+ *   [secureboot] mode = shim: HTTPClient 16 and PXE ROM 7/9 -> shimx64.efi instead (it
+ *        fetches grubx64.efi, our signed iPXE, and mmx64.efi from the same server)
  *   any other architecture                                 -> no answer, logged
  */
 #include "decide.h"
@@ -32,6 +34,7 @@ unsigned decide_have_bit(const char *name)
 		{ "snponly.efi", DECIDE_HAVE_SNPONLY },
 		{ "ipxe-amd64.efi", DECIDE_HAVE_IPXE_AMD64 },
 		{ "ipxe-arm64.efi", DECIDE_HAVE_IPXE_ARM64 },
+		{ "shimx64.efi", DECIDE_HAVE_SHIM_X64 },
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (!strcmp(name, files[i].n))
@@ -226,6 +229,12 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 			o->bypass43 = !is_uefi_arch(o->arch) ||
 				      !strcmp(c->uefi_strategy, "option43");
 	}
+	/* [secureboot] shim: UEFI x86_64 firmware (PXE or HTTP boot, not an iPXE ROM) gets
+	 * Debian's shim, which fetches grubx64.efi (our signed iPXE) and, to enrol the
+	 * key, mmx64.efi from the same server and directory. */
+	if (c->sb_mode == SITE_SB_SHIM && !ipxe && (in->have & DECIDE_HAVE_SHIM_X64) &&
+	    (o->arch == ARCH_EFI_BC || o->arch == ARCH_EFI_X64 || o->arch == ARCH_HTTP_X64))
+		bin = "shimx64.efi";
 	if (!(in->have & decide_have_bit(bin))) {
 		o->row = "missing";
 		o->why = "boot file not available (not in the iPXE directory)";

@@ -135,8 +135,51 @@ static int load_binary(const struct site_config *c, struct bootfiles *bf, const 
 	return 0;
 }
 
-/* [secureboot] for the network: db signs; shim is served as db (the network shim chain
- * is not done), vendor serves the binaries unchanged. */
+/* shim over the network (x86_64): Debian's shim as shimx64.efi, MokManager as mmx64.efi,
+ * and grubx64.efi, the name shim asks the same server for: the signed iPXE the
+ * decision table would give (efi_binary). Missing shim packages: UEFI clients get the
+ * signed iPXE as in db mode, and the log says why. */
+static int add_shim(const struct site_config *c, struct bootfiles *bf, struct diag *d)
+{
+	static const char shim[] = "/usr/lib/shim/shimx64.efi.signed",
+			  mm[] = "/usr/lib/shim/mmx64.efi.signed";
+	const char *want = strcmp(c->efi_binary, "ipxe") ? "snponly.efi" : "ipxe-amd64.efi";
+	const struct bootfile *ipxe = NULL;
+	uint8_t *b1, *b2;
+	size_t l1, l2;
+	int rc;
+
+	for (size_t i = 0; i < bf->n; i++)
+		if (!strcmp(bf->files[i].name, want))
+			ipxe = &bf->files[i];
+	if (!ipxe || access(shim, R_OK) || access(mm, R_OK)) {
+		size_t n = strlen(bf->sb_note);
+		snprintf(bf->sb_note + n, sizeof(bf->sb_note) - n,
+			 "; shim not served: %s missing (apt-get install shim-signed "
+			 "shim-helpers-amd64-signed)",
+			 ipxe ? shim : want);
+		return 0;
+	}
+	rc = fileio_read(shim, SBSIGN_MAX_EFI, &b1, &l1, d);
+	if (rc)
+		return rc;
+	rc = fileio_read(mm, SBSIGN_MAX_EFI, &b2, &l2, d);
+	if (rc) {
+		free(b1);
+		return rc;
+	}
+	bf->files[bf->n] = (struct bootfile){ .name = "grubx64.efi",
+					      .fd = -1,
+					      .data = ipxe->data,
+					      .len = ipxe->len };
+	bf->how[bf->n++] = "alias";
+	add(bf, "shimx64.efi", b1, l1, "shim-signed");
+	add(bf, "mmx64.efi", b2, l2, "shim-helpers-amd64-signed");
+	return 0;
+}
+
+/* [secureboot] for the network: db and shim sign (shim also serves shim itself:
+ * add_shim), vendor serves the binaries unchanged. */
 static int sb_prepare(const struct site_config *c, struct bootfiles *bf, struct sb_ctx *sb,
 		      struct diag *d)
 {
@@ -158,8 +201,8 @@ static int sb_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 	sb->on = true;
 	snprintf(bf->sb_note, sizeof(bf->sb_note), "%s: EFI binaries signed by %.200s%s%s%s",
 		 site_sb_mode_name(c->sb_mode), sb->k.subject,
-		 c->sb_mode == SITE_SB_SHIM ? " and served as in db mode (the network shim chain "
-					      "is not served yet)"
+		 c->sb_mode == SITE_SB_SHIM ? "; UEFI x86_64 firmware gets shimx64.efi, which "
+					      "loads grubx64.efi (signed iPXE) and mmx64.efi"
 					    : "",
 		 sb->k.warning[0] ? "; warning: " : "", sb->k.warning);
 	return 0;
@@ -238,6 +281,11 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 		goto fail;
 	}
 	add(bf, "autoexec.ipxe", script, script_len, "generated");
+	if (c->sb_mode == SITE_SB_SHIM) {
+		rc = add_shim(c, bf, d);
+		if (rc)
+			goto fail;
+	}
 	sbsign_keys_free(&sb.k);
 	return 0;
 fail:

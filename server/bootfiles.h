@@ -12,7 +12,7 @@
 #include "server.h"
 #include "siteconf.h"
 
-#define BOOTFILES_MAX 8
+#define BOOTFILES_MAX 12
 
 struct bootfiles {
 	struct bootfile files[BOOTFILES_MAX]; /* what struct server points at */
@@ -31,9 +31,9 @@ struct bootfiles {
  * the cache cannot be written), render autoexec.ipxe from scripts/chain.ipxe.in.
  * A class that does not fit a binary (over 4 bytes) serves the stock binaries and says
  * so in stock_why. A missing binary is left out (named in missing); no binary at all is
- * an error. [secureboot] db (and shim, which chainbootd serves as db): every EFI binary
- * is the rebranded copy signed with the site key (lib/sbsign, verified); vendor: the
- * binaries unchanged, never rebranded. Returns 0 or -errno with d set. */
+ * an error. [secureboot] db and shim: every EFI binary is the rebranded copy signed with
+ * the site key (lib/sbsign, verified); shim adds shimx64.efi, mmx64.efi and grubx64.efi
+ * (the signed iPXE under the name shim asks for); vendor: the binaries unchanged. Returns 0 or -errno with d set. */
 int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct diag *d);
 
 void bootfiles_free(struct bootfiles *bf);
