@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "datadir.h"
+#include "sign.h"
 
 /* Every key has a flag (README): the [server] ones too, as chainbootd spells them, so a
  * daemon's command line can be checked here as well. */
@@ -51,7 +52,7 @@ int cmd_check_config_main(int argc, char **argv)
 	static struct layout l;
 	static struct cli cl;
 	struct diag d = { { 0 } };
-	char datadir[PATH_MAX], *script = NULL, note[256] = "";
+	char datadir[PATH_MAX], *script = NULL, note[256] = "", warn[512] = "";
 	size_t len;
 	int rc;
 
@@ -76,6 +77,12 @@ int cmd_check_config_main(int argc, char **argv)
 	if (!rc)
 		rc = cli_render_script(&c, datadir, &script, &len, &d);
 	free(script);
+	/* The Secure Boot key and certificate: a pair that does not match is an error here
+	 * too, not only when an image is signed. */
+	if (!rc)
+		rc = sign_check_site(&c, warn, sizeof(warn), &d);
+	if (warn[0])
+		fprintf(stderr, "chainboot check-config: warning: %s\n", warn);
 	if (rc) {
 		fprintf(stderr, "%s\n", d.msg);
 		return 2;

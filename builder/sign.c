@@ -1,242 +1,22 @@
-/* sign: Secure Boot for images. Checks the site key and certificate (openssl), signs the
- * plan's EFI binaries with sbsign and verifies each with sbverify (argv arrays, never a
- * shell), lays out shim + MokManager, checks vendor-signed binaries. The key, the
- * certificate and the binaries are the user's files: every one is checked before use.
- * An Authenticode signature carries its signing time, so two sbsign runs differ: signed
- * copies are cached by (input, key, certificate) digests to keep images reproducible. */
+/* sign: Secure Boot for images: applies [secureboot] mode to a plan. Signs the plan's EFI
+ * binaries through lib/sbsign (cached, verified), lays out shim + MokManager, checks
+ * vendor-signed binaries (lib/pesig). The binaries are the user's files: each is
+ * checked before use. */
 #include "sign.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "ipxecache.h"
 #include "pesig.h"
-#include "sha256.h"
 #include "spawn.h"
-
-#define SIGN_MAX_PEM (64u * 1024u)
-#define SIGN_MAX_EFI (64u * 1024u * 1024u)
-
-void sign_keys_free(struct sign_keys *k)
-{
-	free(k->der);
-	k->der = NULL;
-	k->der_len = 0;
-}
-
-static int file_hash(const char *path, size_t max, char hex[65], struct diag *d)
-{
-	uint8_t *buf;
-	size_t len;
-	int rc = fileio_read(path, max, &buf, &len, d);
-
-	if (rc)
-		return rc;
-	sha256_hex(buf, len, hex);
-	free(buf);
-	return 0;
-}
-
-/* Run openssl with argv; its stdout (at most max bytes) into out. */
-static int openssl_run(char *const argv[], struct spawn_out *out, size_t max, struct diag *d)
-{
-	return spawn_run(argv, NULL, out, max, d);
-}
-
-/* "Dec  3 13:57:00 2026 GMT" (openssl's notBefore/notAfter) -> Unix time, or -1. */
-static time_t parse_asn1_time(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(s, "%b %d %H:%M:%S %Y GMT", &tm);
-
-	return end ? timegm(&tm) : (time_t)-1;
-}
-
-/* The value after "name=" on one of openssl's output lines, up to the line's end. */
-static void out_field(const char *text, const char *name, char *buf, size_t bufsz)
-{
-	size_t n = strlen(name);
-
-	buf[0] = '\0';
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (!strncmp(l, name, n) && l[n] == '=') {
-			const char *v = l + n + 1, *e = strchrnul(v, '\n');
-			snprintf(buf, bufsz, "%.*s", (int)(e - v), v);
-			return;
-		}
-}
-
-/* Subject and validity of the certificate; a date outside the period is a warning. */
-static int cert_facts(const char *cert, struct sign_keys *k, struct diag *d)
-{
-	char *argv[] = { "openssl",  "x509",   "-in",	     (char *)cert, "-noout", "-subject",
-			 "-nameopt", "compat", "-startdate", "-enddate",   NULL };
-	struct spawn_out o = { 0 };
-	char nb[64], na[64];
-	time_t now = time(NULL), tb, ta;
-	uint8_t *raw;
-	size_t len;
-	int rc = fileio_read(cert, SIGN_MAX_PEM, &raw, &len, d);
-
-	if (rc)
-		return diag_prefix(d, rc, "certificate");
-	/* openssl reads DER too, sbsign only PEM: ask for PEM here, where it can be said. */
-	if (!memmem(raw, len, "-----BEGIN CERTIFICATE-----", 27))
-		rc = -EINVAL;
-	free(raw);
-	if (!rc)
-		rc = openssl_run(argv, &o, 65536, d);
-	if (rc) {
-		spawn_out_free(&o);
-		diag_clear(d);
-		return diag_set(d, -EINVAL,
-				"certificate %s: not a PEM X.509 certificate (a DER .cer? convert "
-				"it: openssl x509 -inform der -in FILE -out FILE.pem)",
-				cert);
-	}
-	out_field(o.data, "subject", k->subject, sizeof(k->subject));
-	out_field(o.data, "notBefore", nb, sizeof(nb));
-	out_field(o.data, "notAfter", na, sizeof(na));
-	spawn_out_free(&o);
-	tb = parse_asn1_time(nb);
-	ta = parse_asn1_time(na);
-	if (tb != (time_t)-1 && now < tb)
-		snprintf(k->warning, sizeof(k->warning),
-			 "certificate %s is not valid before %s: firmware usually ignores the "
-			 "dates, but MokManager shows them",
-			 cert, nb);
-	else if (ta != (time_t)-1 && now > ta)
-		snprintf(k->warning, sizeof(k->warning),
-			 "certificate %s expired on %s: firmware usually ignores the dates, but "
-			 "MokManager shows them; make a new pair with `chainboot keygen`",
-			 cert, na);
-	return 0;
-}
-
-/* The key file: present, PEM, without a passphrase (sbsign would stop to ask for it). */
-static int key_check_text(const char *key, struct diag *d)
-{
-	char *text;
-	size_t len;
-	int rc = fileio_read_text(key, SIGN_MAX_PEM, &text, &len, d);
-
-	if (rc) {
-		diag_clear(d);
-		return diag_set(d, rc,
-				"key %s: %s (make a key and certificate with `chainboot "
-				"keygen -o DIR`)",
-				key, strerror(-rc));
-	}
-	if (strstr(text, "ENCRYPTED"))
-		rc = diag_set(d, -EINVAL,
-			      "key %s is protected by a passphrase, which a build cannot type: "
-			      "write an unencrypted copy once (openssl pkey -in %s -out FILE; "
-			      "chmod 600 FILE) and give that",
-			      key, key);
-	else if (!strstr(text, "PRIVATE KEY-----"))
-		rc = diag_set(d, -EINVAL,
-			      "key %s is not a PEM private key (-----BEGIN PRIVATE KEY-----)", key);
-	free(text);
-	return rc;
-}
-
-int sign_check_keys(const struct site_config *c, struct sign_keys *k, struct diag *d)
-{
-	struct spawn_out kpub = { 0 }, cpub = { 0 }, der = { 0 };
-	int rc;
-
-	memset(k, 0, sizeof(*k));
-	k->key = c->sb_key;
-	k->cert = c->sb_cert;
-	rc = key_check_text(k->key, d);
-	if (rc)
-		return rc;
-	if (access(k->cert, R_OK))
-		return diag_set(d, -errno,
-				"certificate %s: %s (make a key and certificate with "
-				"`chainboot keygen -o DIR`)",
-				k->cert, strerror(errno));
-	rc = cert_facts(k->cert, k, d);
-	if (rc)
-		return rc;
-	char *kargv[] = { "openssl", "pkey",	"-in",	 (char *)k->key,
-			  "-pubout", "-passin", "pass:", NULL };
-	char *cargv[] = { "openssl", "x509", "-in", (char *)k->cert, "-noout", "-pubkey", NULL };
-	char *dargv[] = { "openssl", "x509", "-in", (char *)k->cert, "-outform", "der", NULL };
-	rc = openssl_run(kargv, &kpub, 65536, d);
-	if (rc) {
-		diag_clear(d);
-		rc = diag_set(d, -EINVAL, "key %s: openssl cannot read it as a private key",
-			      k->key);
-		goto out;
-	}
-	rc = openssl_run(cargv, &cpub, 65536, d);
-	if (!rc && strcmp(kpub.data, cpub.data))
-		rc = diag_set(d, -EINVAL,
-			      "key %s and certificate %s do not match (the certificate holds "
-			      "another public key): give the pair `chainboot keygen` made together",
-			      k->key, k->cert);
-	if (!rc)
-		rc = openssl_run(dargv, &der, 65536, d);
-	if (!rc) {
-		k->der = (unsigned char *)der.data;
-		k->der_len = der.len;
-		der.data = NULL;
-	}
-	if (!rc)
-		rc = file_hash(k->key, SIGN_MAX_PEM, k->key_hash, d);
-	if (!rc)
-		rc = file_hash(k->cert, SIGN_MAX_PEM, k->cert_hash, d);
-out:
-	spawn_out_free(&kpub);
-	spawn_out_free(&cpub);
-	spawn_out_free(&der);
-	if (rc)
-		sign_keys_free(k);
-	return rc;
-}
-
-int sign_verify(const char *path, const char *cert, struct diag *d)
-{
-	char *argv[] = { "sbverify", "--cert", (char *)cert, (char *)path, NULL };
-	int rc = spawn_run(argv, NULL, NULL, 0, d);
-
-	if (rc == -EIO) {
-		diag_clear(d);
-		return diag_set(d, -EPERM,
-				"%s does not verify against the certificate %s (sbverify): "
-				"firmware holding that certificate would refuse it",
-				path, cert);
-	}
-	return rc;
-}
-
-/* $cache/signed beside the rebranded copies (lib/ipxecache's directory). */
-static int signed_dir(char *out, size_t outsz, struct diag *d)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int rc = ipxecache_dir(dir, sizeof(dir), d);
-
-	if (rc)
-		return rc;
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	if (snprintf(out, outsz, "%s/signed", dir) >= (int)outsz)
-		return diag_set(d, -ENAMETOOLONG, "%s/signed: path too long", dir);
-	rc = fileio_mkdirs(out, 0755, d);
-	return rc ? diag_add(d, rc, "(set CHAINBOOT_CACHE to a directory you can write)") : 0;
-}
 
 static bool is_efi_dest(const char *dest)
 {
@@ -245,46 +25,18 @@ static bool is_efi_dest(const char *dest)
 	return n > 4 && !strcasecmp(dest + n - 4, ".efi");
 }
 
-/* One binary: the cached signed copy of f->src, made if missing; verified either way. */
-static int sign_one(struct plan_file *f, const struct sign_keys *k, const char *dir, uint32_t *mix,
-		    struct diag *d)
+/* One binary: the cached signed copy of f->src (lib/sbsign), verified. */
+static int sign_one(struct plan_file *f, const struct sbsign_keys *k, const char *dir,
+		    uint32_t *mix, struct diag *d)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32], in_hash[65], key[4 * 65], hex[65];
+	char path[PATH_MAX], hex[65];
 	struct stat st;
-	int rc;
+	int rc = sbsign_file(f->src, k, dir, path, sizeof(path), hex, d);
 
-	rc = file_hash(f->src, SIGN_MAX_EFI, in_hash, d);
 	if (rc)
-		return rc;
-	snprintf(key, sizeof(key), "chainboot-sign-1 %s %s %s", in_hash, k->key_hash, k->cert_hash);
-	sha256_hex(key, strlen(key), hex);
-	snprintf(path, sizeof(path), "%s/%s.efi", dir, hex);
-	if (stat(path, &st) || !S_ISREG(st.st_mode)) {
-		struct stat sin;
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-		char *argv[] = { "sbsign",   "--key", (char *)k->key, "--cert", (char *)k->cert,
-				 "--output", tmp,     f->src,	      NULL };
-		rc = spawn_run(argv, NULL, NULL, 0, d);
-		if (rc) {
-			unlink(tmp);
-			return diag_prefix(d, rc, "signing %s", f->dest);
-		}
-		/* The input's time: the image's epoch comes from its inputs' times. */
-		if (!stat(f->src, &sin)) {
-			struct timespec ts[2] = { sin.st_mtim, sin.st_mtim };
-			utimensat(AT_FDCWD, tmp, ts, 0);
-		}
-		if (rename(tmp, path)) {
-			rc = -errno;
-			unlink(tmp);
-			return diag_set(d, rc, "%s: %s", path, strerror(-rc));
-		}
-		if (stat(path, &st))
-			return diag_set(d, -errno, "%s: %s", path, strerror(errno));
-	}
-	rc = sign_verify(path, k->cert, d);
-	if (rc)
-		return diag_prefix(d, rc, "signed copy of %s", f->dest);
+		return diag_prefix(d, rc, "signing %s", f->dest);
+	if (stat(path, &st))
+		return diag_set(d, -errno, "%s: %s", path, strerror(errno));
 	snprintf(f->src, sizeof(f->src), "%s", path);
 	f->len = (size_t)st.st_size;
 	for (const char *s = hex; *s; s++)
@@ -332,56 +84,117 @@ static const char enroll_text[] =
 	"  3. View key 0 (check the subject), Continue, Yes\r\n"
 	"  4. Reboot. From then on the machine boots straight into the chain script.\r\n";
 
-/* shim on x86_64: EFI/BOOT/BOOTX64.EFI is shim, our signed iPXE moves to grubx64.efi
- * beside it (the name Debian's shim loads), MokManager beside both. */
-static int shim_layout(struct plan *p, const struct sign_keys *k, struct diag *d)
+/* Where Debian's arm64 shim is: $CHAINBOOT_SHIM_ARM64_DIR (only there, when set), else
+ * the cache scripts/deps.sh fills (this cache's, then root's), or the system's own (on
+ * an arm64 host). */
+static bool find_arm64_shim(char *shim, char *mm, size_t sz)
 {
+	char dir[PATH_MAX], cache[PATH_MAX];
+	const char *env = getenv("CHAINBOOT_SHIM_ARM64_DIR");
+	const char *dirs[4] = { env && *env ? env : NULL, NULL,
+				"/var/cache/chainboot/shim-arm64/usr/lib/shim", "/usr/lib/shim" };
+	struct diag d = { { 0 } };
+
+	if (!ipxecache_dir(cache, sizeof(cache), &d)) {
+		char *slash = strrchr(cache, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s/shim-arm64/usr/lib/shim", cache);
+		dirs[1] = dir;
+	}
+	for (unsigned i = 0; i < (dirs[0] ? 1u : 4u); i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(shim, sz, "%s/shimaa64.efi.signed", dirs[i]);
+		snprintf(mm, sz, "%s/mmaa64.efi.signed", dirs[i]);
+		if (!access(shim, R_OK) && !access(mm, R_OK))
+			return true;
+	}
+	return false;
+}
+
+struct shim_arch {
+	const char *boot, *loader, *mm; /* BOOTX64.EFI, grubx64.efi (what shim loads), mmx64.efi */
+	char shim_src[PATH_MAX], mm_src[PATH_MAX];
+	bool have;
+};
+
+/* The certificate (DER) and the note, once per area, at its root. */
+static int shim_enroll_files(struct plan *p, enum layout_area area, const struct sbsign_keys *k,
+			     struct diag *d)
+{
+	struct plan_file *s = plan_add(p, area, SIGN_ENROLL_CER, d);
+
+	if (!s)
+		return -E2BIG;
+	s->data = malloc(k->der_len);
+	if (!s->data)
+		return diag_set(d, -ENOMEM, "out of memory");
+	memcpy(s->data, k->der, k->der_len);
+	s->len = k->der_len;
+	if (!(s = plan_add(p, area, SIGN_ENROLL_TXT, d)))
+		return -E2BIG;
+	s->data = strdup(enroll_text);
+	if (!s->data)
+		return diag_set(d, -ENOMEM, "out of memory");
+	s->len = strlen(enroll_text);
+	return 0;
+}
+
+/* shim: EFI/BOOT/BOOTX64.EFI (BOOTAA64.EFI) is shim, our signed iPXE moves to grubx64.efi
+ * (grubaa64.efi) beside it, the name Debian's shim loads, MokManager beside both.
+ * *arm64_db: arm64 binaries left as db-signed iPXE (no arm64 shim found). */
+static int shim_layout(struct plan *p, const struct sbsign_keys *k, bool *arm64_db, struct diag *d)
+{
+	struct shim_arch arches[2] = { { "BOOTX64.EFI", "grubx64.efi", "mmx64.efi", "", "", true },
+				       { "BOOTAA64.EFI", "grubaa64.efi", "mmaa64.efi", "", "",
+					 false } };
 	unsigned n = p->n_files;
 	bool done_area[2] = { false, false };
+	int rc;
 
-	if (access(SIGN_SHIM_X64, R_OK) || access(SIGN_MM_X64, R_OK))
-		return diag_set(
-			d, -ENOENT,
-			"[secureboot] mode = shim needs Debian's signed shim and MokManager "
-			"(%s, %s): apt-get install shim-signed shim-helpers-amd64-signed "
-			"(or run scripts/deps.sh)",
-			SIGN_SHIM_X64, SIGN_MM_X64);
+	snprintf(arches[0].shim_src, PATH_MAX, "%s", SIGN_SHIM_X64);
+	snprintf(arches[0].mm_src, PATH_MAX, "%s", SIGN_MM_X64);
+	arches[1].have = find_arm64_shim(arches[1].shim_src, arches[1].mm_src, PATH_MAX);
 	for (unsigned i = 0; i < n; i++) {
 		struct plan_file *f = &p->files[i], *s;
 		const char *base = strrchr(f->dest, '/');
-		char dir[LAYOUT_PATH_MAX], dest[LAYOUT_PATH_MAX + 16];
+		char dir[LAYOUT_PATH_MAX];
 		enum layout_area area = f->area;
+		struct shim_arch *a = NULL;
 
 		base = base ? base + 1 : f->dest;
-		if (strcasecmp(base, "BOOTX64.EFI"))
+		for (unsigned j = 0; j < 2; j++)
+			if (!strcasecmp(base, arches[j].boot))
+				a = &arches[j];
+		if (!a)
 			continue;
+		if (a == &arches[1] && !a->have) {
+			*arm64_db = true;
+			continue;
+		}
+		if (access(a->shim_src, R_OK) || access(a->mm_src, R_OK))
+			return diag_set(d, -ENOENT,
+					"[secureboot] mode = shim needs Debian's signed shim and "
+					"MokManager (%s, %s): apt-get install shim-signed "
+					"shim-helpers-amd64-signed (or run scripts/deps.sh)",
+					a->shim_src, a->mm_src);
 		snprintf(dir, sizeof(dir), "%.*s", (int)(base - f->dest), f->dest);
-		snprintf(dest, sizeof(dest), "%sgrubx64.efi", dir);
-		snprintf(f->dest, sizeof(f->dest), "%s", dest);
+		snprintf(f->dest, sizeof(f->dest), "%s%s", dir, a->loader);
 		if (!(s = plan_add(p, area, "", d)))
 			return -E2BIG;
-		snprintf(s->dest, sizeof(s->dest), "%sBOOTX64.EFI", dir);
-		snprintf(s->src, sizeof(s->src), "%s", SIGN_SHIM_X64);
+		snprintf(s->dest, sizeof(s->dest), "%s%s", dir, a->boot);
+		snprintf(s->src, sizeof(s->src), "%s", a->shim_src);
 		if (!(s = plan_add(p, area, "", d)))
 			return -E2BIG;
-		snprintf(s->dest, sizeof(s->dest), "%smmx64.efi", dir);
-		snprintf(s->src, sizeof(s->src), "%s", SIGN_MM_X64);
+		snprintf(s->dest, sizeof(s->dest), "%s%s", dir, a->mm);
+		snprintf(s->src, sizeof(s->src), "%s", a->mm_src);
 		if (done_area[area])
 			continue;
 		done_area[area] = true;
-		if (!(s = plan_add(p, area, SIGN_ENROLL_CER, d)))
-			return -E2BIG;
-		s->data = malloc(k->der_len);
-		if (!s->data)
-			return diag_set(d, -ENOMEM, "out of memory");
-		memcpy(s->data, k->der, k->der_len);
-		s->len = k->der_len;
-		if (!(s = plan_add(p, area, SIGN_ENROLL_TXT, d)))
-			return -E2BIG;
-		s->data = strdup(enroll_text);
-		if (!s->data)
-			return diag_set(d, -ENOMEM, "out of memory");
-		s->len = strlen(enroll_text);
+		rc = shim_enroll_files(p, area, k, d);
+		if (rc)
+			return rc;
 	}
 	for (unsigned i = n; i < p->n_files; i++) {
 		struct stat st;
@@ -408,7 +221,7 @@ static int vendor_check(struct plan *p, const struct site_config *c, struct diag
 
 		if (!f->src[0] || !is_efi_dest(f->dest))
 			continue;
-		rc = fileio_read(f->src, SIGN_MAX_EFI, &buf, &len, d);
+		rc = fileio_read(f->src, SBSIGN_MAX_EFI, &buf, &len, d);
 		if (rc)
 			return rc;
 		rc = pesig_parse(buf, len, &info);
@@ -427,7 +240,7 @@ static int vendor_check(struct plan *p, const struct site_config *c, struct diag
 			multi++;
 			continue;
 		}
-		rc = sign_verify(f->src, c->sb_cert, d);
+		rc = sbsign_verify(f->src, c->sb_cert, d);
 		if (rc)
 			return diag_prefix(d, rc, "[secureboot] mode = vendor: %s", f->dest);
 	}
@@ -445,20 +258,21 @@ static int vendor_check(struct plan *p, const struct site_config *c, struct diag
 
 int sign_plan(struct plan *p, const struct site_config *c, struct diag *d)
 {
-	struct sign_keys k;
+	struct sbsign_keys k;
 	char dir[PATH_MAX];
 	uint32_t mix = p->serial;
 	unsigned n = p->n_files, nsigned = 0;
+	bool arm64_db = false;
 	int rc;
 
 	if (c->sb_mode == SITE_SB_OFF)
 		return 0;
 	if (c->sb_mode == SITE_SB_VENDOR)
 		return vendor_check(p, c, d);
-	rc = sign_check_keys(c, &k, d);
+	rc = sbsign_check_keys(c, &k, d);
 	if (rc)
 		return rc;
-	rc = signed_dir(dir, sizeof(dir), d);
+	rc = sbsign_dir(dir, sizeof(dir), d);
 	for (unsigned i = 0; !rc && i < n; i++) {
 		struct plan_file *f = &p->files[i];
 		if (!f->src[0] || !is_efi_dest(f->dest))
@@ -467,19 +281,37 @@ int sign_plan(struct plan *p, const struct site_config *c, struct diag *d)
 		nsigned++;
 	}
 	if (!rc && c->sb_mode == SITE_SB_SHIM)
-		rc = shim_layout(p, &k, d);
+		rc = shim_layout(p, &k, &arm64_db, d);
 	if (!rc) {
 		char what[160];
 		snprintf(what, sizeof(what), "%u EFI binar%s signed by %.100s", nsigned,
 			 nsigned == 1 ? "y" : "ies", k.subject);
 		note_add(p, "Secure Boot %s: %s", site_sb_mode_name(c->sb_mode), what);
-		if (c->sb_mode == SITE_SB_SHIM && (c->arch & SITE_ARCH_ARM64))
-			note_add(p, "arm64 has no shim here (Debian's arm64 shim is not "
-				    "installed): BOOTAA64.EFI is signed for db mode only");
+		if (arm64_db)
+			note_add(p,
+				 "arm64 has no shim here (Debian's arm64 shim is not in "
+				 "the cache: run scripts/deps.sh): BOOTAA64.EFI is signed for db "
+				 "mode only");
 		if (k.warning[0])
 			note_add(p, "warning: %s", k.warning);
 		p->serial = mix;
 	}
-	sign_keys_free(&k);
+	sbsign_keys_free(&k);
 	return rc;
+}
+
+int sign_check_site(const struct site_config *c, char *warn, size_t warnsz, struct diag *d)
+{
+	struct sbsign_keys k;
+	int rc;
+
+	warn[0] = '\0';
+	if (c->sb_mode != SITE_SB_DB && c->sb_mode != SITE_SB_SHIM)
+		return 0;
+	rc = sbsign_check_keys(c, &k, d);
+	if (rc)
+		return rc;
+	snprintf(warn, warnsz, "%s", k.warning);
+	sbsign_keys_free(&k);
+	return 0;
 }

@@ -15,6 +15,8 @@
  *        11 -> ipxe-arm64.efi, over TFTP only
  *   (either of the two) arch 0 and the BIOS binary does not carry our class -> no
  *        answer, "would-loop" (a stock BIOS iPXE asks as iPXE again)
+ *   [secureboot] mode = shim: HTTPClient 16 and PXE ROM 7/9 -> shimx64.efi instead (it
+ *        fetches grubx64.efi, our signed iPXE, and mmx64.efi from the same server)
  *   any other architecture                                 -> no answer, logged
  */
 #include "decide.h"
@@ -37,6 +39,7 @@ unsigned decide_have_bit(const char *name)
 		{ "snponly.efi", DECIDE_HAVE_SNPONLY },
 		{ "ipxe-amd64.efi", DECIDE_HAVE_IPXE_AMD64 },
 		{ "ipxe-arm64.efi", DECIDE_HAVE_IPXE_ARM64 },
+		{ "shimx64.efi", DECIDE_HAVE_SHIM_X64 },
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (!strcmp(name, files[i].n))
@@ -176,6 +179,18 @@ static const char *decide_binary(const struct site_config *c, const struct decid
 	return bin;
 }
 
+/* [secureboot] shim: UEFI x86_64 firmware (PXE or HTTP boot, not an iPXE ROM) gets
+ * Debian's shim, which fetches grubx64.efi (our signed iPXE) and, to enrol the key,
+ * mmx64.efi from the same server and directory. */
+static const char *shim_instead(const struct site_config *c, const struct decide_in *in,
+				const struct decide_out *o, const char *bin)
+{
+	if (c->sb_mode == SITE_SB_SHIM && (in->have & DECIDE_HAVE_SHIM_X64) &&
+	    (o->arch == ARCH_EFI_BC || o->arch == ARCH_EFI_X64 || o->arch == ARCH_HTTP_X64))
+		return "shimx64.efi";
+	return bin;
+}
+
 /* The boot file of a firmware client's answer, once its binary is chosen. */
 static int decide_file(const struct site_config *c, const struct decide_in *in, const char *bin,
 		       struct decide_out *o)
@@ -249,6 +264,8 @@ int decide(const struct site_config *c, const struct decide_in *in, struct decid
 		return 0;
 	}
 	bin = decide_binary(c, in, ipxe, o);
+	if (bin && !ipxe)
+		bin = shim_instead(c, in, o, bin);
 	return bin ? decide_file(c, in, bin, o) : 0;
 }
 

@@ -37,7 +37,9 @@ enum {
 	DECIDE_HAVE_SNPONLY = 1u << 2,	  /* snponly.efi */
 	DECIDE_HAVE_IPXE_AMD64 = 1u << 3, /* ipxe-amd64.efi */
 	DECIDE_HAVE_IPXE_ARM64 = 1u << 4, /* ipxe-arm64.efi */
-	DECIDE_HAVE_ALL = 0x1f,
+	DECIDE_HAVE_ALL = 0x1f,		  /* the iPXE binaries */
+	DECIDE_HAVE_SHIM_X64 =
+		1u << 5, /* shimx64.efi (+ grubx64.efi, mmx64.efi): [secureboot] shim */
 };
 
 /* The bit for a boot file name, 0 for other names. */

@@ -5,12 +5,16 @@
 #
 #   scripts/deps.sh            packages + iPXE cache
 #   scripts/deps.sh --print-ipxe-dir   print where the iPXE binaries are cached
+#   scripts/deps.sh --print-shim-arm64-dir   and where the arm64 shim is
 set -euo pipefail
 
 # The iPXE fetch is its own command (also installed, for chainbootd.service): one copy.
 FETCH=$(dirname "$0")/chainboot-fetch-ipxe
 if [ "${1:-}" = --print-ipxe-dir ]; then
 	exec "$FETCH" --print-dir
+fi
+if [ "${1:-}" = --print-shim-arm64-dir ]; then
+	exec "$FETCH" --shim-arm64 --print-dir
 fi
 
 say() { printf 'deps: %s\n' "$*" >&2; }
@@ -44,4 +48,8 @@ fi
 # The iPXE binaries: Debian 12's package is a 2019 build without UEFI autoexec.ipxe and
 # without arm64; chainboot-fetch-ipxe fetches the next release's into the cache with a
 # private apt state (the system's apt setup untouched), from the mirror it already uses.
-exec "$FETCH" --if-missing
+"$FETCH" --if-missing
+# Secure Boot shim mode on arm64: Debian 12's Microsoft-signed arm64 shim and MokManager.
+# Not having them is a warning: arm64 then gets db-mode signing only, and builds say so.
+"$FETCH" --shim-arm64 --if-missing ||
+	say "warning: the arm64 shim could not be fetched: arm64 Secure Boot images are db-mode only"

@@ -23,6 +23,7 @@ struct bootfiles {
 	char ipxe_dir[PATH_MAX];
 	char missing[256];   /* names not found in ipxe_dir, for the log */
 	char stock_why[512]; /* why binaries are served stock, "" when rebranded */
+	char sb_note[512];   /* what [secureboot] mode did to the binaries, "" when off */
 };
 
 /* Find the iPXE directory (cfg ipxe_dir, CHAINBOOT_IPXE_DIR, the deps cache), rebrand
@@ -30,7 +31,9 @@ struct bootfiles {
  * the cache cannot be written), render autoexec.ipxe from scripts/chain.ipxe.in.
  * A class that does not fit a binary (over 4 bytes) serves the stock binaries and says
  * so in stock_why. A missing binary is left out (named in missing); no binary at all is
- * an error. Returns 0 or -errno with d set. */
+ * an error. [secureboot] db and shim: every EFI binary is the rebranded copy signed with
+ * the site key (lib/sbsign, verified); shim adds shimx64.efi, mmx64.efi and grubx64.efi
+ * (the signed iPXE under the name shim asks for); vendor: the binaries unchanged. Returns 0 or -errno with d set. */
 int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct diag *d);
 
 void bootfiles_free(struct bootfiles *bf);

@@ -79,7 +79,10 @@ static const char usage_text[] =
 	"           --try-offered yes|no\n"
 	"  [image]  --ipxe-dir DIR                       iPXE binaries (default: the cache "
 	"chainboot-fetch-ipxe fills)\n"
-	"           --rebrand auto|yes|no\n";
+	"           --rebrand auto|yes|no\n"
+	"  [secureboot] --secure-boot off|db|shim|vendor  db (and shim): serve EFI binaries "
+	"signed\n"
+	"           --sb-key FILE, --sb-cert FILE        with this key; vendor: unchanged\n";
 
 /* Long options that map one-to-one onto a site-file key. */
 static const struct {
@@ -108,6 +111,9 @@ static const struct {
 	{ "try-offered", "chain", "try_offered" },
 	{ "ipxe-dir", "image", "ipxe_dir" },
 	{ "rebrand", "image", "rebrand" },
+	{ "secure-boot", "secureboot", "mode" },
+	{ "sb-key", "secureboot", "key" },
+	{ "sb-cert", "secureboot", "cert" },
 };
 #define N_KEY_OPTS (sizeof(key_opts) / sizeof(key_opts[0]))
 
@@ -496,6 +502,8 @@ static void log_bootfiles(const struct bootfiles *bf)
 			  bf->missing, bf->ipxe_dir);
 	if (bf->stock_why[0])
 		log_event("bootfile", "warning=%s", log_quote(bf->stock_why, q, sizeof(q)));
+	if (bf->sb_note[0])
+		log_event("bootfile", "secureboot=%s", log_quote(bf->sb_note, q, sizeof(q)));
 }
 
 /* --check: "configuration OK" means it will start: the address, interfaces and files on

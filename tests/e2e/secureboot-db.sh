@@ -17,6 +17,9 @@ site_up 1
 # an unencrypted copy in this test's directory only.
 openssl pkey -in "$SB_KEY" -passin pass:snakeoil -out "$E2E_TMP/snakeoil.key" 2>"$E2E_TMP/openssl.log" ||
 	{ not_ok "decrypt the snakeoil key"; show_log openssl "$E2E_TMP/openssl.log"; exit 1; }
+# Signed copies of this test only; the iPXE binaries are found through the cache root,
+# so they are named first.
+[ -n "$IPXE_DIR" ] || IPXE_DIR=$("$E2E_ROOT/scripts/deps.sh" --print-ipxe-dir)
 export CHAINBOOT_CACHE=$E2E_TMP/cache
 build_image "$E2E_TMP/off.iso" --url "$LIVE_URL" --user-class "$USER_CLASS" --arch x86_64
 build_image "$E2E_TMP/db.iso" --url "$LIVE_URL" --user-class "$USER_CLASS" --arch x86_64 \

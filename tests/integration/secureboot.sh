@@ -8,8 +8,11 @@ URL=http://198.51.100.1/boot.ipxe
 for t in sbsign sbverify openssl xorriso mcopy; do
 	command -v $t >/dev/null || { echo "skip secureboot: $t not installed (scripts/deps.sh)"; exit 0; }
 done
-export CHAINBOOT_CACHE=$T/cache # signed copies of this test only
+# The iPXE binaries are found through the cache root: name them before moving it.
 IPXE=${CHAINBOOT_IPXE_DIR:-$(scripts/deps.sh --print-ipxe-dir)}
+export CHAINBOOT_IPXE_DIR=$IPXE
+ARM_SHIM=${CHAINBOOT_SHIM_ARM64_DIR:-$(scripts/deps.sh --print-shim-arm64-dir)}
+export CHAINBOOT_CACHE=$T/cache # signed copies of this test only
 
 # esp_get IMG PATH OUT: a file from the ESP of a hybrid ISO (efi.img inside it).
 esp_get() {
@@ -76,6 +79,19 @@ if [ -r /usr/lib/shim/shimx64.efi.signed ] && [ -r /usr/lib/shim/mmx64.efi.signe
 	check "shim: ENROLL-THIS-KEY.cer is the site certificate in DER" cmp "$T/s.cer" "$T/k/site.cer"
 	esp_get "$T/shim.iso" ENROLL-THIS-KEY.txt "$T/s.txt"
 	check_match "shim: the note tells the enrolment steps" 'Enroll key from disk' "$(cat "$T/s.txt" 2>&1)"
+	if [ -r "$ARM_SHIM/shimaa64.efi.signed" ]; then
+		export CHAINBOOT_SHIM_ARM64_DIR=$ARM_SHIM
+		"$CHAINBOOT" build --url $URL --secure-boot shim "${K[@]}" -o "$T/shim.iso" >/dev/null 2>&1
+		esp_get "$T/shim.iso" EFI/BOOT/BOOTAA64.EFI "$T/s.efi"
+		check "shim: BOOTAA64.EFI is Debian's signed arm64 shim" cmp "$T/s.efi" "$ARM_SHIM/shimaa64.efi.signed"
+		esp_get "$T/shim.iso" EFI/BOOT/grubaa64.efi "$T/s.efi"
+		check "shim: grubaa64.efi (our arm64 iPXE) verifies" sbverify --cert "$T/k/site.crt" "$T/s.efi"
+	else
+		echo "skip shim arm64: no arm64 shim in $ARM_SHIM (scripts/deps.sh)"
+	fi
+	out=$(CHAINBOOT_SHIM_ARM64_DIR=$T/none CHAINBOOT_CACHE=$T/cache-noshim "$CHAINBOOT" build --url $URL \
+		--secure-boot shim "${K[@]}" -o "$T/shim-noarm.iso" 2>&1)
+	check_match "shim without an arm64 shim: the build says arm64 is db only" 'arm64 has no shim here.*db mode only' "$out"
 	check "shim: rebuilds are byte-identical" bash -c "'$CHAINBOOT' build --url $URL --secure-boot shim ${K[*]} -o '$T/shim2.iso' && cmp '$T/shim.iso' '$T/shim2.iso'"
 else
 	echo "skip shim mode: shim-signed / shim-helpers-amd64-signed not installed"
@@ -142,6 +158,11 @@ bad "unknown mode" '--secure-boot: mode: "uefi" is unknown \(allowed: off, shim,
 printf '[chain]\nurl = %s\n[secureboot]\nmode = maybe\nsalt = 1\n' $URL >"$T/bad.ini"
 check_fails "site file: bad mode with file:line" 'bad.ini:4: mode: "maybe" is unknown' "$CHAINBOOT" build -s "$T/bad.ini" -o "$T/bad.iso"
 check_fails "site file: unknown key with file:line" 'bad.ini:5: \[secureboot\] salt: unknown key' "$CHAINBOOT" build -s "$T/bad.ini" -o "$T/bad.iso"
+
+check_fails "check-config: key and certificate that do not match" 'do not match' \
+	"$CHAINBOOT" check-config --url $URL --secure-boot db --sb-key "$T/k/site.key" --sb-cert "$T/k2/site.crt"
+check_match "check-config: a good pair is OK" 'configuration OK' \
+	"$("$CHAINBOOT" check-config --url $URL --secure-boot db "${K[@]}" 2>&1)"
 
 # A certificate outside its validity period: a warning, the image is made.
 mkdir -p "$T/ca" && : >"$T/ca/index.txt" && echo 01 >"$T/ca/serial"

@@ -245,6 +245,27 @@ int main(void)
 	ok(reply() == 0 && reply_common("PXEClient") && !dhcp_opt_get(&rep, DHCP_OPT_VENDOR, &n) &&
 		   opt_is(DHCP_OPT_CLIENT_GUID, "", 0),
 	   "PXE ROM UEFI auto: reply without 43, empty 97 echoed empty");
+	/* [secureboot] shim: UEFI x86_64 firmware gets shim (when served); iPXE ROMs, arm64,
+	 * BIOS and our own class do not. */
+	cfg.sb_mode = SITE_SB_SHIM;
+	ok(run(&c, 67, 0, ALL | DECIDE_HAVE_SHIM_X64) == 0 && out.answer &&
+		   !strcmp(out.file, "shimx64.efi") && !strcmp(out.row, "pxe-rom"),
+	   "shim mode: PXE ROM UEFI x86_64 gets shimx64.efi (%s)", out.file);
+	ok(run(&c, 67, 0, ALL) == 0 && !strcmp(out.file, "snponly.efi"),
+	   "shim mode without shim served: snponly.efi");
+	c.arch = 11;
+	ok(run(&c, 67, 0, ALL | DECIDE_HAVE_SHIM_X64) == 0 && !strcmp(out.file, "ipxe-arm64.efi"),
+	   "shim mode: arm64 PXE still gets ipxe-arm64.efi");
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "iPXE", 17);
+	ok(run(&c, 67, 0, ALL | DECIDE_HAVE_SHIM_X64) == 0 && !strcmp(out.file, "snponly.efi"),
+	   "shim mode: a vendor iPXE ROM gets snponly.efi, not shim");
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7, "CSTM", 17);
+	ok(run(&c, 67, 0, ALL | DECIDE_HAVE_SHIM_X64) == 0 && !strcmp(out.row, "script"),
+	   "shim mode: our class still gets the script");
+	cfg.sb_mode = SITE_SB_OFF;
+	c = CL(DHCP_DISCOVER, PXE_EFI, 7, NULL, 0);
+	ok(run(&c, 67, 0, ALL | DECIDE_HAVE_SHIM_X64) == 0 && !strcmp(out.file, "snponly.efi"),
+	   "mode off: shim never offered");
 	snprintf(cfg.uefi_strategy, sizeof(cfg.uefi_strategy), "option43");
 	ok(run(&c, 67, 0, ALL) == 0 && out.bypass43 && reply() == 0 && has43_bypass(),
 	   "PXE ROM UEFI, strategy option43: 43/6=8 on 67");

@@ -158,5 +158,31 @@ int main(void)
 		   !strncmp(d.msg, "--url: url:", 11),
 	   "override error names the flag: %s", d.msg);
 	ok(site_load(&c, "/nonexistent/site.ini", &d) == -ENOENT, "missing file is -ENOENT");
+
+	/* [secureboot]: mode, key, cert; relative paths from the file; bad values by line. */
+	site_defaults(&c);
+	ok(c.sb_mode == SITE_SB_OFF, "secureboot: default mode off");
+	rc = load_text("[secureboot]\nmode = shim\nkey = k/site.key\ncert = /etc/c.crt\n", &c, &d);
+	ok(rc == 0 && c.sb_mode == SITE_SB_SHIM && !strcmp(c.sb_key, "/tmp/k/site.key") &&
+		   !strcmp(c.sb_cert, "/etc/c.crt"),
+	   "secureboot: mode shim, key from the file's directory (%s), cert", c.sb_key);
+	rc = load_text("[secureboot]\nmode = on\nsalt = 1\n", &c, &d);
+	ok(rc == -EINVAL &&
+		   strstr(d.msg, ":2: mode: \"on\" is unknown (allowed: off, shim, db, vendor)") &&
+		   strstr(d.msg, ":3: [secureboot] salt: unknown key"),
+	   "secureboot: bad mode and unknown key by line: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/x\n[secureboot]\nmode = db\nkey = k\n",
+		       &c, &d);
+	diag_clear(&d);
+	ok(rc == 0 && site_validate(&c, &d) == -EINVAL &&
+		   strstr(d.msg, "needs key = FILE and cert"),
+	   "secureboot: db without cert fails validation: %s", d.msg);
+	rc = load_text("[chain]\nurl = http://198.51.100.1/x\n[image]\nrebrand = yes\n"
+		       "[secureboot]\nmode = vendor\n",
+		       &c, &d);
+	diag_clear(&d);
+	ok(rc == 0 && site_validate(&c, &d) == -EINVAL && strstr(d.msg, "break the vendor"),
+	   "secureboot: vendor with rebrand = yes fails validation");
+	ok(!strcmp(site_sb_mode_name(SITE_SB_VENDOR), "vendor"), "secureboot: mode names");
 	return test_done();
 }
