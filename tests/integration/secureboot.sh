@@ -93,6 +93,17 @@ if [ -r /usr/lib/shim/shimx64.efi.signed ] && [ -r /usr/lib/shim/mmx64.efi.signe
 		--secure-boot shim "${K[@]}" -o "$T/shim-noarm.iso" 2>&1)
 	check_match "shim without an arm64 shim: the build says arm64 is db only" 'arm64 has no shim here.*db mode only' "$out"
 	check "shim: rebuilds are byte-identical" bash -c "'$CHAINBOOT' build --url $URL --secure-boot shim ${K[*]} -o '$T/shim2.iso' && cmp '$T/shim.iso' '$T/shim2.iso'"
+	# Without Debian's shim packages (an empty tmpfs over /usr/lib/shim in a mount
+	# namespace of this build alone): one error naming the packages, no image.
+	if unshare -m true 2>/dev/null; then
+		check_fails "shim without the shim packages: the packages are named" \
+			'mode = shim needs Debian.s signed shim and MokManager .*apt-get install shim-signed shim-helpers-amd64-signed' \
+			unshare -m sh -c 'mount -t tmpfs none /usr/lib/shim && exec "$0" "$@"' \
+			"$CHAINBOOT" build --url $URL --secure-boot shim "${K[@]}" -o "$T/noshim.iso"
+		check "shim without the shim packages: nothing written" test ! -e "$T/noshim.iso"
+	else
+		echo "skip shim without packages: no mount namespaces"
+	fi
 else
 	echo "skip shim mode: shim-signed / shim-helpers-amd64-signed not installed"
 fi
