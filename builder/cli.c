@@ -346,18 +346,11 @@ int cli_fit_arch(const struct cli *cl, struct site_config *c, const struct layou
 int cli_render_script(const struct site_config *c, const char *datadir, char **out, size_t *len,
 		      struct diag *d)
 {
-	char path[PATH_MAX], *tmpl;
-	size_t tlen;
-	int rc;
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = fileio_read_text(path, 1 << 20, &tmpl, &tlen, d);
-	if (rc)
-		return rc;
-	rc = chainscript_render(c, tmpl, tlen, out, len, d);
-	free(tmpl);
+	snprintf(path, sizeof(path), "%s/" CHAINSCRIPT_TEMPLATE, datadir);
 	/* The template is ours, not the user's: its path would only mislead. */
-	return rc ? diag_prefix(d, rc, "the chain script") : 0;
+	return chainscript_render_file(c, path, "the chain script", out, len, d);
 }
 
 const char *cli_dir(const char *dir, char *buf, size_t bufsz)

@@ -139,17 +139,10 @@ static int plan_rebrand(const struct site_config *c, struct plan *p, struct diag
 static int plan_script(const struct site_config *c, const char *datadir, struct plan *p,
 		       struct diag *d)
 {
-	char tmpl_path[PATH_MAX], *tmpl = NULL;
-	size_t tmpl_len;
-	int rc;
+	char tmpl_path[PATH_MAX];
 
-	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = fileio_read_text(tmpl_path, 1 << 20, &tmpl, &tmpl_len, d);
-	if (rc)
-		return rc;
-	rc = chainscript_render(c, tmpl, tmpl_len, &p->script, &p->script_len, d);
-	free(tmpl);
-	return rc ? diag_prefix(d, rc, "%s", tmpl_path) : 0;
+	snprintf(tmpl_path, sizeof(tmpl_path), "%s/" CHAINSCRIPT_TEMPLATE, datadir);
+	return chainscript_render_file(c, tmpl_path, NULL, &p->script, &p->script_len, d);
 }
 
 /* Where one entry's bytes come from: an iPXE binary (its rebranded copy from the

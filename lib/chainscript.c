@@ -21,6 +21,7 @@
 #include "chainscript.h"
 
 #include "facts.h"
+#include "fileio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -478,4 +479,18 @@ int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmp
 err:
 	free(b.p);
 	return rc;
+}
+
+int chainscript_render_file(const struct site_config *c, const char *path, const char *what,
+			    char **out, size_t *out_len, struct diag *d)
+{
+	char *tmpl;
+	size_t tlen;
+	int rc = fileio_read_text(path, 1 << 20, &tmpl, &tlen, d);
+
+	if (rc)
+		return rc;
+	rc = chainscript_render(c, tmpl, tlen, out, out_len, d);
+	free(tmpl);
+	return rc ? diag_prefix(d, rc, "%s", what ? what : path) : 0;
 }

@@ -26,6 +26,15 @@
 int chainscript_render(const struct site_config *c, const char *tmpl, size_t tmpl_len, char **out,
 		       size_t *out_len, struct diag *d);
 
+/* The template's place under the data directory (datadir.h). */
+#define CHAINSCRIPT_TEMPLATE "scripts/chain.ipxe.in"
+
+/* chainscript_render() over the template file at path (read whole, at most 1 MiB). A
+ * read error names the file itself; a render error is prefixed with what (NULL: the
+ * path). */
+int chainscript_render_file(const struct site_config *c, const char *path, const char *what,
+			    char **out, size_t *out_len, struct diag *d);
+
 /* Quote one arbitrary string so that an iPXE script line `set name <quoted>` stores exactly it.
  * Returns 0, or -ENOSPC/-EINVAL (e.g. a byte iPXE scripts cannot carry such as newline or NUL). */
 int chainscript_quote(const char *in, char *out, size_t outsz);

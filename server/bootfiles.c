@@ -248,8 +248,8 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 {
 	char datadir[PATH_MAX], tmpl_path[PATH_MAX + 32];
 	struct diag cd = { { 0 } };
-	char *tmpl = NULL, *script = NULL;
-	size_t tmpl_len, script_len;
+	char *script = NULL;
+	size_t script_len;
 	struct sb_ctx sb = { .on = false };
 	bool can_rebrand;
 	int rc;
@@ -306,16 +306,10 @@ int bootfiles_prepare(const struct site_config *c, struct bootfiles *bf, struct 
 	rc = datadir_find(datadir, sizeof(datadir), d);
 	if (rc)
 		goto fail;
-	snprintf(tmpl_path, sizeof(tmpl_path), "%s/scripts/chain.ipxe.in", datadir);
-	rc = fileio_read_text(tmpl_path, CHAINSCRIPT_MAX, &tmpl, &tmpl_len, d);
+	snprintf(tmpl_path, sizeof(tmpl_path), "%s/" CHAINSCRIPT_TEMPLATE, datadir);
+	rc = chainscript_render_file(c, tmpl_path, NULL, &script, &script_len, d);
 	if (rc)
 		goto fail;
-	rc = chainscript_render(c, tmpl, tmpl_len, &script, &script_len, d);
-	free(tmpl);
-	if (rc) {
-		diag_prefix(d, rc, "%s", tmpl_path);
-		goto fail;
-	}
 	add(bf, "autoexec.ipxe", script, script_len, "generated");
 	if (c->sb_mode == SITE_SB_SHIM) {
 		rc = add_shim(c, bf, d);
