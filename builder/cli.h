@@ -165,9 +165,16 @@ int cli_fail(const char *cmd, const struct diag *d, int rc);
 		  "menu_timeout",                                                     \
 		  NULL,                                                               \
 		  "seconds before the menu retries by itself (0 = wait)" },           \
+	{ "try-offered",                                                              \
+	  0,                                                                          \
+	  "yes|no",                                                                   \
+	  "chain",                                                                    \
+	  "try_offered",                                                              \
+	  NULL,                                                                       \
+	  "try an http(s)/.ipxe boot file offered by (proxy)DHCP first" },            \
 	{                                                                             \
-		"try-offered", 0, "yes|no", "chain", "try_offered", NULL,             \
-			"try an http(s)/.ipxe boot file offered by (proxy)DHCP first" \
+		"vlan", 0, "N", "chain", "vlan", NULL,                                \
+			"802.1Q VLAN the chain script uses on every NIC (1-4094, 0 none)" \
 	}
 /* Everything an image is made from: build, check-config and script take these. */
 #define CLI_OPTS_IMAGE                                                                             \

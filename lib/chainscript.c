@@ -209,6 +209,40 @@ static int check_range(unsigned v, unsigned lo, unsigned hi, const char *what, c
 	return 0;
 }
 
+/* A [static] field holds what staticnet_parse() writes: dotted IPv4 or MAC text only. */
+static bool static_text_ok(const char *s, size_t cap, bool empty_ok)
+{
+	size_t n = strnlen(s, cap);
+
+	return n < cap && (n || empty_ok) && strspn(s, "0123456789abcdef:.") == n;
+}
+
+static int check_statics(const struct site_config *c, struct diag *d)
+{
+	unsigned any = 0;
+
+	if (c->n_statics > STATICNET_MAX)
+		return diag_set(d, -EINVAL, "[static]: %u entries, at most %d allowed", c->n_statics,
+				STATICNET_MAX);
+	for (unsigned i = 0; i < c->n_statics; i++) {
+		const struct staticnet *e = &c->statics[i];
+
+		any += staticnet_is_any(e);
+		if (!static_text_ok(e->mac, sizeof(e->mac), true) ||
+		    !static_text_ok(e->addr, sizeof(e->addr), false) ||
+		    !static_text_ok(e->netmask, sizeof(e->netmask), false) ||
+		    !static_text_ok(e->gateway, sizeof(e->gateway), true) ||
+		    !static_text_ok(e->dns, sizeof(e->dns), true))
+			return diag_set(d, -EINVAL,
+					"[static] entry %u: not as staticnet_parse() writes it "
+					"(MAC and dotted IPv4 text only)",
+					i + 1);
+	}
+	if (any > 1)
+		return diag_set(d, -EINVAL, "[static]: %u entries for any MAC, at most one", any);
+	return 0;
+}
+
 static int check_config(const struct site_config *c, struct diag *d)
 {
 	char what[64];
@@ -250,6 +284,11 @@ static int check_config(const struct site_config *c, struct diag *d)
 	    (rc = check_range(c->menu_timeout, 0, MAX_WAIT, "[chain] menu_timeout", " s", d)) ||
 	    (rc = check_range(c->backoff, 0, MAX_WAIT, "[chain] backoff", " s", d)))
 		return rc;
+	if (c->vlan > SITE_VLAN_MAX)
+		return diag_set(d, -EINVAL, "[chain] vlan: %u is out of range; allowed 1 to %d (0: none)",
+				c->vlan, SITE_VLAN_MAX);
+	if ((rc = check_statics(c, d)))
+		return rc;
 	/* The wait doubles after every pass but the last: backoff * 2^(rounds - 2). */
 	wait = c->backoff;
 	for (r = 2; r < c->rounds && wait; r++) {
@@ -279,6 +318,39 @@ static int put_set(struct sbuf *b, const char *name, const char *value)
 	return 0;
 }
 
+/* One [static] entry as cb-smacI, cb-sipI, cb-smaskI and, when given, cb-sgwI, cb-sdnsI. */
+static int put_static(struct sbuf *b, unsigned i, const struct staticnet *e)
+{
+	int rc;
+
+	if ((rc = sb_fmt(b, "set cb-smac%u %s\n", i, staticnet_is_any(e) ? "any" : e->mac)) ||
+	    (rc = sb_fmt(b, "set cb-sip%u %s\n", i, e->addr)) ||
+	    (rc = sb_fmt(b, "set cb-smask%u %s\n", i, e->netmask)))
+		return rc;
+	if (e->gateway[0] && (rc = sb_fmt(b, "set cb-sgw%u %s\n", i, e->gateway)))
+		return rc;
+	if (e->dns[0] && (rc = sb_fmt(b, "set cb-sdns%u %s\n", i, e->dns)))
+		return rc;
+	return 0;
+}
+
+/* The [static] entries: those for a MAC first, the one for any MAC last, because the
+ * script takes the first that matches. */
+static int put_statics(struct sbuf *b, const struct site_config *c)
+{
+	unsigned k = 0;
+	int rc;
+
+	if ((rc = sb_fmt(b, "set cb-nstatic:int32 %u\n", c->n_statics)))
+		return rc;
+	for (int any = 0; any < 2; any++)
+		for (unsigned i = 0; i < c->n_statics; i++)
+			if (staticnet_is_any(&c->statics[i]) == any &&
+			    (rc = put_static(b, k++, &c->statics[i])))
+				return rc;
+	return 0;
+}
+
 /* The @SETTINGS@ block: every site value the template's logic reads. */
 static int put_settings(struct sbuf *b, const struct site_config *c)
 {
@@ -298,7 +370,8 @@ static int put_settings(struct sbuf *b, const struct site_config *c)
 	    (rc = sb_fmt(b, "set cb-dhcp-tries:int32 %u\n", c->dhcp_tries)) ||
 	    (rc = sb_fmt(b, "set cb-http-ms:int32 %u\n", c->http_timeout * 1000u)) ||
 	    (rc = sb_fmt(b, "set cb-menu-ms:int32 %u\n", c->menu_timeout * 1000u)) ||
-	    (rc = sb_fmt(b, "set cb-nurls:int32 %u\n", c->n_urls)))
+	    (rc = sb_fmt(b, "set cb-nurls:int32 %u\n", c->n_urls)) ||
+	    (rc = sb_fmt(b, "set cb-vlan %u\n", c->vlan)) || (rc = put_statics(b, c)))
 		return rc;
 	for (i = 0; i < c->n_urls; i++) {
 		const char *u = c->urls[i];

@@ -267,6 +267,55 @@ static int secureboot_key(struct site_config *c, const char *key, const char *va
 			where, key);
 }
 
+/* The line number at the end of "file:line" (0 for a command-line origin). */
+static unsigned where_line(const char *where)
+{
+	const char *colon = strrchr(where, ':');
+	unsigned n = 0;
+
+	if (!colon || !colon[1] || parse_uint(colon + 1, 1, UINT_MAX, &n))
+		return 0;
+	return n;
+}
+
+/* [static] host = MAC|any ADDRESS/PREFIX [gateway IPV4] [dns IPV4]: one entry per MAC
+ * and one for any MAC (staticnet.h). */
+static int static_key(struct site_config *c, const char *key, const char *value,
+		      const char *where, struct diag *d)
+{
+	struct staticnet e;
+	char why[256];
+
+	if (strcmp(key, "host"))
+		return diag_add(d, -EINVAL,
+				"%s: [static] %s: unknown key (allowed: host = MAC|any "
+				"ADDRESS/PREFIX [gateway IPV4] [dns IPV4], repeated; see "
+				"examples/site.ini)",
+				where, key);
+	if (staticnet_parse(value, &e, why, sizeof(why)))
+		return diag_add(d, -EINVAL, "%s: [static] host: %s", where, why);
+	for (unsigned i = 0; i < c->n_statics; i++) {
+		const struct staticnet *o = &c->statics[i];
+
+		if (strcmp(o->mac, e.mac))
+			continue;
+		if (o->line)
+			return diag_add(d, -EINVAL,
+					"%s: [static] host: %s already has an entry at line %u "
+					"(one entry per MAC; remove one)",
+					where, e.mac[0] ? e.mac : "any", o->line);
+		return diag_add(d, -EINVAL,
+				"%s: [static] host: %s already has an entry (one entry per MAC)",
+				where, e.mac[0] ? e.mac : "any");
+	}
+	if (c->n_statics >= STATICNET_MAX)
+		return diag_add(d, -EINVAL, "%s: [static] host: more than %d entries", where,
+				STATICNET_MAX);
+	e.line = where_line(where);
+	c->statics[c->n_statics++] = e;
+	return 0;
+}
+
 static bool name_ok(const char *v, size_t max, const char *extra)
 {
 	size_t n = strlen(v);
@@ -449,6 +498,13 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 				return BAD("\"%s\" is not yes or no", where, key, value);
 			return 0;
 		}
+		if (!strcmp(key, "vlan")) {
+			if (parse_uint(value, 0, SITE_VLAN_MAX, &c->vlan))
+				return BAD("\"%s\" is not a VLAN ID from 1 to %d (0: no VLAN, "
+					   "the NIC's untagged network)",
+					   where, key, value, SITE_VLAN_MAX);
+			return 0;
+		}
 	} else if (!strcmp(section, "image")) {
 		if (!strcmp(key, "layout")) {
 			size_t len = strlen(value);
@@ -490,10 +546,12 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 		return server_key(c, key, value, where, base_dir, d);
 	} else if (!strcmp(section, "secureboot")) {
 		return secureboot_key(c, key, value, where, base_dir, d);
+	} else if (!strcmp(section, "static")) {
+		return static_key(c, key, value, where, d);
 	} else {
 		return diag_add(d, -EINVAL,
 				"%s: [%s]: unknown section (allowed: [site], [chain], [image], "
-				"[server], [secureboot])",
+				"[server], [secureboot], [static])",
 				where, section);
 	}
 	return diag_add(d, -EINVAL,
@@ -511,7 +569,7 @@ int site_set(struct site_config *c, const char *section, const char *key, const 
 static bool site_section_known(const char *name)
 {
 	return !strcmp(name, "site") || !strcmp(name, "chain") || !strcmp(name, "image") ||
-	       !strcmp(name, "server") || !strcmp(name, "secureboot");
+	       !strcmp(name, "server") || !strcmp(name, "secureboot") || !strcmp(name, "static");
 }
 
 #define SITE_MAX_SEEN 64 /* keys and sections remembered for duplicates (about 40 exist) */
@@ -533,10 +591,12 @@ struct load_ctx {
 	int rc;
 };
 
-/* Only [chain] url may be given more than once (README's site-file table: "repeat"). */
+/* Only [chain] url and [static] host may be given more than once (README's site-file
+ * table: "repeat"). */
 static bool key_repeatable(const char *section, const char *key)
 {
-	return !strcmp(section, "chain") && !strcmp(key, "url");
+	return (!strcmp(section, "chain") && !strcmp(key, "url")) ||
+	       (!strcmp(section, "static") && !strcmp(key, "host"));
 }
 
 /* A second [section] header or a second key in one section silently overrode the first:
@@ -592,7 +652,7 @@ static char *load_reader(char *str, int num, void *stream)
 		if (!site_section_known(name)) {
 			diag_add(x->d, -EINVAL,
 				 "%s:%u: [%s]: unknown section (allowed: [site], [chain], [image], "
-				 "[server], [secureboot])",
+				 "[server], [secureboot], [static])",
 				 x->path, x->lines.line, name);
 			x->rc = -EINVAL;
 		} else {

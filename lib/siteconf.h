@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "staticnet.h"
 
 #define SITE_MAX_FILE	(1u << 20) /* bytes of a site file */
 #define SITE_MAX_URLS	16
@@ -13,6 +14,7 @@
 #define SITE_CLASS_MAX	255 /* DHCP option length is one byte */
 #define SITE_LABEL_MAX	11  /* FAT volume label; also used as ISO volume id */
 #define SITE_MAX_IFACES 8
+#define SITE_VLAN_MAX	4094 /* 802.1Q VLAN IDs 1 to 4094 (0 and 4095 are reserved) */
 #define SITE_BOOT_ROOT	"/srv/chainboot" /* [server] boot_root when not set */
 
 enum site_arch {
@@ -49,6 +51,10 @@ struct site_config {
 	unsigned http_timeout;	 /* seconds one URL may take */
 	unsigned menu_timeout;	 /* seconds before the menu retries by itself; 0 = wait */
 	bool try_offered;	 /* try an http(s)/.ipxe boot file offered by (proxy)DHCP */
+	unsigned vlan;		 /* 802.1Q VLAN ID the chain script tags on every NIC; 0 = none */
+	/* [static]: addresses the chain script sets on a NIC whose DHCP failed */
+	struct staticnet statics[STATICNET_MAX];
+	unsigned n_statics;
 	/* [image] */
 	char layout[64];
 	char layout_from[PATH_MAX + 32]; /* "site.ini:12" or "--layout"; "" = the default */
