@@ -7,23 +7,26 @@
  *                    VLANs are dropped (the VM's untagged network has nothing on it);
  *   access → trunk:  untagged frames get the tag of --vid; tagged ones are dropped.
  *
- *   vlantag --trunk IF --access IF --vid N [--duration S]
+ *   vlantag --trunk IF --access IF --vid N [--duration S] [--plain IF] [--verbose]
  *
  * Prints "vlantag: ready trunk=IF access=IF vid=N" once both sockets are bound, and at
  * the end (SIGTERM, SIGINT or --duration, default 600 s) one line of counters:
  * trunk_in= untagged_out= access_in= tagged_out= drop_untagged= drop_vid= drop_tagged=
- * drop_short= drop_big= send_err=. Frames are untrusted (the VM sends them) and go
+ * drop_short= drop_big= send_err=; --plain IF: see plain_port(); --verbose: a line per frame before it. Frames are untrusted (the VM sends them) and go
  * through tests/common/vlanframe.h. Exit 0, 1 on a socket error, 2 on usage errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +111,26 @@ static ssize_t read_frame(int fd, uint8_t *buf, size_t cap, bool *tagged, uint16
 	return n;
 }
 
+static bool verbose;
+
+/* --verbose: one line per frame, for a person reading the test's kept logs. */
+static void trace(bool from_trunk, const uint8_t *f, size_t len, bool tagged, uint16_t tci,
+		  enum vlanframe_verdict v)
+{
+	static const char *names[] = { "pass",	       "drop-short",  "drop-untagged",
+				       "drop-vid",     "drop-tagged", "drop-big" };
+
+	if (!verbose || len < VLANFRAME_HDR)
+		return;
+	printf("vlantag: %s len=%zu dst=%02x:%02x:%02x:%02x:%02x:%02x src=%02x:%02x:%02x:%02x:%02x:"
+	       "%02x type=0x%02x%02x tag=%s%u %s\n",
+	       from_trunk ? "trunk>access" : "access>trunk", len, f[0], f[1], f[2], f[3], f[4], f[5],
+	       f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], tagged ? "meta:" : "",
+	       tagged ? tci & 0x0fffu : (len >= 16 && f[12] == 0x81 && f[13] == 0 ? (unsigned)((f[14] & 15) << 8 | f[15]) : 0u),
+	       names[v]);
+	fflush(stdout);
+}
+
 /* Relay what is waiting on one side; returns -1 on a socket error. */
 static int relay(int from, int to, bool from_trunk, uint16_t vid, struct counters *k)
 {
@@ -130,6 +153,7 @@ static int relay(int from, int to, bool from_trunk, uint16_t vid, struct counter
 			k->access_in++;
 			v = vlanframe_tag(in, (size_t)n, tagged, vid, out, sizeof(out), &out_len);
 		}
+		trace(from_trunk, in, (size_t)n, tagged, tci, v);
 		if (v != VLANFRAME_PASS) {
 			k->drop[v]++;
 			continue;
@@ -144,9 +168,42 @@ static int relay(int from, int to, bool from_trunk, uint16_t vid, struct counter
 	return 0;
 }
 
+/* --plain IF: turn off IF's transmit checksum offload, TSO and GSO. Linux hands a frame
+ * that leaves by a veth or bridge port with its TCP/UDP checksum still to be filled
+ * in (CHECKSUM_PARTIAL) and TCP in 64 KiB super-frames; a packet socket on the far end
+ * gets them as they are, and a frame relayed so would reach the VM with a wrong
+ * checksum (iPXE drops it) or too big. With the offloads off on the LAN side's port
+ * (the peer of --access), the kernel finishes every frame before it leaves. */
+static int plain_port(const char *ifname)
+{
+	static const unsigned cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO };
+	struct ethtool_value v;
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0 || strlen(ifname) >= sizeof(ifr.ifr_name)) {
+		fprintf(stderr, "vlantag: --plain %s: %s\n", ifname, fd < 0 ? strerror(errno) : "name too long");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !rc; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		v = (struct ethtool_value){ .cmd = cmds[i], .data = 0 };
+		ifr.ifr_data = (char *)&v;
+		if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+			fprintf(stderr, "vlantag: --plain %s: offload off: %s\n", ifname, strerror(errno));
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: vlantag --trunk IF --access IF --vid N [--duration S]\n");
+	fprintf(stderr, "usage: vlantag --trunk IF --access IF --vid N [--duration S] [--plain IF] [--verbose]\n");
 	exit(2);
 }
 
@@ -159,6 +216,10 @@ int main(int argc, char **argv)
 	uint64_t t0;
 
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--verbose")) {
+			verbose = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (!strcmp(argv[i], "--trunk"))
@@ -167,7 +228,10 @@ int main(int argc, char **argv)
 			access = argv[++i];
 		else if (!strcmp(argv[i], "--vid"))
 			vid = tool_num("vlantag", "--vid", argv[++i], 1, VLANFRAME_VIDMAX);
-		else if (!strcmp(argv[i], "--duration"))
+		else if (!strcmp(argv[i], "--plain")) {
+			if (plain_port(argv[++i]))
+				return 1;
+		} else if (!strcmp(argv[i], "--duration"))
 			duration = tool_num("vlantag", "--duration", argv[++i], 1, 86400);
 		else
 			usage();

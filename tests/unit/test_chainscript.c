@@ -524,7 +524,7 @@ static void test_render_real(const char *t, size_t tlen)
 	first_echo = strstr(out, "\necho ");
 	ok(first_echo && !strncmp(first_echo, start_line, strlen(start_line)),
 	   "first printed line is the recognisable start line");
-	ok(strstr(out, "ifconf -c dhcp net${cb-idx}") != NULL, "ifconf -c dhcp is used");
+	ok(strstr(out, "ifconf -c dhcp ${cb-nic}") != NULL, "ifconf -c dhcp is used");
 	ok(!has_command(out, "dhcp"), "the bare dhcp command is never used");
 	ok(strstr(out, "chain --autofree --timeout ${cb-http-ms}") != NULL,
 	   "URL attempts are bounded by --timeout");
@@ -562,6 +562,100 @@ static void test_render_real(const char *t, size_t tlen)
 	ok(prefix_sweep(&c, t, tlen), "every prefix of the template renders or fails cleanly");
 }
 
+/* One [static] entry as staticnet_parse() leaves it. */
+static void add_static(struct site_config *c, const char *mac, const char *addr, const char *mask,
+		       const char *gw, const char *dns)
+{
+	struct staticnet *e = &c->statics[c->n_statics++];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->mac, sizeof(e->mac), "%s", mac);
+	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	snprintf(e->netmask, sizeof(e->netmask), "%s", mask);
+	snprintf(e->gateway, sizeof(e->gateway), "%s", gw);
+	snprintf(e->dns, sizeof(e->dns), "%s", dns);
+	e->prefix = 24;
+}
+
+/* [chain] vlan and [static]: the values as `set` lines (MAC entries before the one for
+ * any MAC), the template's use of them, and what check_config refuses. */
+static void test_render_vlan_static(const char *t, size_t tlen)
+{
+	struct site_config c;
+	char *out = NULL;
+	const char *v;
+	struct diag d;
+	size_t len;
+	int rc;
+
+	base_config(&c);
+	diag_clear(&d);
+	rc = chainscript_render(&c, t, tlen, &out, &len, &d);
+	ok(rc == 0 && (v = rendered_value(out, "cb-vlan")) && !strcmp(v, "0"),
+	   "no vlan: set cb-vlan 0 (%s)", d.msg);
+	ok(rc == 0 && (v = rendered_value(out, "cb-nstatic:int32")) && !strcmp(v, "0"),
+	   "no [static]: cb-nstatic 0");
+	free(out);
+	out = NULL;
+
+	c.vlan = 100;
+	add_static(&c, "", "198.51.100.60", "255.255.255.0", "", "");
+	add_static(&c, "52:54:00:aa:bb:cc", "198.51.100.50", "255.255.255.0", "198.51.100.1",
+		   "198.51.100.53");
+	diag_clear(&d);
+	rc = chainscript_render(&c, t, tlen, &out, &len, &d);
+	ok(rc == 0, "vlan 100 and two [static] entries render (%s)", d.msg);
+	if (rc)
+		return;
+	ok((v = rendered_value(out, "cb-vlan")) && !strcmp(v, "100"), "set cb-vlan 100");
+	ok((v = rendered_value(out, "cb-nstatic:int32")) && !strcmp(v, "2"), "cb-nstatic 2");
+	ok((v = rendered_value(out, "cb-smac0")) && !strcmp(v, "52:54:00:aa:bb:cc"),
+	   "the MAC entry comes first although the file gave it second");
+	ok((v = rendered_value(out, "cb-sip0")) && !strcmp(v, "198.51.100.50") &&
+		   (v = rendered_value(out, "cb-smask0")) && !strcmp(v, "255.255.255.0") &&
+		   (v = rendered_value(out, "cb-sgw0")) && !strcmp(v, "198.51.100.1") &&
+		   (v = rendered_value(out, "cb-sdns0")) && !strcmp(v, "198.51.100.53"),
+	   "entry 0: address, netmask, gateway, dns");
+	ok((v = rendered_value(out, "cb-smac1")) && !strcmp(v, "any") &&
+		   (v = rendered_value(out, "cb-sip1")) && !strcmp(v, "198.51.100.60") &&
+		   !rendered_value(out, "cb-sgw1") && !rendered_value(out, "cb-sdns1"),
+	   "the entry for any MAC last, without gateway and dns lines");
+	ok(strstr(out, "vcreate --tag ${cb-vlan} net${cb-idx}") &&
+		   strstr(out, "set cb-nic net${cb-idx}-${cb-vlan}\n"),
+	   "the template creates netX-N and uses it");
+	ok(strstr(out, "set ${cb-nic}/ip ${cb-sip${cb-j}}") &&
+		   strstr(out, "set ${cb-nic}/netmask ${cb-smask${cb-j}}"),
+	   "the template sets the static address on the device in use");
+	ok(strstr(out, "iseq ${cb-smac${cb-j}} ${cb-mac} && goto cb-static-set ||") &&
+		   strstr(out, "iseq ${cb-smac${cb-j}} any && goto cb-static-set ||"),
+	   "an entry matches by MAC or as any");
+	free(out);
+	out = NULL;
+
+	c.vlan = 4095;
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "vlan") &&
+		   strstr(d.msg, "4094"),
+	   "vlan 4095 refused with the range: %s", d.msg);
+	c.vlan = 4094;
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == 0, "vlan 4094 accepted");
+	free(out);
+	out = NULL;
+	add_static(&c, "", "198.51.100.61", "255.255.255.0", "", "");
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "any"),
+	   "two entries for any MAC refused: %s", d.msg);
+	c.n_statics--;
+	snprintf(c.statics[0].addr, sizeof(c.statics[0].addr), "1.2.3.4 ${x}");
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL &&
+		   strstr(d.msg, "[static] entry 1"),
+	   "an entry holding other than IPv4 text refused: %s", d.msg);
+	c.statics[0].addr[0] = '\0';
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL,
+	   "an entry without an address refused: %s", d.msg);
+	c.n_statics = STATICNET_MAX + 1;
+	ok(render_str(&c, "#!ipxe\n@SETTINGS@\n", &out, &d) == -EINVAL && strstr(d.msg, "at most"),
+	   "more than %d entries refused: %s", STATICNET_MAX, d.msg);
+}
+
 int main(int argc, char **argv)
 {
 	size_t tlen = 0;
@@ -572,8 +666,10 @@ int main(int argc, char **argv)
 	test_render_errors();
 	t = read_template(argc, argv, &tlen);
 	ok(t != NULL, "scripts/chain.ipxe.in readable");
-	if (t)
+	if (t) {
 		test_render_real(t, tlen);
+		test_render_vlan_static(t, tlen);
+	}
 	free(t);
 	return test_done();
 }
