@@ -38,7 +38,7 @@ BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(
 INC_lib      := -iquote lib
 INC_builder  := -iquote builder -iquote lib
 INC_server   := -iquote server -iquote lib
-INC_tests    := -iquote tests/unit -iquote builder -iquote server -iquote lib
+INC_tests    := -iquote tests/unit -iquote tests/common -iquote builder -iquote server -iquote lib
 INC_tools    := -iquote tests/common -iquote lib
 dir_inc = $(strip $(if $(filter lib/%,$1),$(INC_lib),\
 	$(if $(filter builder/%,$1),$(INC_builder),\

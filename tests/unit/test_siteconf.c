@@ -27,6 +27,122 @@ static int load_text(const char *text, struct site_config *c, struct diag *d)
 	return rc;
 }
 
+/* Load "[static]\nhost = <value>" and expect rc; the message must hold want (or be empty). */
+static void static_case(const char *value, int want_rc, const char *want, const char *desc)
+{
+	static struct site_config c;
+	struct diag d = { { 0 } };
+	char text[512];
+	int rc;
+
+	snprintf(text, sizeof(text), "[static]\nhost = %s\n", value);
+	rc = load_text(text, &c, &d);
+	ok(rc == want_rc && (!want || strstr(d.msg, want)), "[static] %s: \"%s\" -> %d %s", desc,
+	   value, rc, d.msg);
+}
+
+/* [chain] vlan and the [static] section: what is stored, and every refusal's sentence. */
+static void test_vlan_static(void)
+{
+	static struct site_config c;
+	struct diag d = { { 0 } };
+	int rc;
+
+	site_defaults(&c);
+	ok(c.vlan == 0 && c.n_statics == 0, "default: no VLAN, no [static] entries");
+	rc = load_text("[chain]\nvlan = 100\n", &c, &d);
+	ok(rc == 0 && c.vlan == 100, "vlan = 100 read");
+	rc = load_text("[chain]\nvlan = 4094\n", &c, &d);
+	ok(rc == 0 && c.vlan == 4094, "vlan = 4094 read");
+	rc = load_text("[chain]\nvlan = 0\n", &c, &d);
+	ok(rc == 0 && c.vlan == 0, "vlan = 0: no VLAN");
+	rc = load_text("[chain]\nvlan = 4095\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":2: vlan: \"4095\" is not a VLAN ID from 1 to 4094"),
+	   "vlan 4095 refused with file:line and the range: %s", d.msg);
+	rc = load_text("[chain]\nvlan = ten\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "\"ten\" is not a VLAN ID"), "vlan ten refused: %s",
+	   d.msg);
+	diag_clear(&d);
+	site_defaults(&c);
+	ok(site_set(&c, "chain", "vlan", "-1", "--vlan", &d) == -EINVAL &&
+		   strstr(d.msg, "--vlan: vlan: \"-1\""),
+	   "--vlan -1 refused, named by its flag: %s", d.msg);
+
+	rc = load_text("[static]\nhost = any 198.51.100.60/24\n"
+		       "host = 52:54:00:AA:BB:CC 198.51.100.50/25 gateway 198.51.100.1 dns "
+		       "198.51.100.53\n"
+		       "host = 52-54-00-aa-bb-cd\t198.51.100.51/32\n",
+		       &c, &d);
+	ok(rc == 0 && c.n_statics == 3, "three [static] entries read (%s)", d.msg);
+	ok(rc == 0 && c.statics[0].mac[0] == '\0' && !strcmp(c.statics[0].addr, "198.51.100.60") &&
+		   !strcmp(c.statics[0].netmask, "255.255.255.0") && !c.statics[0].gateway[0] &&
+		   c.statics[0].line == 2,
+	   "any: address, netmask from /24, no gateway, line 2");
+	ok(rc == 0 && !strcmp(c.statics[1].mac, "52:54:00:aa:bb:cc") &&
+		   !strcmp(c.statics[1].netmask, "255.255.255.128") &&
+		   !strcmp(c.statics[1].gateway, "198.51.100.1") &&
+		   !strcmp(c.statics[1].dns, "198.51.100.53") && c.statics[1].prefix == 25,
+	   "MAC entry: lower case, /25 netmask, gateway, dns");
+	ok(rc == 0 && !strcmp(c.statics[2].mac, "52:54:00:aa:bb:cd") &&
+		   !strcmp(c.statics[2].netmask, "255.255.255.255"),
+	   "dashes and a tab accepted; /32");
+
+	static_case("52:54:00:aa:bb 198.51.100.50/24", -EINVAL, "\"52:54:00:aa:bb\" is not a MAC address",
+		    "short MAC");
+	static_case("52:54:00:aa:bb:zz 198.51.100.50/24", -EINVAL, "is not a MAC address",
+		    "bad hex");
+	static_case("52:54-00:aa:bb:cc 198.51.100.50/24", -EINVAL, "is not a MAC address",
+		    "mixed separators");
+	static_case("01:00:5e:00:00:01 198.51.100.50/24", -EINVAL, "multicast MAC", "multicast");
+	static_case("52:54:00:aa:bb:cc", -EINVAL, "needs at least a MAC", "no address");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50", -EINVAL, "has no /PREFIX", "no prefix");
+	static_case("52:54:00:aa:bb:cc 198.51.100.500/24", -EINVAL,
+		    "\"198.51.100.500\" is not an IPv4 address", "bad address");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/33", -EINVAL,
+		    "prefix \"/33\" is not a whole number from 1 to 32", "prefix 33");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/0", -EINVAL, "from 1 to 32", "prefix 0");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/2x", -EINVAL, "from 1 to 32", "prefix junk");
+	static_case("52:54:00:aa:bb:cc 198.51.100.0/24", -EINVAL, "is the network address",
+		    "network address");
+	static_case("52:54:00:aa:bb:cc 198.51.100.255/24", -EINVAL, "is the broadcast address",
+		    "broadcast address");
+	static_case("52:54:00:aa:bb:cc 127.0.0.5/8", -EINVAL, "loopback", "loopback");
+	static_case("52:54:00:aa:bb:cc 224.0.0.5/8", -EINVAL, "multicast", "multicast address");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 gateway 203.0.113.1", -EINVAL,
+		    "gateway 203.0.113.1 is outside the machine's subnet 198.51.100.50/24",
+		    "gateway off the subnet");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 gateway 198.51.100.50", -EINVAL,
+		    "the machine's own address", "gateway = address");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 gateway", -EINVAL,
+		    "gateway: needs an IPv4 address", "gateway without a value");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 dns x", -EINVAL,
+		    "dns: \"x\" is not an IPv4 address", "bad dns");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 dns 198.51.100.1 dns 198.51.100.2",
+		    -EINVAL, "dns is given twice", "dns twice");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 gw 198.51.100.1", -EINVAL,
+		    "\"gw\" is not a keyword here", "unknown keyword");
+
+	rc = load_text("[static]\nhost = 52:54:00:aa:bb:cc 198.51.100.50/24\n"
+		       "host = 52-54-00-AA-BB-CC 198.51.100.51/24\n",
+		       &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":3: [static] host: 52:54:00:aa:bb:cc already has an "
+					  "entry at line 2"),
+	   "the same MAC twice (other spelling) refused, naming both lines: %s", d.msg);
+	rc = load_text("[static]\nhost = any 198.51.100.50/24\nhost = any 198.51.100.51/24\n", &c,
+		       &d);
+	ok(rc == -EINVAL && strstr(d.msg, ":3: [static] host: any already has an entry at line 2"),
+	   "two entries for any MAC refused: %s", d.msg);
+	rc = load_text("[static]\naddress = 198.51.100.50/24\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "[static] address: unknown key (allowed: host"),
+	   "unknown key in [static]: %s", d.msg);
+	rc = load_text("[static]\nhost = 52:54:00:aa:bb:cc 198.51.100.50/24\n[static]\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "the section is already opened at line 1"),
+	   "[static] opened twice: %s", d.msg);
+	rc = load_text("[statik]\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "[secureboot], [static])"),
+	   "an unknown section lists [static]: %s", d.msg);
+}
+
 int main(void)
 {
 	static struct site_config c;
@@ -184,5 +300,6 @@ int main(void)
 	ok(rc == 0 && site_validate(&c, &d) == -EINVAL && strstr(d.msg, "break the vendor"),
 	   "secureboot: vendor with rebrand = yes fails validation");
 	ok(!strcmp(site_sb_mode_name(SITE_SB_VENDOR), "vendor"), "secureboot: mode names");
+	test_vlan_static();
 	return test_done();
 }
