@@ -286,6 +286,14 @@ static int static_key(struct site_config *c, const char *key, const char *value,
 	struct staticnet e;
 	char why[256];
 
+	/* "52:54:00:12:34:56 = ..." reaches us as key "52", value "54:00:12:34:56 = ...". */
+	if (strlen(key) == 2 && isxdigit((unsigned char)key[0]) &&
+	    isxdigit((unsigned char)key[1]) && strchr(value, '='))
+		return diag_add(d, -EINVAL,
+				"%s: [static] \"%s:%s\": a MAC cannot be the key (inih reads ':' "
+				"as a separator): write host = %s:%.*s%s",
+				where, key, value, key, (int)strcspn(value, " \t="),
+				value, strchr(value, '=') + 1);
 	if (strcmp(key, "host"))
 		return diag_add(d, -EINVAL,
 				"%s: [static] %s: unknown key (allowed: host = MAC|any "

@@ -527,13 +527,15 @@ check_boot_evidence() {
 # the site DHCP (dnsmasq on 198.51.100.1, addresses only, nothing of PXE).
 CBD_IP=198.51.100.2
 CBD_PORT=8080
+# chainbootd's interface in its namespace (a scenario may name it like a VLAN interface)
+CBD_IF=${CBD_IF:-cb0}
 CBD_NS=
 CBD_PID=
 CBD_LOG=
 CBD_DIR=
 CHAINBOOTD=${CHAINBOOTD:-$(dirname "$CHAINBOOT")/chainbootd}
 
-# cbd_net: the server's namespace and the veth pair (cb0 there, cbbr0 on br0).
+# cbd_net: the server's namespace and the veth pair ($CBD_IF there, cbbr0 on br0).
 cbd_net() {
 	CBD_NS=cbsrv-$$-$RANDOM
 	# newest first at exit: chainbootd and QEMU (e2e_cleanup), then this namespace
@@ -541,9 +543,9 @@ cbd_net() {
 	if ! { ip netns add "$CBD_NS" &&
 		ip netns exec "$CBD_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
 		ip -n "$CBD_NS" link set lo up &&
-		ip -n "$E2E_NS" link add cbbr0 type veth peer name cb0 netns "$CBD_NS" &&
+		ip -n "$E2E_NS" link add cbbr0 type veth peer name "$CBD_IF" netns "$CBD_NS" &&
 		ip -n "$E2E_NS" link set cbbr0 master br0 && ip -n "$E2E_NS" link set cbbr0 up &&
-		ip -n "$CBD_NS" addr add "$CBD_IP/24" dev cb0 && ip -n "$CBD_NS" link set cb0 up; }; then
+		ip -n "$CBD_NS" addr add "$CBD_IP/24" dev "$CBD_IF" && ip -n "$CBD_NS" link set "$CBD_IF" up; }; then
 		not_ok "$E2E_NAME: chainbootd's namespace and veth on br0"
 		exit 1
 	fi
@@ -553,7 +555,7 @@ cbd_net() {
 	chmod 711 "$E2E_TMP"
 }
 
-# cbd_start ARGS...: chainbootd --listen 198.51.100.2 --http-port 8080 --interface cb0
+# cbd_start ARGS...: chainbootd --listen 198.51.100.2 --http-port 8080 --interface $CBD_IF
 # --boot-root $CBD_DIR/root ARGS; waits for its start line. Logs to $CBD_LOG.
 cbd_start() {
 	[ -n "$CBD_NS" ] || cbd_net
@@ -567,7 +569,7 @@ cbd_start() {
 	local -a extra=()
 	[ -n "$IPXE_DIR" ] && extra=(--ipxe-dir "$IPXE_DIR")
 	CHAINBOOT_DATADIR=$E2E_ROOT ip netns exec "$CBD_NS" "$CHAINBOOTD" --listen "$CBD_IP" --http-port "$CBD_PORT" \
-		--interface cb0 --boot-root "$CBD_DIR/root" --user nobody "${extra[@]}" "$@" >"$CBD_LOG" 2>&1 &
+		--interface "$CBD_IF" --boot-root "$CBD_DIR/root" --user nobody "${extra[@]}" "$@" >"$CBD_LOG" 2>&1 &
 	CBD_PID=$!
 	track "$CBD_PID"
 	if ! wait_for "$CBD_LOG" 'event=start ' 60; then

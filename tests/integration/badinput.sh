@@ -80,6 +80,32 @@ else
 	echo "skip inventory, template and site-file checks of chainbootd ($DAEMON not built)"
 fi
 
+# ---- [chain] vlan and [static] values the builder refuses: file:line, value, what is allowed
+chainbad() { # DESC REGEX SITE-LINES...
+	local desc=$1 re=$2
+	shift 2
+	printf '%s\n' '[chain]' 'url = http://198.51.100.2/boot.ipxe' "$@" >"$T/chain.ini"
+	check_fails "site file: $desc" "$re" "$CHAINBOOT" check-config --site "$T/chain.ini"
+}
+chainbad "vlan 4095" 'chain\.ini:3: vlan: "4095" is not a VLAN ID from 1 to 4094' 'vlan = 4095'
+check_fails "--vlan 5000: named by its flag" '--vlan: vlan: "5000" is not a VLAN ID from 1 to 4094' \
+	"$CHAINBOOT" check-config --url http://198.51.100.2/boot.ipxe --vlan 5000
+chainbad "static: bad MAC" 'chain\.ini:4: \[static\] host: "52:54:00:zz:00:01" is not a MAC address' \
+	'[static]' 'host = 52:54:00:zz:00:01 198.51.100.50/24'
+chainbad "static: bad address" 'chain\.ini:4: \[static\] host: "198\.51\.100\.256" is not an IPv4 address' \
+	'[static]' 'host = 52:54:00:00:00:01 198.51.100.256/24'
+chainbad "static: prefix 33" 'chain\.ini:4: \[static\] host: prefix "/33" is not a whole number from 1 to 32' \
+	'[static]' 'host = 52:54:00:00:00:01 198.51.100.50/33'
+chainbad "static: gateway outside the subnet" \
+	'chain\.ini:4: \[static\] host: gateway 203\.0\.113\.1 is outside the machine.s subnet 198\.51\.100\.50/24' \
+	'[static]' 'host = 52:54:00:00:00:01 198.51.100.50/24 gateway 203.0.113.1'
+chainbad "static: the same MAC twice" \
+	'chain\.ini:5: \[static\] host: 52:54:00:00:00:01 already has an entry at line 4' \
+	'[static]' 'host = 52:54:00:00:00:01 198.51.100.50/24' 'host = 52-54-00-00-00-01 198.51.100.51/24'
+chainbad "static: MAC as the key (inih splits at ':')" \
+	'chain\.ini:4: \[static\] "52:54:00:00:00:01 = 198\.51\.100\.50/24": a MAC cannot be the key .*write host = 52:54:00:00:00:01 198\.51\.100\.50/24' \
+	'[static]' '52:54:00:00:00:01 = 198.51.100.50/24'
+
 # ---- corrupt iPXE binaries given to inspect (rebrand: tests/integration/rebrand.sh)
 if [ -n "$D" ] && [ -f "$D/undionly.kpxe" ] && [ -f "$D/ipxe.lkrn" ] && [ -f "$D/snponly.efi" ]; then
 	mkdir -p "$T/bad"

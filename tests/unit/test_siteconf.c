@@ -132,6 +132,10 @@ static void test_vlan_static(void)
 		       &d);
 	ok(rc == -EINVAL && strstr(d.msg, ":3: [static] host: any already has an entry at line 2"),
 	   "two entries for any MAC refused: %s", d.msg);
+	rc = load_text("[static]\n52:54:00:aa:bb:cc = 198.51.100.50/24\n", &c, &d);
+	ok(rc == -EINVAL && strstr(d.msg, "a MAC cannot be the key") &&
+		   strstr(d.msg, "write host = 52:54:00:aa:bb:cc 198.51.100.50/24"),
+	   "a MAC as the key: says to write host = MAC ...: %s", d.msg);
 	rc = load_text("[static]\naddress = 198.51.100.50/24\n", &c, &d);
 	ok(rc == -EINVAL && strstr(d.msg, "[static] address: unknown key (allowed: host"),
 	   "unknown key in [static]: %s", d.msg);
