@@ -129,51 +129,51 @@ int cli_fail(const char *cmd, const struct diag *d, int rc);
 			"x86_64 and/or arm64 (default: both, or what the layout boots)" \
 	}
 /* The [chain] settings: how the chain script retries. */
-#define CLI_OPTS_CHAIN                                                                \
-	{ "rounds",                                                                   \
-	  0,                                                                          \
-	  "N",                                                                        \
-	  "chain",                                                                    \
-	  "rounds",                                                                   \
-	  NULL,                                                                       \
-	  "passes over every NIC and URL before the menu (1-100)" },                  \
-		{ "backoff",                                                          \
-		  0,                                                                  \
-		  "S",                                                                \
-		  "chain",                                                            \
-		  "backoff",                                                          \
-		  NULL,                                                               \
-		  "seconds before the second pass, doubling (0-600)" },               \
-		{ "dhcp-tries",                                                       \
-		  0,                                                                  \
-		  "N",                                                                \
-		  "chain",                                                            \
-		  "dhcp_tries",                                                       \
-		  NULL,                                                               \
-		  "DHCP attempts per NIC per pass (1-20)" },                          \
-		{ "http-timeout",                                                     \
-		  0,                                                                  \
-		  "S",                                                                \
-		  "chain",                                                            \
-		  "http_timeout",                                                     \
-		  NULL,                                                               \
-		  "seconds one URL may take (1-3600)" },                              \
-		{ "menu-timeout",                                                     \
-		  0,                                                                  \
-		  "S",                                                                \
-		  "chain",                                                            \
-		  "menu_timeout",                                                     \
-		  NULL,                                                               \
-		  "seconds before the menu retries by itself (0 = wait)" },           \
-	{ "try-offered",                                                              \
-	  0,                                                                          \
-	  "yes|no",                                                                   \
-	  "chain",                                                                    \
-	  "try_offered",                                                              \
-	  NULL,                                                                       \
-	  "try an http(s)/.ipxe boot file offered by (proxy)DHCP first" },            \
-	{                                                                             \
-		"vlan", 0, "N", "chain", "vlan", NULL,                                \
+#define CLI_OPTS_CHAIN                                                                    \
+	{ "rounds",                                                                       \
+	  0,                                                                              \
+	  "N",                                                                            \
+	  "chain",                                                                        \
+	  "rounds",                                                                       \
+	  NULL,                                                                           \
+	  "passes over every NIC and URL before the menu (1-100)" },                      \
+		{ "backoff",                                                              \
+		  0,                                                                      \
+		  "S",                                                                    \
+		  "chain",                                                                \
+		  "backoff",                                                              \
+		  NULL,                                                                   \
+		  "seconds before the second pass, doubling (0-600)" },                   \
+		{ "dhcp-tries",                                                           \
+		  0,                                                                      \
+		  "N",                                                                    \
+		  "chain",                                                                \
+		  "dhcp_tries",                                                           \
+		  NULL,                                                                   \
+		  "DHCP attempts per NIC per pass (1-20)" },                              \
+		{ "http-timeout",                                                         \
+		  0,                                                                      \
+		  "S",                                                                    \
+		  "chain",                                                                \
+		  "http_timeout",                                                         \
+		  NULL,                                                                   \
+		  "seconds one URL may take (1-3600)" },                                  \
+		{ "menu-timeout",                                                         \
+		  0,                                                                      \
+		  "S",                                                                    \
+		  "chain",                                                                \
+		  "menu_timeout",                                                         \
+		  NULL,                                                                   \
+		  "seconds before the menu retries by itself (0 = wait)" },               \
+		{ "try-offered",                                                          \
+		  0,                                                                      \
+		  "yes|no",                                                               \
+		  "chain",                                                                \
+		  "try_offered",                                                          \
+		  NULL,                                                                   \
+		  "try an http(s)/.ipxe boot file offered by (proxy)DHCP first" },        \
+	{                                                                                 \
+		"vlan", 0, "N", "chain", "vlan", NULL,                                    \
 			"802.1Q VLAN the chain script uses on every NIC (1-4094, 0 none)" \
 	}
 /* Everything an image is made from: build, check-config and script take these. */

@@ -222,8 +222,8 @@ static int check_statics(const struct site_config *c, struct diag *d)
 	unsigned any = 0;
 
 	if (c->n_statics > STATICNET_MAX)
-		return diag_set(d, -EINVAL, "[static]: %u entries, at most %d allowed", c->n_statics,
-				STATICNET_MAX);
+		return diag_set(d, -EINVAL, "[static]: %u entries, at most %d allowed",
+				c->n_statics, STATICNET_MAX);
 	for (unsigned i = 0; i < c->n_statics; i++) {
 		const struct staticnet *e = &c->statics[i];
 
@@ -285,7 +285,8 @@ static int check_config(const struct site_config *c, struct diag *d)
 	    (rc = check_range(c->backoff, 0, MAX_WAIT, "[chain] backoff", " s", d)))
 		return rc;
 	if (c->vlan > SITE_VLAN_MAX)
-		return diag_set(d, -EINVAL, "[chain] vlan: %u is out of range; allowed 1 to %d (0: none)",
+		return diag_set(d, -EINVAL,
+				"[chain] vlan: %u is out of range; allowed 1 to %d (0: none)",
 				c->vlan, SITE_VLAN_MAX);
 	if ((rc = check_statics(c, d)))
 		return rc;

@@ -280,8 +280,8 @@ static unsigned where_line(const char *where)
 
 /* [static] host = MAC|any ADDRESS/PREFIX [gateway IPV4] [dns IPV4]: one entry per MAC
  * and one for any MAC (staticnet.h). */
-static int static_key(struct site_config *c, const char *key, const char *value,
-		      const char *where, struct diag *d)
+static int static_key(struct site_config *c, const char *key, const char *value, const char *where,
+		      struct diag *d)
 {
 	struct staticnet e;
 	char why[256];
@@ -292,8 +292,8 @@ static int static_key(struct site_config *c, const char *key, const char *value,
 		return diag_add(d, -EINVAL,
 				"%s: [static] \"%s:%s\": a MAC cannot be the key (inih reads ':' "
 				"as a separator): write host = %s:%.*s%s",
-				where, key, value, key, (int)strcspn(value, " \t="),
-				value, strchr(value, '=') + 1);
+				where, key, value, key, (int)strcspn(value, " \t="), value,
+				strchr(value, '=') + 1);
 	if (strcmp(key, "host"))
 		return diag_add(d, -EINVAL,
 				"%s: [static] %s: unknown key (allowed: host = MAC|any "
@@ -442,13 +442,73 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 #undef BAD
 }
 
+/* [chain]: what the chain script does (url repeats; numbers within their ranges). */
+static int chain_key(struct site_config *c, const char *key, const char *value, const char *where,
+		     struct diag *d)
+{
+	const char *why;
+	unsigned n;
+
+#define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
+	if (!strcmp(key, "url")) {
+		if ((why = url_problem(value)) || strlen(value) >= SITE_URL_MAX ||
+		    c->n_urls >= SITE_MAX_URLS)
+			c->n_urls_refused++;
+		if (why)
+			return BAD("\"%s\" %s", where, key, value, why);
+		if (strlen(value) >= SITE_URL_MAX)
+			return BAD("URL is longer than %d bytes", where, key, SITE_URL_MAX - 1);
+		if (c->n_urls >= SITE_MAX_URLS)
+			return BAD("more than %d URLs; list at most %d", where, key, SITE_MAX_URLS,
+				   SITE_MAX_URLS);
+		snprintf(c->urls[c->n_urls++], SITE_URL_MAX, "%s", value);
+		return 0;
+	}
+	struct {
+		const char *k;
+		unsigned *p;
+		unsigned min, max;
+	} nums[] = {
+		{ "rounds", &c->rounds, 1, 100 },
+		{ "backoff", &c->backoff, 0, 600 },
+		{ "dhcp_tries", &c->dhcp_tries, 1, 20 },
+		{ "http_timeout", &c->http_timeout, 1, 3600 },
+		{ "menu_timeout", &c->menu_timeout, 0, 86400 },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].k))
+			continue;
+		if (parse_uint(value, nums[i].min, nums[i].max, &n))
+			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
+				   nums[i].min, nums[i].max);
+		*nums[i].p = n;
+		return 0;
+	}
+	if (!strcmp(key, "try_offered")) {
+		if (parse_bool(value, &c->try_offered))
+			return BAD("\"%s\" is not yes or no", where, key, value);
+		return 0;
+	}
+	if (!strcmp(key, "vlan")) {
+		if (parse_uint(value, 0, SITE_VLAN_MAX, &c->vlan))
+			return BAD("\"%s\" is not a VLAN ID from 1 to %d (0: no VLAN, "
+				   "the NIC's untagged network)",
+				   where, key, value, SITE_VLAN_MAX);
+		return 0;
+	}
+	return diag_add(
+		d, -EINVAL,
+		"%s: [chain] %s: unknown key (see examples/site.ini for the keys of [chain])",
+		where, key);
+#undef BAD
+}
+
 /* base_dir: where relative paths in this value start (the site file's directory, or
  * NULL for the command line's current directory). */
 static int site_set_in(struct site_config *c, const char *section, const char *key,
 		       const char *value, const char *where, const char *base_dir, struct diag *d)
 {
 	const char *why;
-	unsigned n;
 
 #define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
 	if (!strcmp(section, "site")) {
@@ -466,53 +526,7 @@ static int site_set_in(struct site_config *c, const char *section, const char *k
 			return 0;
 		}
 	} else if (!strcmp(section, "chain")) {
-		if (!strcmp(key, "url")) {
-			if ((why = url_problem(value)) || strlen(value) >= SITE_URL_MAX ||
-			    c->n_urls >= SITE_MAX_URLS)
-				c->n_urls_refused++;
-			if (why)
-				return BAD("\"%s\" %s", where, key, value, why);
-			if (strlen(value) >= SITE_URL_MAX)
-				return BAD("URL is longer than %d bytes", where, key,
-					   SITE_URL_MAX - 1);
-			if (c->n_urls >= SITE_MAX_URLS)
-				return BAD("more than %d URLs; list at most %d", where, key,
-					   SITE_MAX_URLS, SITE_MAX_URLS);
-			snprintf(c->urls[c->n_urls++], SITE_URL_MAX, "%s", value);
-			return 0;
-		}
-		struct {
-			const char *k;
-			unsigned *p;
-			unsigned min, max;
-		} nums[] = {
-			{ "rounds", &c->rounds, 1, 100 },
-			{ "backoff", &c->backoff, 0, 600 },
-			{ "dhcp_tries", &c->dhcp_tries, 1, 20 },
-			{ "http_timeout", &c->http_timeout, 1, 3600 },
-			{ "menu_timeout", &c->menu_timeout, 0, 86400 },
-		};
-		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-			if (strcmp(key, nums[i].k))
-				continue;
-			if (parse_uint(value, nums[i].min, nums[i].max, &n))
-				return BAD("\"%s\" is not a whole number from %u to %u", where, key,
-					   value, nums[i].min, nums[i].max);
-			*nums[i].p = n;
-			return 0;
-		}
-		if (!strcmp(key, "try_offered")) {
-			if (parse_bool(value, &c->try_offered))
-				return BAD("\"%s\" is not yes or no", where, key, value);
-			return 0;
-		}
-		if (!strcmp(key, "vlan")) {
-			if (parse_uint(value, 0, SITE_VLAN_MAX, &c->vlan))
-				return BAD("\"%s\" is not a VLAN ID from 1 to %d (0: no VLAN, "
-					   "the NIC's untagged network)",
-					   where, key, value, SITE_VLAN_MAX);
-			return 0;
-		}
+		return chain_key(c, key, value, where, d);
 	} else if (!strcmp(section, "image")) {
 		if (!strcmp(key, "layout")) {
 			size_t len = strlen(value);

@@ -14,7 +14,7 @@
 #define SITE_CLASS_MAX	255 /* DHCP option length is one byte */
 #define SITE_LABEL_MAX	11  /* FAT volume label; also used as ISO volume id */
 #define SITE_MAX_IFACES 8
-#define SITE_VLAN_MAX	4094 /* 802.1Q VLAN IDs 1 to 4094 (0 and 4095 are reserved) */
+#define SITE_VLAN_MAX	4094		 /* 802.1Q VLAN IDs 1 to 4094 (0 and 4095 are reserved) */
 #define SITE_BOOT_ROOT	"/srv/chainboot" /* [server] boot_root when not set */
 
 enum site_arch {

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *why, size_t whysz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *why, size_t whysz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(char *why, size_t whysz, const char *fmt, ...)
 {
@@ -143,8 +144,8 @@ static int option_parse(const char *kw, const char *val, struct staticnet *e, ui
 	if (dst[0])
 		return fail(why, whysz, "%s is given twice (once each)", kw);
 	if (!ipv4_parse(val, &v))
-		return fail(why, whysz, "%s: \"%s\" is not an IPv4 address (e.g. 198.51.100.1)",
-			    kw, val);
+		return fail(why, whysz, "%s: \"%s\" is not an IPv4 address (e.g. 198.51.100.1)", kw,
+			    val);
 	if ((bad = ipv4_unusable(v)))
 		return fail(why, whysz, "%s: %s %s", kw, val, bad);
 	if (gw && v == a)

@@ -16,12 +16,12 @@
 #define VLANFRAME_VIDMAX 4094
 
 enum vlanframe_verdict {
-	VLANFRAME_PASS = 0,	   /* out[0..*out_len) is the frame to send on */
-	VLANFRAME_DROP_SHORT,	   /* shorter than an Ethernet header (or a tag) */
-	VLANFRAME_DROP_UNTAGGED,   /* from the trunk without a tag (another VLAN: dropped) */
-	VLANFRAME_DROP_OTHER_VID,  /* tagged, but not with our VLAN */
-	VLANFRAME_DROP_TAGGED,	   /* from the access side, but already tagged */
-	VLANFRAME_DROP_TOO_BIG,	   /* the result would not fit out */
+	VLANFRAME_PASS = 0,	  /* out[0..*out_len) is the frame to send on */
+	VLANFRAME_DROP_SHORT,	  /* shorter than an Ethernet header (or a tag) */
+	VLANFRAME_DROP_UNTAGGED,  /* from the trunk without a tag (another VLAN: dropped) */
+	VLANFRAME_DROP_OTHER_VID, /* tagged, but not with our VLAN */
+	VLANFRAME_DROP_TAGGED,	  /* from the access side, but already tagged */
+	VLANFRAME_DROP_TOO_BIG,	  /* the result would not fit out */
 };
 
 /* A frame from the trunk (the VM's side) as read: in[0..len), and the tag the kernel

@@ -37,8 +37,8 @@
 #define FRAME_MAX 2048 /* one Ethernet frame with a tag and room to spare (MTU 1500) */
 
 struct counters {
-	unsigned long trunk_in, untagged_out, access_in, tagged_out, drop[VLANFRAME_DROP_TOO_BIG + 1],
-		send_err;
+	unsigned long trunk_in, untagged_out, access_in, tagged_out,
+		drop[VLANFRAME_DROP_TOO_BIG + 1], send_err;
 };
 
 /* A raw socket on one interface, every protocol, promiscuous, with the kernel's VLAN
@@ -56,7 +56,8 @@ static int open_port(const char *ifname, int *ifindex)
 	}
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
-		fprintf(stderr, "vlantag: packet socket: %s (needs CAP_NET_RAW)\n", strerror(errno));
+		fprintf(stderr, "vlantag: packet socket: %s (needs CAP_NET_RAW)\n",
+			strerror(errno));
 		return -1;
 	}
 	sll.sll_ifindex = *ifindex;
@@ -117,16 +118,19 @@ static bool verbose;
 static void trace(bool from_trunk, const uint8_t *f, size_t len, bool tagged, uint16_t tci,
 		  enum vlanframe_verdict v)
 {
-	static const char *names[] = { "pass",	       "drop-short",  "drop-untagged",
-				       "drop-vid",     "drop-tagged", "drop-big" };
+	static const char *names[] = { "pass",	   "drop-short",  "drop-untagged",
+				       "drop-vid", "drop-tagged", "drop-big" };
 
 	if (!verbose || len < VLANFRAME_HDR)
 		return;
 	printf("vlantag: %s len=%zu dst=%02x:%02x:%02x:%02x:%02x:%02x src=%02x:%02x:%02x:%02x:%02x:"
 	       "%02x type=0x%02x%02x tag=%s%u %s\n",
-	       from_trunk ? "trunk>access" : "access>trunk", len, f[0], f[1], f[2], f[3], f[4], f[5],
-	       f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], tagged ? "meta:" : "",
-	       tagged ? tci & 0x0fffu : (len >= 16 && f[12] == 0x81 && f[13] == 0 ? (unsigned)((f[14] & 15) << 8 | f[15]) : 0u),
+	       from_trunk ? "trunk>access" : "access>trunk", len, f[0], f[1], f[2], f[3], f[4],
+	       f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], tagged ? "meta:" : "",
+	       tagged ? tci & 0x0fffu
+		      : (len >= 16 && f[12] == 0x81 && f[13] == 0
+				 ? (unsigned)((f[14] & 15) << 8 | f[15])
+				 : 0u),
 	       names[v]);
 	fflush(stdout);
 }
@@ -182,7 +186,8 @@ static int plain_port(const char *ifname)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
 
 	if (fd < 0 || strlen(ifname) >= sizeof(ifr.ifr_name)) {
-		fprintf(stderr, "vlantag: --plain %s: %s\n", ifname, fd < 0 ? strerror(errno) : "name too long");
+		fprintf(stderr, "vlantag: --plain %s: %s\n", ifname,
+			fd < 0 ? strerror(errno) : "name too long");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -193,7 +198,8 @@ static int plain_port(const char *ifname)
 		v = (struct ethtool_value){ .cmd = cmds[i], .data = 0 };
 		ifr.ifr_data = (char *)&v;
 		if (ioctl(fd, SIOCETHTOOL, &ifr)) {
-			fprintf(stderr, "vlantag: --plain %s: offload off: %s\n", ifname, strerror(errno));
+			fprintf(stderr, "vlantag: --plain %s: offload off: %s\n", ifname,
+				strerror(errno));
 			rc = -1;
 		}
 	}
@@ -203,7 +209,8 @@ static int plain_port(const char *ifname)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vlantag --trunk IF --access IF --vid N [--duration S] [--plain IF] [--verbose]\n");
+	fprintf(stderr, "usage: vlantag --trunk IF --access IF --vid N [--duration S] [--plain IF] "
+			"[--verbose]\n");
 	exit(2);
 }
 
@@ -249,7 +256,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	t0 = tool_now_ms();
 	while (!interrupt_pending() && tool_now_ms() - t0 < (uint64_t)duration * 1000) {
-		struct pollfd p[2] = { { .fd = tfd, .events = POLLIN }, { .fd = afd, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = tfd, .events = POLLIN },
+				       { .fd = afd, .events = POLLIN } };
 
 		if (poll(p, 2, 500) < 0) {
 			if (errno == EINTR)

@@ -87,8 +87,8 @@ static void test_vlan_static(void)
 		   !strcmp(c.statics[2].netmask, "255.255.255.255"),
 	   "dashes and a tab accepted; /32");
 
-	static_case("52:54:00:aa:bb 198.51.100.50/24", -EINVAL, "\"52:54:00:aa:bb\" is not a MAC address",
-		    "short MAC");
+	static_case("52:54:00:aa:bb 198.51.100.50/24", -EINVAL,
+		    "\"52:54:00:aa:bb\" is not a MAC address", "short MAC");
 	static_case("52:54:00:aa:bb:zz 198.51.100.50/24", -EINVAL, "is not a MAC address",
 		    "bad hex");
 	static_case("52:54-00:aa:bb:cc 198.51.100.50/24", -EINVAL, "is not a MAC address",
@@ -117,8 +117,8 @@ static void test_vlan_static(void)
 		    "gateway: needs an IPv4 address", "gateway without a value");
 	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 dns x", -EINVAL,
 		    "dns: \"x\" is not an IPv4 address", "bad dns");
-	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 dns 198.51.100.1 dns 198.51.100.2",
-		    -EINVAL, "dns is given twice", "dns twice");
+	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 dns 198.51.100.1 dns 198.51.100.2", -EINVAL,
+		    "dns is given twice", "dns twice");
 	static_case("52:54:00:aa:bb:cc 198.51.100.50/24 gw 198.51.100.1", -EINVAL,
 		    "\"gw\" is not a keyword here", "unknown keyword");
 

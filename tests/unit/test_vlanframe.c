@@ -105,7 +105,8 @@ static void test_untag(void)
 int main(void)
 {
 	page = (size_t)sysconf(_SC_PAGESIZE);
-	guard_page = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard_page = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			  0);
 	if (guard_page == MAP_FAILED || mprotect(guard_page + page, page, PROT_NONE)) {
 		perror("mmap");
 		return 2;
