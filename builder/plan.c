@@ -13,6 +13,7 @@
 
 #include "chainscript.h"
 #include "fileio.h"
+#include "ipxebin.h"
 #include "ipxecache.h"
 #include "rebrand.h"
 
@@ -211,6 +212,33 @@ static int plan_hash(const struct layout_entry *e, struct plan *p, struct plan_f
 	return 0;
 }
 
+/* [chain] vlan needs iPXE's vcreate, which builds without VLAN_CMD (upstream's default,
+ * so `chainboot build-ipxe` output) lack; Debian's binaries have it. A binary without it
+ * still boots (the script says so and goes on to the menu): a note, not an error. */
+static void plan_vlan_check(const struct site_config *c, const struct layout_entry *e,
+			    const struct plan_file *f, struct plan *p)
+{
+	struct diag d = { { 0 } };
+	uint8_t *buf;
+	size_t len, used = strlen(p->note);
+	int has;
+
+	if (!c->vlan || e->src != LAYOUT_SRC_IPXE || !f->src[0])
+		return;
+	if (fileio_read(f->src, 64u << 20, &buf, &len, &d))
+		return; /* plan_hash() reports an unreadable file */
+	has = ipxebin_has_command(buf, len, "vcreate", &d);
+	free(buf);
+	if (has == 1 || used >= sizeof(p->note) - 1)
+		return;
+	snprintf(p->note + used, sizeof(p->note) - used, "%s%s %s (vlan = %u): %s",
+		 used ? "; " : "", e->name,
+		 has ? "could not be read for its commands" : "has no vcreate command", c->vlan,
+		 has ? d.msg
+		     : "its chain script cannot tag and goes on to the menu; use Debian's "
+		       "binaries, or build iPXE with VLAN_CMD");
+}
+
 /* Something must boot: BIOS (with its boot file in the tree) or an ESP. */
 static int plan_check_boot(const struct site_config *c, const struct layout *l, struct plan *p,
 			   struct diag *d)
@@ -267,6 +295,7 @@ int plan_make(const struct site_config *c, const struct layout *l, const char *d
 			rc = plan_hash(e, p, f, hashed, &h, &newest, d);
 		if (rc)
 			goto err;
+		plan_vlan_check(c, e, f, p);
 		if (f->area == LAYOUT_AREA_ESP)
 			p->esp = true;
 	}

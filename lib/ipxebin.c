@@ -362,3 +362,42 @@ int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz, 
 				loc.cls_len, clssz);
 	return 0;
 }
+
+/* A command name is a NUL-terminated string in iPXE's command table (struct command);
+ * with a NUL before it too, "vcreate" does not match inside a longer word. */
+static bool has_word(const uint8_t *buf, size_t len, const char *name)
+{
+	char pat[64];
+	size_t n = strlen(name);
+
+	if (n + 2 > sizeof(pat))
+		return false;
+	pat[0] = '\0';
+	memcpy(pat + 1, name, n);
+	pat[n + 1] = '\0';
+	return memmem(buf, len, pat, n + 2) != NULL;
+}
+
+int ipxebin_has_command(const uint8_t *buf, size_t len, const char *name, struct diag *d)
+{
+	struct diag zd = { { 0 } };
+	struct zbin z;
+	int found = 0, rc;
+
+	if (ipxebin_pe_kind(buf, len) != IPXEBIN_UNKNOWN)
+		return has_word(buf, len, name); /* EFI iPXE is not compressed */
+	rc = zbin_parse(buf, len, &z, &zd);
+	if (rc < 0)
+		return diag_set(d, rc, "%s", zd.msg);
+	for (size_t i = 0; i < z.nblocks && !found; i++) {
+		uint8_t *blk;
+		size_t blen;
+
+		rc = zbin_decode_block(buf, len, &z.blocks[i], &blk, &blen, NULL, d);
+		if (rc < 0)
+			return rc;
+		found = has_word(blk, blen, name);
+		free(blk);
+	}
+	return found;
+}

@@ -64,6 +64,11 @@ int ipxebin_locate(const uint8_t *buf, size_t len, struct ipxebin_loc *loc, uint
  * suffices), -ENOMEM. */
 int ipxebin_user_class(const uint8_t *buf, size_t len, char *cls, size_t clssz, struct diag *d);
 
+/* Whether an iPXE binary (raw EFI, or packed BIOS: every block decoded) holds the
+ * command name (e.g. "vcreate", which builds without VLAN_CMD lack) in its command
+ * table. Returns 1, 0, or -errno for a damaged packed image (d says why). */
+int ipxebin_has_command(const uint8_t *buf, size_t len, const char *name, struct diag *d);
+
 /* Format class bytes as ipxebin_user_class does. Returns 0 or -ENOSPC. */
 int ipxebin_format_class(const uint8_t *cls, size_t cls_len, char *out, size_t outsz);
 

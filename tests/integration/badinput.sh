@@ -146,6 +146,32 @@ else
 	echo "skip corrupt iPXE binaries (no iPXE binaries: run scripts/deps.sh or set CHAINBOOT_IPXE_DIR)"
 fi
 
+# ---- [chain] vlan with an iPXE binary built without VLAN_CMD (no vcreate): a note, the image
+if [ -n "$D" ] && [ -f "$D/ipxe-amd64.efi" ]; then
+	mkdir -p "$T/novlan"
+	cp "$D"/* "$T/novlan/" 2>/dev/null
+	python3 - "$T/novlan/ipxe-amd64.efi" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+i = b.find(b"\0vcreate\0")  # the command table's name: renamed, as if never built in
+assert i >= 0
+b[i + 7] = ord("f")
+open(p, "wb").write(b)
+PY
+	out=$("$CHAINBOOT" build --url http://198.51.100.2/boot.ipxe --vlan 100 --ipxe-dir "$T/novlan" \
+		--no-rebrand --arch x86_64 -o "$T/novlan.iso" 2>&1)
+	check_match "build --vlan: a binary without vcreate gets a note naming it" \
+		'note: ipxe-amd64\.efi has no vcreate command \(vlan = 100\): its chain script cannot tag' "$out"
+	check "build --vlan: the image is made all the same" test -s "$T/novlan.iso"
+	out=$("$CHAINBOOT" build --url http://198.51.100.2/boot.ipxe --vlan 100 --no-rebrand --arch x86_64 \
+		--ipxe-dir "$D" -o "$T/vlan.iso" 2>&1)
+	check "build --vlan: Debian's binaries all have vcreate (no note)" \
+		test -s "$T/vlan.iso" -a "$(grep -c vcreate <<<"$out")" = 0
+else
+	echo "skip the vcreate note (no iPXE binaries: run scripts/deps.sh or set CHAINBOOT_IPXE_DIR)"
+fi
+
 # ---- files that are no image: inspect, write, try
 head -c 100000 /dev/urandom >"$T/random.bin"
 printf '[chain]\nurl = http://198.51.100.2/boot.ipxe\n' >"$T/text.ini"
