@@ -159,7 +159,8 @@ static void test_refused(void)
 	e = m ? timeline_event(tl, m, 0) : NULL;
 	ok(m && m->n == 2 && !m->mac[0] && e && !strcmp(e->detail, "write-refused"),
 	   "a machine known by address only: its refusals");
-	ok(row(&tl->c.tftp, "not-found", NULL) == 1 && row(&tl->c.tftp, "access-denied", NULL) == 1 &&
+	ok(row(&tl->c.tftp, "not-found", NULL) == 1 &&
+		   row(&tl->c.tftp, "access-denied", NULL) == 1 &&
 		   row(&tl->c.tftp, "malformed", NULL) == 1 &&
 		   row(&tl->c.tftp, "write-refused", NULL) == 1 && tl->c.tftp_bytes.n == 0 &&
 		   tl->c.tftp_ms.count == 0,
