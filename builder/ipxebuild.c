@@ -454,7 +454,7 @@ static int run_make(const struct build *b, unsigned arch, struct diag *d)
 	if (b->trust[0]) {
 		/* TRUST= replaces iPXE's own root; CERT= puts the certificates into the
 		 * binary too, so a chain the server sends without its root still completes
-		 * (else iPXE would ask ca.ipxe.org for a cross-signed one). */
+		 * (else iPXE would ask its cross-signing service for one). */
 		snprintf(targ, sizeof(targ), "TRUST=%s", b->trust);
 		snprintf(carg, sizeof(carg), "CERT=%s", b->trust);
 		argv[n++] = targ;
@@ -646,6 +646,41 @@ static int build_results(struct build *b, FILE *log, struct diag *d)
 	return rc;
 }
 
+/* What the output directory holds, for check-config (ipxebuild_dir_trust()). */
+static int write_stamp(const struct build *b, struct diag *d)
+{
+	char path[PATH_MAX], text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		     "# written by chainboot build-ipxe: what these binaries are\n"
+		     "user_class = %s\ntrust = %u\nkey = %s\n",
+		     b->o->cls, b->o->n_trust, b->key);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return diag_set(d, -ENAMETOOLONG, "user-class too long for the stamp");
+	snprintf(path, sizeof(path), "%s/" IPXEBUILD_STAMP, b->o->outdir);
+	return fileio_write_atomic(path, text, (size_t)n, 0644, NULL, d);
+}
+
+int ipxebuild_dir_trust(const char *dir)
+{
+	char path[PATH_MAX], *text = NULL, *p;
+	size_t len;
+	int n = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/" IPXEBUILD_STAMP, dir);
+	if (fileio_read_text(path, 4096, &text, &len, NULL))
+		return -ENOENT;
+	p = strstr(text, "\ntrust = ");
+	if (p) {
+		n = (int)strtol(p + 9, NULL, 10);
+		if (n < 0 || n > IPXEBUILD_MAX_TRUST)
+			n = -ENOENT;
+	}
+	free(text);
+	return n;
+}
+
 /* The result set into o->outdir: every binary checked before any is written, so the
  * output directory gets a whole set or nothing new. */
 static int write_outputs(const struct build *b, FILE *log, struct diag *d)
@@ -691,6 +726,8 @@ static int write_outputs(const struct build *b, FILE *log, struct diag *d)
 			unlink(tmp);
 		}
 	}
+	if (!rc)
+		rc = write_stamp(b, d);
 	if (!rc)
 		fprintf(log,
 			"chainboot build-ipxe: wrote %u binaries sending user-class %s%s to %s\n",

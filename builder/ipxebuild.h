@@ -38,6 +38,14 @@ int ipxebuild_check_trust(const char *path, struct diag *d);
  * the ones there are. */
 int ipxebuild_select(unsigned arch, const char *only, unsigned *mask, struct diag *d);
 
+/* The stamp build-ipxe leaves in its output directory: user_class, trust (how many
+ * certificates the binaries trust instead of iPXE's own root), key. */
+#define IPXEBUILD_STAMP ".chainboot-build-ipxe"
+
+/* How many --trust certificates the binaries in dir were built with (0: iPXE's own
+ * root), from its stamp; -ENOENT when dir was not written by build-ipxe (prebuilt). */
+int ipxebuild_dir_trust(const char *dir);
+
 /* The output name of target i (Debian's file names), or NULL past the last. */
 const char *ipxebuild_target_name(unsigned i);
 
