@@ -50,8 +50,7 @@ static int walk_dir(struct walk *w, size_t len, unsigned depth, struct diag *d)
 	int rc = 0;
 
 	if (depth > MAX_DEPTH)
-		return diag_set(d, -ELOOP, "%s: more than %d directory levels", w->path,
-				MAX_DEPTH);
+		return diag_set(d, -ELOOP, "%s: more than %d directory levels", w->path, MAX_DEPTH);
 	dir = opendir(w->path);
 	if (!dir)
 		return diag_set(d, -errno, "%s: %s", w->path, strerror(errno));

@@ -67,7 +67,7 @@ struct cli {
 		const char *value;
 	} seq[CLI_MAX_OWN]; /* every own option in command-line order (repeatable ones) */
 	unsigned n_seq;
-	char **args;		       /* the arguments that are not options */
+	char **args; /* the arguments that are not options */
 	unsigned n_args;
 	enum cli_arch_from arch_from; /* set by cli_load_site */
 };

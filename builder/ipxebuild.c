@@ -38,8 +38,8 @@
 #define RECIPE "chainboot-ipxebuild-2"
 /* Appended to the copy's config/local/general.h: HTTPS on every platform (upstream's
  * general.h leaves it out of BIOS builds), so an https:// inventory works from BIOS too. */
-#define LOCAL_GENERAL                                                    \
-	"\n/* chainboot build-ipxe: HTTPS on every platform */\n"          \
+#define LOCAL_GENERAL                                             \
+	"\n/* chainboot build-ipxe: HTTPS on every platform */\n" \
 	"#ifndef DOWNLOAD_PROTO_HTTPS\n#define DOWNLOAD_PROTO_HTTPS\n#endif\n"
 
 void ipxebuild_interrupt(void)
@@ -335,17 +335,19 @@ int ipxebuild_select(unsigned arch, const char *only, unsigned *mask, struct dia
 			;
 		if (i == n)
 			return diag_set(d, -EINVAL,
-					"--only: \"%s\" is not a binary build-ipxe makes (%s)", word,
-					names);
+					"--only: \"%s\" is not a binary build-ipxe makes (%s)",
+					word, names);
 		if (!(targets[i].arch & arch))
-			return diag_set(d, -EINVAL,
-					"--only: %s is an %s binary, but the build is for --arch %s",
-					word, targets[i].arch == SITE_ARCH_ARM64 ? "arm64" : "x86_64",
-					arch & SITE_ARCH_ARM64 ? "arm64" : "x86_64");
+			return diag_set(
+				d, -EINVAL,
+				"--only: %s is an %s binary, but the build is for --arch %s", word,
+				targets[i].arch == SITE_ARCH_ARM64 ? "arm64" : "x86_64",
+				arch & SITE_ARCH_ARM64 ? "arm64" : "x86_64");
 		*mask |= 1u << i;
 		p += len;
 		if (*p == ',' && !*++p)
-			return diag_set(d, -EINVAL, "--only \"%s\": a name is missing after the last comma",
+			return diag_set(d, -EINVAL,
+					"--only \"%s\": a name is missing after the last comma",
 					only);
 	}
 	if (!*mask)
@@ -371,11 +373,12 @@ int ipxebuild_check_pem(const char *path, const char *text, size_t len, struct d
 		p = hit + sizeof(begin) - 1;
 	}
 	if (!n)
-		return diag_set(d, -EINVAL,
-				"--trust %s is not a PEM certificate (no -----BEGIN CERTIFICATE----- "
-				"line): give the CA certificate in PEM form (from DER: openssl x509 "
-				"-inform der -in CA.der -out CA.pem)",
-				path);
+		return diag_set(
+			d, -EINVAL,
+			"--trust %s is not a PEM certificate (no -----BEGIN CERTIFICATE----- "
+			"line): give the CA certificate in PEM form (from DER: openssl x509 "
+			"-inform der -in CA.der -out CA.pem)",
+			path);
 	if (n > 1)
 		return diag_set(d, -EINVAL,
 				"--trust %s holds %u certificates, iPXE takes one per file: split "
@@ -415,17 +418,18 @@ int ipxebuild_check_trust(const char *path, struct diag *d)
 static int make_safe(const char *path, struct diag *d)
 {
 	if (strpbrk(path, " \t\n,:$#'\"\\=%;"))
-		return diag_set(d, -EINVAL,
-				"the build directory %s has a character iPXE's make cannot take "
-				"(space , : $ # = %% ; quote): set CHAINBOOT_CACHE (with --no-cache: "
-				"TMPDIR) to a plain path",
-				path);
+		return diag_set(
+			d, -EINVAL,
+			"the build directory %s has a character iPXE's make cannot take "
+			"(space , : $ # = %% ; quote): set CHAINBOOT_CACHE (with --no-cache: "
+			"TMPDIR) to a plain path",
+			path);
 	return 0;
 }
 
 struct build {
 	const struct ipxebuild_opts *o;
-	char tree[PATH_MAX];  /* the build tree: cache entry or temporary directory */
+	char tree[PATH_MAX];   /* the build tree: cache entry or temporary directory */
 	char srcdir[PATH_MAX]; /* the user's src/ */
 	char key[BUILDCACHE_KEY_HEX];
 	unsigned mask, jobs;
@@ -802,8 +806,9 @@ int ipxebuild_run(const struct ipxebuild_opts *o, FILE *log, struct diag *d)
 	if (rc)
 		goto out;
 	if (!o->no_cache && buildcache_has(b.tree, b.key)) {
-		fprintf(log, "chainboot build-ipxe: the same build is in the cache (%.12s): no make "
-			     "needed\n",
+		fprintf(log,
+			"chainboot build-ipxe: the same build is in the cache (%.12s): no make "
+			"needed\n",
 			b.key);
 		fflush(log);
 	} else {

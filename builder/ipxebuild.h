@@ -14,8 +14,8 @@ struct ipxebuild_opts {
 	const char *cls;    /* user-class, 1-255 printable bytes */
 	const char *script; /* embedded with EMBED= (the chain script), script_len bytes */
 	size_t script_len;
-	unsigned arch; /* SITE_ARCH_* bits: x86_64 = BIOS + EFI, arm64 = EFI (cross) */
-	unsigned jobs; /* make -j; 0 = number of CPUs */
+	unsigned arch;		  /* SITE_ARCH_* bits: x86_64 = BIOS + EFI, arm64 = EFI (cross) */
+	unsigned jobs;		  /* make -j; 0 = number of CPUs */
 	const char *const *trust; /* PEM certificates iPXE trusts (TRUST=, CERT=): n_trust */
 	unsigned n_trust;	  /* 0: iPXE's own root (public CAs, cross-signed) */
 	const char *only;	  /* comma-separated output names to build; NULL: all of arch */
