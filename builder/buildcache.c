@@ -184,7 +184,7 @@ static void remove_set(const char *results, const char *name)
 /* Keep the newest BUILDCACHE_KEEP result sets (by their stamps' times). */
 static void prune(const char *results)
 {
-	struct aged sets[4 * BUILDCACHE_KEEP];
+	struct aged sets[4 * BUILDCACHE_KEEP] = { 0 };
 	unsigned n = 0;
 	DIR *dir = opendir(results);
 	struct dirent *e;
