@@ -61,6 +61,7 @@ qemu_start uefi cd "$img_stock" 1
 wait_for "$QEMU_SERIAL" 'chainboot: .*showing the local menu' "$BOOT_TIMEOUT"
 rc=$?
 qemu_stop
+cp "$QEMU_SERIAL" "$E2E_TMP/prebuilt.serial" # the next boot's console goes to the same file
 check "prebuilt: the chain script gave up on the https URL (wait status $rc)" test "$rc" = 0
 check "prebuilt: console shows iPXE's error for $URL: Permission denied" \
 	grep -Eaq "${URL//./\\.}.*Permission denied" "$QEMU_SERIAL"
@@ -71,8 +72,7 @@ check "prebuilt: the HTTPS server logged the refused handshake" \
 check "prebuilt: the HTTPS server got no request" http_no_request
 
 # 2. build-ipxe --trust: the same URL reached; evidence from the HTTPS server's log.
-: >"$E2E_TMP/http.log.prebuilt"
-cat "$E2E_TMP/http.log" >>"$E2E_TMP/http.log.prebuilt"
+cp "$E2E_TMP/http.log" "$E2E_TMP/http.log.prebuilt"
 : >"$E2E_TMP/http.log"
 qemu_start uefi cd "$img_trusted" 1
 wait_for "$E2E_TMP/http.log" "\"GET /boot\.ipxe\?([^ \"]*&)?mac=$(mac_enc "$mac")" "$BOOT_TIMEOUT"
