@@ -39,9 +39,8 @@ const struct cli_spec cmd_build_ipxe_spec = {
 	"--src IPXE_TREE [-o DIR] [--trust CA.pem] [options]",
 	"Build iPXE from source with our user-class and the chain script embedded (the same\n"
 	"site file and options as build), trusting your own CA for https:// with --trust;\n"
-	"then: chainboot build --ipxe-dir DIR. The source of Debian's ipxe package:\n"
-	"chainboot-fetch-ipxe --source (then --src \"$(chainboot-fetch-ipxe --source "
-	"--print-dir)\").\n",
+	"then: chainboot build --ipxe-dir DIR. Debian's ipxe source package, unpacked:\n"
+	"see chainboot-fetch-ipxe(8).\n",
 	build_ipxe_opts,
 	NULL,
 };
