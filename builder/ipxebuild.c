@@ -35,7 +35,7 @@
 #define CROSS_ARM64 "aarch64-linux-gnu-"
 /* Bump when what a build does changes (make variables, config below): old result sets
  * then no longer match. */
-#define RECIPE "chainboot-ipxebuild-2"
+#define RECIPE "chainboot-ipxebuild-3"
 /* Appended to the copy's config/local/general.h: HTTPS on every platform (upstream's
  * general.h leaves it out of BIOS builds), so an https:// inventory works from BIOS too. */
 #define LOCAL_GENERAL                                             \
@@ -433,7 +433,7 @@ struct build {
 	char srcdir[PATH_MAX]; /* the user's src/ */
 	char key[BUILDCACHE_KEY_HEX];
 	unsigned mask, jobs;
-	char trust[512]; /* "tree/trust-1.pem,tree/trust-2.pem" or "" */
+	char trust[256]; /* "../trust-1.pem,../trust-2.pem" (make runs in src/) or "" */
 };
 
 /* Run make in the tree's src/ for the selected targets of one architecture. */
@@ -594,10 +594,9 @@ static int put_inputs(struct build *b, const char *srcid, struct diag *d)
 			rc = put_input(path, pem, len, d);
 		if (!rc) {
 			key_add(&s, pem, len);
-			used += (size_t)snprintf(b->trust + used, sizeof(b->trust) - used, "%s%s",
-						 i ? "," : "", path);
-			if (used >= sizeof(b->trust))
-				rc = diag_set(d, -ENAMETOOLONG, "%s: path too long", b->tree);
+			/* Relative to src/, where make runs: short, whatever the cache's path. */
+			used += (size_t)snprintf(b->trust + used, sizeof(b->trust) - used,
+						 "%s../trust-%u.pem", i ? "," : "", i + 1);
 		}
 		free(pem);
 	}
