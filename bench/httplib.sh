@@ -11,6 +11,7 @@
 
 HTTP_ROOT=$BENCH_TMP/www
 HTTP_PORT_chainbootd=80
+HTTP_PORT_chainbootd_notimeline=8083
 HTTP_PORT_lighttpd=8081
 HTTP_PORT_nginx=8082
 HTTP_MAC=52:54:00:12:34:56
@@ -29,24 +30,43 @@ end
 EOF
 }
 
-# http_start_chainbootd INVENTORY: chainbootd serving HTTP only, boot_root = $HTTP_ROOT.
+# http_var SERVER: SERVER as a shell name (chainbootd-notimeline -> chainbootd_notimeline).
+http_var() { printf '%s' "${1//-/_}"; }
+
+# http_start_chainbootd INVENTORY [SERVER [SITE-LINE…]]: chainbootd serving HTTP only,
+# boot_root = $HTTP_ROOT, as SERVER (default chainbootd; its port is HTTP_PORT_<SERVER>),
+# with more [server] lines, from its own site file SERVER.ini.
 http_start_chainbootd() {
-	cat >"$BENCH_TMP/site.ini" <<EOF
+	local inv=$1 name=${2:-chainbootd} v port
+	shift
+	[ $# -gt 0 ] && shift
+	v=$(http_var "$name")
+	port=HTTP_PORT_$v
+	port=${!port}
+	cat >"$BENCH_TMP/$name.ini" <<EOF
 [chain]
 url = http://$BENCH_SRV_IP/boot.ipxe
 [server]
 listen = $BENCH_SRV_IP
-http_port = $HTTP_PORT_chainbootd
+http_port = $port
 proxydhcp = no
 tftp = no
 boot_root = $HTTP_ROOT
-inventory = $1
+inventory = $inv
 user = nobody
 http_max = 1024
 EOF
-	bench_start PID_chainbootd ip netns exec "$BENCH_SRV_NS" "$BENCH_BUILD/chainbootd" -c "$BENCH_TMP/site.ini"
-	bench_wait_port "$BENCH_SRV_NS" tcp "$HTTP_PORT_chainbootd" ||
-		{ cat "$BENCH_TMP/PID_chainbootd.log" >&2; bench_die "chainbootd did not start"; }
+	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$BENCH_TMP/$name.ini"
+	bench_start "PID_$v" ip netns exec "$BENCH_SRV_NS" "$BENCH_BUILD/chainbootd" -c "$BENCH_TMP/$name.ini"
+	bench_wait_port "$BENCH_SRV_NS" tcp "$port" ||
+		{ cat "$BENCH_TMP/PID_$v.log" >&2; bench_die "$name did not start"; }
+}
+
+# http_start_notimeline: the same chainbootd with [server] timeline = no (and the status
+# listener off, which that needs) as server chainbootd-notimeline on its own port: the
+# anchor for what the boot timeline and its counters cost per request.
+http_start_notimeline() {
+	http_start_chainbootd "$INV" chainbootd-notimeline "timeline = no" "status_listen = off"
 }
 
 http_start_lighttpd() {
@@ -124,13 +144,13 @@ http_cpu_us() {
 http_load() {
 	local server=$1 rep=$2 secs=$3 conns=$4 path=$5 pid port c0 c1 out
 	shift 5
-	pid=PID_$server; pid=${!pid}
-	port=HTTP_PORT_$server; port=${!port}
+	pid=PID_$(http_var "$server"); pid=${!pid}
+	port=HTTP_PORT_$(http_var "$server"); port=${!port}
 	c0=$(http_cpu_us "$pid")
 	out=$(bench_in_cli wrk -t "$HTTP_WRK_THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH_TMP/report.lua" \
 		"$@" "http://$BENCH_SRV_IP:$port$path" 2>&1) || { printf '%s\n' "$out" >&2; bench_die "wrk against $server failed"; }
 	c1=$(http_cpu_us "$pid")
-	kill -0 "$pid" 2>/dev/null || bench_die "$server died during the run (see $BENCH_TMP/PID_$server.log)"
+	kill -0 "$pid" 2>/dev/null || bench_die "$server died during the run (see $BENCH_TMP/PID_$(http_var "$server").log)"
 	WRK_LINE=$(grep '^wrk requests=' <<<"$out")
 	[ -n "$WRK_LINE" ] || { printf '%s\n' "$out" >&2; bench_die "no result from wrk against $server"; }
 	CPU_US=$((c1 - c0))

@@ -113,6 +113,13 @@ static int take_option(struct cli *cl, int i, const char *val)
 
 	if (!o->section) {
 		cl->own[i] = val ? val : "";
+		if (cl->n_seq >= CLI_MAX_OWN) {
+			fprintf(stderr, "chainboot %s: too many options (at most %d of its own)\n",
+				cl->spec->name, CLI_MAX_OWN);
+			return 2;
+		}
+		cl->seq[cl->n_seq].opt = (unsigned)i;
+		cl->seq[cl->n_seq++].value = cl->own[i];
 		return 0;
 	}
 	if (cl->n_ov >= CLI_MAX_OV) {
@@ -186,6 +193,19 @@ const char *cli_get(const struct cli *cl, const char *name)
 		if (!strcmp(cl->spec->opts[i].name, name))
 			return cl->own[i];
 	return NULL;
+}
+
+unsigned cli_get_all(const struct cli *cl, const char *name, const char **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < cl->n_seq; k++)
+		if (!strcmp(cl->spec->opts[cl->seq[k].opt].name, name)) {
+			if (n < max)
+				out[n] = cl->seq[k].value;
+			n++;
+		}
+	return n;
 }
 
 /* "  -s, --site FILE" */

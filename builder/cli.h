@@ -16,6 +16,7 @@
 #define CLI_GO	     (-1) /* cli_parse: carry on; anything else is the exit status */
 #define CLI_MAX_OPTS 48	  /* options of one command */
 #define CLI_MAX_OV   64	  /* site overrides on one command line */
+#define CLI_MAX_OWN  64	  /* the command's own options on one command line */
 
 /* One option of a command. A table of them ends with a NULL name. */
 struct cli_opt {
@@ -61,7 +62,12 @@ struct cli {
 	struct cli_override ov[CLI_MAX_OV];
 	unsigned n_ov;
 	const char *own[CLI_MAX_OPTS]; /* by index in spec->opts: last value given, "" a flag */
-	char **args;		       /* the arguments that are not options */
+	struct {
+		unsigned opt; /* index in spec->opts */
+		const char *value;
+	} seq[CLI_MAX_OWN]; /* every own option in command-line order (repeatable ones) */
+	unsigned n_seq;
+	char **args; /* the arguments that are not options */
 	unsigned n_args;
 	enum cli_arch_from arch_from; /* set by cli_load_site */
 };
@@ -73,6 +79,10 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli *cl
 /* The value of the command's own option NAME (the last one given; "" for a flag), or
  * NULL when it was not given. */
 const char *cli_get(const struct cli *cl, const char *name);
+
+/* Every value of the command's own option NAME in command-line order (for an option
+ * that may be repeated): the first max go to out; returns how many were given. */
+unsigned cli_get_all(const struct cli *cl, const char *name, const char **out, unsigned max);
 
 /* Print a command's help (`chainboot NAME --help`) and the overview (`chainboot help`). */
 void cli_help(const struct cli_spec *spec, FILE *out);

@@ -1,5 +1,6 @@
 /* cmd_build_ipxe: `chainboot build-ipxe --src TREE` — iPXE built from a source tree with
- * our user-class and the chain script embedded (builder/ipxebuild.c). */
+ * our user-class, the chain script embedded and the site's CA trusted (--trust), cached
+ * between runs (builder/ipxebuild.c, builder/buildcache.c). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,6 +17,15 @@ static const struct cli_opt build_ipxe_opts[] = {
 	{ "output", 'o', "DIR", NULL, NULL, NULL,
 	  "where the binaries go (default ipxe-build), usable as --ipxe-dir" },
 	{ "jobs", 'j', "N", NULL, NULL, NULL, "parallel make jobs (default: the number of CPUs)" },
+	{ "trust", 't', "CA.pem", NULL, NULL, NULL,
+	  "trust this CA certificate (PEM) for https:// instead of iPXE's own root;\n"
+	  "repeat for several (iPXE's TRUST= and CERT=)" },
+	{ "only", 0, "LIST", NULL, NULL, NULL,
+	  "build only these binaries (comma-separated: ipxe.lkrn, ipxe.pxe,\n"
+	  "undionly.kpxe, undionly.kkpxe, ipxe-amd64.efi, snponly.efi, ipxe-arm64.efi)" },
+	{ "no-cache", 0, NULL, NULL, NULL, NULL,
+	  "build in a temporary directory and keep nothing (default: the build tree\n"
+	  "and recent results are kept in the cache, ipxe-build/)" },
 	CLI_OPT_SITE,
 	CLI_OPT_URL,
 	CLI_OPT_CLASS("DHCP user-class the binaries send (default CSTM)"),
@@ -26,9 +36,11 @@ static const struct cli_opt build_ipxe_opts[] = {
 
 const struct cli_spec cmd_build_ipxe_spec = {
 	"build-ipxe",
-	"--src IPXE_TREE [-o DIR] [options]",
+	"--src IPXE_TREE [-o DIR] [--trust CA.pem] [options]",
 	"Build iPXE from source with our user-class and the chain script embedded (the same\n"
-	"site file and options as build); then: chainboot build --ipxe-dir DIR.\n",
+	"site file and options as build), trusting your own CA for https:// with --trust;\n"
+	"then: chainboot build --ipxe-dir DIR. Debian's ipxe source package, unpacked:\n"
+	"see chainboot-fetch-ipxe(8).\n",
 	build_ipxe_opts,
 	NULL,
 };
@@ -56,11 +68,32 @@ static int parse_jobs(const char *s, unsigned *out)
 	return 0;
 }
 
+/* Every --trust file checked (one PEM certificate each) before anything is built. */
+static int get_trust(const struct cli *cl, struct ipxebuild_opts *o, const char **trust,
+		     struct diag *d)
+{
+	unsigned n = cli_get_all(cl, "trust", trust, IPXEBUILD_MAX_TRUST);
+	int rc;
+
+	if (n > IPXEBUILD_MAX_TRUST)
+		return diag_set(d, -EINVAL, "--trust given %u times: at most %d certificates", n,
+				IPXEBUILD_MAX_TRUST);
+	for (unsigned i = 0; i < n; i++) {
+		rc = ipxebuild_check_trust(trust[i], d);
+		if (rc)
+			return rc;
+	}
+	o->trust = trust;
+	o->n_trust = n;
+	return 0;
+}
+
 int cmd_build_ipxe_main(int argc, char **argv)
 {
 	static struct site_config c;
 	static struct cli cl;
 	struct ipxebuild_opts o = { 0 };
+	const char *trust[IPXEBUILD_MAX_TRUST];
 	struct diag d = { { 0 } };
 	char datadir[PATH_MAX], outdir[PATH_MAX], *script = NULL;
 	size_t len;
@@ -82,7 +115,9 @@ int cmd_build_ipxe_main(int argc, char **argv)
 	if (cli_get(&cl, "jobs") && parse_jobs(cli_get(&cl, "jobs"), &o.jobs))
 		return 2;
 	/* The embedded script is the chain script: the same site file and flags as build. */
-	rc = cli_load_site(&cl, &c, true, &d);
+	rc = get_trust(&cl, &o, trust, &d);
+	if (!rc)
+		rc = cli_load_site(&cl, &c, true, &d);
 	if (!rc)
 		rc = datadir_find(datadir, sizeof(datadir), &d);
 	if (!rc)
@@ -96,6 +131,8 @@ int cmd_build_ipxe_main(int argc, char **argv)
 	o.script = script;
 	o.script_len = len;
 	o.arch = c.arch;
+	o.only = cli_get(&cl, "only");
+	o.no_cache = cli_get(&cl, "no-cache") != NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -108,8 +145,7 @@ int cmd_build_ipxe_main(int argc, char **argv)
 	if (rc)
 		return cli_fail("build-ipxe", &d, rc);
 	printf("chainboot: use them with: chainboot build --ipxe-dir %s (they already send %s: "
-	       "build uses them "
-	       "as they are)\n",
+	       "build uses them as they are)\n",
 	       o.outdir, c.user_class);
 	return 0;
 }

@@ -5,8 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+#include <strings.h>
+
 #include "commands.h"
 #include "datadir.h"
+#include "fileio.h"
+#include "ipxebuild.h"
+#include "ipxecache.h"
 #include "sign.h"
 
 /* Every key has a flag (README): the [server] ones too, as chainbootd spells them, so a
@@ -45,6 +51,56 @@ const struct cli_spec cmd_check_config_spec = {
 	check_opts,
 	NULL,
 };
+
+/* The first https:// URL the boot will fetch: a [chain] url, else one in the inventory
+ * file (profile scripts, variables), as "WHERE: URL" in out. Empty: none. */
+static void first_https(const struct site_config *c, char *out, size_t outsz)
+{
+	char *text = NULL, *p;
+	size_t len;
+	unsigned line = 1;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < c->n_urls; i++)
+		if (!strncasecmp(c->urls[i], "https://", 8)) {
+			snprintf(out, outsz, "[chain] url %s", c->urls[i]);
+			return;
+		}
+	if (!c->inventory[0] || fileio_read_text(c->inventory, 1u << 22, &text, &len, NULL))
+		return;
+	for (p = text; *p; p++) {
+		if (*p == '\n')
+			line++;
+		else if (!strncasecmp(p, "https://", 8)) {
+			snprintf(out, outsz, "%s:%u: %.*s", c->inventory, line,
+				 (int)strcspn(p, " \t\r\n"), p);
+			break;
+		}
+	}
+	free(text);
+}
+
+/* An https:// URL with binaries that trust only iPXE's own root: a server certificate
+ * from the site's own CA fails at boot ("Permission denied"), so say it here. */
+static void warn_https(const struct site_config *c)
+{
+	char where[SITE_URL_MAX + PATH_MAX + 32], dir[PATH_MAX];
+	int trust;
+
+	first_https(c, where, sizeof(where));
+	if (!where[0] || ipxecache_find_dir(c, dir, sizeof(dir), NULL))
+		return;
+	trust = ipxebuild_dir_trust(dir);
+	if (trust > 0)
+		return;
+	fprintf(stderr,
+		"chainboot check-config: warning: %s is https://, but the iPXE binaries in %s "
+		"%s: they trust only iPXE's own root (the public CAs it cross-signs), "
+		"so a server certificate from your own CA fails at boot with "
+		"\"Permission denied\"; build binaries that trust it: chainboot build-ipxe "
+		"--trust CA.pem --src IPXE_TREE -o DIR, then --ipxe-dir DIR\n",
+		where, dir, trust == 0 ? "were built without --trust" : "are prebuilt");
+}
 
 int cmd_check_config_main(int argc, char **argv)
 {
@@ -89,6 +145,7 @@ int cmd_check_config_main(int argc, char **argv)
 	}
 	if (note[0])
 		fprintf(stderr, "chainboot check-config: note: %s\n", note);
+	warn_https(&c);
 	printf("configuration OK\n");
 	return 0;
 }

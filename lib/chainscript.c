@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* "${}" is a word that expands to nothing: the empty name never matches a setting
  * (iPXE setting_cmp() does not compare empty names and tag 0 is DHCP padding). It
@@ -389,6 +390,9 @@ static int put_settings(struct sbuf *b, const struct site_config *c)
 		else
 			sep = strchr(u, '?') ? "&" : "?";
 		if ((rc = sb_fmt(b, "set cb-sep%u %s\n", i, sep)))
+			return rc;
+		/* An https:// URL that fails gets a line on trusting the site's own CA. */
+		if ((rc = sb_fmt(b, "set cb-tls%u %d\n", i, !strncasecmp(u, "https://", 8))))
 			return rc;
 	}
 	return 0;

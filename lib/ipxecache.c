@@ -15,7 +15,7 @@
 #include "rebrand.h"
 #include "sha256.h"
 
-int ipxecache_dir(char *out, size_t outsz, struct diag *d)
+static int cache_root(const char *sub, const char *what, char *out, size_t outsz, struct diag *d)
 {
 	const char *env = getenv("CHAINBOOT_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
@@ -23,20 +23,29 @@ int ipxecache_dir(char *out, size_t outsz, struct diag *d)
 
 	/* The same roots scripts/deps.sh uses for the iPXE package. */
 	if (env && *env)
-		n = snprintf(out, outsz, "%s/rebranded", env);
+		n = snprintf(out, outsz, "%s/%s", env, sub);
 	else if (geteuid() == 0)
-		n = snprintf(out, outsz, "/var/cache/chainboot/rebranded");
+		n = snprintf(out, outsz, "/var/cache/chainboot/%s", sub);
 	else if (xdg && *xdg)
-		n = snprintf(out, outsz, "%s/chainboot/rebranded", xdg);
+		n = snprintf(out, outsz, "%s/chainboot/%s", xdg, sub);
 	else if (home && *home)
-		n = snprintf(out, outsz, "%s/.cache/chainboot/rebranded", home);
+		n = snprintf(out, outsz, "%s/.cache/chainboot/%s", home, sub);
 	else
 		return diag_set(d, -ENOENT,
-				"no cache directory for rebranded iPXE binaries: set "
-				"CHAINBOOT_CACHE (or HOME)");
+				"no cache directory for %s: set CHAINBOOT_CACHE (or HOME)", what);
 	if (n < 0 || (size_t)n >= outsz)
 		return diag_set(d, -ENAMETOOLONG, "cache directory path too long: %s", out);
 	return 0;
+}
+
+int ipxecache_root(const char *sub, char *out, size_t outsz, struct diag *d)
+{
+	return cache_root(sub, sub, out, outsz, d);
+}
+
+int ipxecache_dir(char *out, size_t outsz, struct diag *d)
+{
+	return cache_root("rebranded", "rebranded iPXE binaries", out, outsz, d);
 }
 
 /* Is the cached file at path exactly in[0..len) rebranded to cls? A cache entry is

@@ -13,6 +13,10 @@
  * Returns 0 or -ENAMETOOLONG / -ENOENT (no HOME for a non-root user). */
 int ipxecache_dir(char *out, size_t outsz, struct diag *d);
 
+/* The same root with another subdirectory sub (e.g. "ipxe-build"): where chainboot keeps
+ * what it makes once and uses again. Not created here. Errors as ipxecache_dir(). */
+int ipxecache_root(const char *sub, char *out, size_t outsz, struct diag *d);
+
 /* A copy of the iPXE binary at src that sends user-class cls, as a path in out:
  *  - src itself when it already sends cls (e.g. built by chainboot build-ipxe);
  *  - the cached copy when there is a valid one (same size, class cls), or when the

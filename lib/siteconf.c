@@ -40,6 +40,7 @@ void site_defaults(struct site_config *c)
 	c->tftp_max = 256;
 	c->http_max = 1024;
 	snprintf(c->status_listen, sizeof(c->status_listen), "127.0.0.1:9180");
+	c->timeline = true;
 	c->timeline_machines = 256, c->timeline_events = 32, c->timeline_stall = 60;
 }
 
@@ -402,8 +403,9 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 			return BAD("\"%.20s…\" is too long", where, key, value);
 		return 0;
 	}
-	if (!strcmp(key, "proxydhcp") || !strcmp(key, "tftp")) {
-		if (parse_bool(value, key[0] == 'p' ? &c->proxydhcp : &c->tftp))
+	if (!strcmp(key, "proxydhcp") || !strcmp(key, "tftp") || !strcmp(key, "timeline")) {
+		bool *b = key[0] == 'p' ? &c->proxydhcp : key[1] == 'f' ? &c->tftp : &c->timeline;
+		if (parse_bool(value, b))
 			return BAD("\"%s\" is not yes or no", where, key, value);
 		return 0;
 	}

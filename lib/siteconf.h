@@ -82,6 +82,7 @@ struct site_config {
 	unsigned http_max;	  /* concurrent HTTP connections */
 	char status_listen[64];	  /* status page/metrics "ADDR:PORT", or "off" */
 	char status_token[128];	  /* bearer token for it; "none" = no token */
+	bool timeline; /* keep boot timelines and counters (no: neither, status_listen off) */
 	unsigned timeline_machines, timeline_events, timeline_stall; /* boot timeline budget */
 	/* where the values came from, for messages */
 	char source[PATH_MAX];

@@ -221,8 +221,11 @@ static int make_timeline(struct server *s, struct diag *d)
 {
 	const struct site_config *c = s->cfg;
 	struct timeline_budget b = { c->timeline_machines, c->timeline_events, c->timeline_stall };
-	int rc = timeline_new(&b, &s->tl);
+	int rc;
 
+	if (!c->timeline) /* s->tl NULL: every hook returns at once */
+		return 0;
+	rc = timeline_new(&b, &s->tl);
 	if (rc)
 		return diag_set(d, rc, "timeline: %u machines x %u events: %s",
 				c->timeline_machines, c->timeline_events, strerror(-rc));
@@ -237,6 +240,13 @@ int status_check(const struct site_config *c, struct diag *d)
 
 	if (!strcmp(c->status_listen, "off"))
 		return 0;
+	/* the page, status.json, /metrics and /healthz are all read from the timeline */
+	if (!c->timeline)
+		return diag_set(d, -EINVAL,
+				"%s: [server] timeline = no, but status_listen is %s: the status "
+				"listener shows the timeline; set status_listen = off as well, or "
+				"timeline = yes",
+				c->source[0] ? c->source : "configuration", c->status_listen);
 	if (parse_listen(c->status_listen, &sa))
 		return diag_set(d, -EINVAL,
 				"%s: [server] status_listen \"%s\": not ADDR:PORT with an IPv4 "

@@ -12,11 +12,12 @@
 
 struct status;
 
-/* Make s->tl (the timeline, whose budget is in the site file) and bind the status
- * socket unless status_listen = off (*out NULL then; the timeline is still made).
- * A non-loopback address needs status_token (or status_token = none). 0 or -errno. */
+/* Make s->tl (the timeline, whose budget is in the site file; NULL with timeline = no)
+ * and bind the status socket unless status_listen = off (*out NULL then; the timeline is
+ * still made). A non-loopback address needs status_token (or status_token = none);
+ * timeline = no needs status_listen = off. 0 or -errno. */
 int status_open(struct server *s, struct status **out, struct diag *d);
-/* The status_listen / status_token rule alone (for --check too). 0 or -EINVAL. */
+/* The status_listen / status_token / timeline rules alone (for --check too). 0 or -EINVAL. */
 int status_check(const struct site_config *c, struct diag *d);
 /* Watch the socket (after the privilege drop). NULL is fine. */
 int status_start(struct status *st);

@@ -645,6 +645,10 @@ static void log_refused(const struct tftp *t, const struct sockaddr_in *peer, co
 
 	log_event("tftp", "client=%s file=%s status=%s%s%s", client_str(t, peer, who, sizeof(who)),
 		  log_quote(name, q, sizeof(q)), status, extra ? " " : "", extra ? extra : "");
+	/* "busy" got no answer (the client retries and is served): not a step of its boot */
+	if (strcmp(status, "busy"))
+		timeline_tftp_refused(t->s->tl, loop_now_ms(tloop(t)), peer->sin_addr.s_addr, name,
+				      status);
 }
 
 static bool over_cap(struct tftp *t, const struct sockaddr_in *peer)

@@ -365,18 +365,12 @@ void timeline_dhcp(struct timeline *tl, uint64_t now, const struct tl_dhcp *d)
 	copy(e->detail, sizeof(e->detail), d->answered ? d->file : "");
 }
 
-void timeline_tftp(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
-		   const char *outcome, uint64_t bytes, uint64_t ms)
+static void tftp_step(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
+		      const char *outcome, uint64_t bytes, uint64_t ms)
 {
-	struct tl_machine *m;
+	struct tl_machine *m = machine(tl, now, NULL, ip);
 	struct tl_event *e;
 
-	if (!tl)
-		return;
-	count(&tl->c.tftp, outcome, NULL, NULL, NULL, 1);
-	count(&tl->c.tftp_bytes, outcome, NULL, NULL, NULL, bytes);
-	observe(&tl->c.tftp_ms, ms);
-	m = machine(tl, now, NULL, ip);
 	if (!m)
 		return;
 	e = append(tl, m, now, TL_TFTP);
@@ -384,6 +378,27 @@ void timeline_tftp(struct timeline *tl, uint64_t now, uint32_t ip, const char *f
 	e->ms = (uint32_t)ms;
 	copy(e->what, sizeof(e->what), file);
 	copy(e->detail, sizeof(e->detail), outcome);
+}
+
+void timeline_tftp(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
+		   const char *outcome, uint64_t bytes, uint64_t ms)
+{
+	if (!tl)
+		return;
+	count(&tl->c.tftp, outcome, NULL, NULL, NULL, 1);
+	count(&tl->c.tftp_bytes, outcome, NULL, NULL, NULL, bytes);
+	observe(&tl->c.tftp_ms, ms);
+	tftp_step(tl, now, ip, file, outcome, bytes, ms);
+}
+
+/* No transfer took place: no bytes, and no duration for the histogram. */
+void timeline_tftp_refused(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
+			   const char *outcome)
+{
+	if (!tl)
+		return;
+	count(&tl->c.tftp, outcome, NULL, NULL, NULL, 1);
+	tftp_step(tl, now, ip, file, outcome, 0, 0);
 }
 
 static uint32_t ip_of(const char *ip)

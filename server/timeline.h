@@ -116,6 +116,10 @@ struct tl_dhcp {
 void timeline_dhcp(struct timeline *tl, uint64_t now, const struct tl_dhcp *e);
 void timeline_tftp(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
 		   const char *outcome, uint64_t bytes, uint64_t ms);
+/* A TFTP request answered with an ERROR before any transfer (outcome "not-found",
+ * "access-denied", "write-refused", "malformed", "error"): a step of that machine too. */
+void timeline_tftp_refused(struct timeline *tl, uint64_t now, uint32_t ip, const char *file,
+			   const char *outcome);
 /* A script chosen for a machine (before timeline_http() reports its answer). kind:
  * "template", "generator", "menu" or "local"; gen "ok"/"failed" after a generator ran. */
 void timeline_script(struct timeline *tl, uint64_t now, const char *ip, const char *mac,

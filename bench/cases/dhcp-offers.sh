@@ -51,22 +51,30 @@ IPXE_ARGS=()
 # carry no PXE options, so they are not counted valid; BENCH_DHCP_FLOOR=0 leaves it out).
 # BENCH_DHCP_BEFORE=/path/to/an/older/chainbootd adds it as server "chainbootd-before"
 # (before/after figures for a change, in the same interleaved run).
+# "chainbootd-notimeline" (offers only) is the same binary with [server] timeline = no:
+# what the boot timeline and its counters cost per offer (bench/targets: within 5 %).
 SERVERS=(chainbootd dnsmasq)
+[ "$MODE" = offers ] && SERVERS+=(chainbootd-notimeline)
 [ "${BENCH_DHCP_FLOOR:-1}" = 1 ] && SERVERS+=(udp-floor)
 [ -n "${BENCH_DHCP_BEFORE:-}" ] && SERVERS+=(chainbootd-before)
 
 # start_server NAME: start it in the server namespace, wait until it serves; sets SPID.
 start_server() {
 	local i
-	local bin=$DAEMON
+	local bin=$DAEMON site=()
 	case $1 in
-	chainbootd | chainbootd-before)
-		[ "$1" = chainbootd ] || bin=$BENCH_DHCP_BEFORE
+	chainbootd | chainbootd-before | chainbootd-notimeline)
+		[ "$1" = chainbootd-before ] && bin=$BENCH_DHCP_BEFORE
+		if [ "$1" = chainbootd-notimeline ]; then
+			printf '[server]\ntimeline = no\nstatus_listen = off\n' >"$BENCH_TMP/notimeline.ini"
+			chmod 644 "$BENCH_TMP/notimeline.ini"
+			site=(-c "$BENCH_TMP/notimeline.ini")
+		fi
 		# TFTP stays on: without it chainbootd rightly refuses BIOS PXE ROMs (they load
 		# only by TFTP); nothing asks it for a file here.
 		bench_start SPID env CHAINBOOT_DATADIR="$SRCDIR" ip netns exec "$BENCH_SRV_NS" "$bin" \
-			--listen "$BENCH_SRV_IP" --interface "$BENCH_SRV_IF" --http-port 8080 --user nobody \
-			--boot-root "$ROOT" "${IPXE_ARGS[@]}"
+			"${site[@]}" --listen "$BENCH_SRV_IP" --interface "$BENCH_SRV_IF" --http-port 8080 \
+			--user nobody --boot-root "$ROOT" "${IPXE_ARGS[@]}"
 		for i in $(seq 100); do
 			grep -q 'event=start ' "$BENCH_TMP/SPID.log" 2>/dev/null && return 0
 			kill -0 "$SPID" 2>/dev/null || break
@@ -101,6 +109,7 @@ ms() { awk -v u="$1" 'BEGIN { printf "%.3f", u / 1000 }'; }
 {
 	echo "load: bench/tools/dhcpload, BIOS PXE DISCOVERs (options 57, 60, 93, 94, 97, 55) to 255.255.255.255:67 from 5000 fake MACs, $INFLIGHT in flight, ${DUR} s or $COUNT requests per run; every reply parsed and checked (op, xid, chaddr, yiaddr 0, PXEClient, option 54, boot file)"
 	echo "servers log as they do by default, to a file: chainbootd one key=value line per reply on stderr, dnsmasq (-k, --log-facility=FILE) one line per reply; chainbootd also has TFTP and HTTP open"
+	[ "$MODE" = offers ] && echo "chainbootd-notimeline: chainbootd with [server] timeline = no (and status_listen = off): no boot timeline, no counters; chainbootd itself keeps both (the default)"
 	echo "udp-floor: dhcpload --reflect, a responder doing no DHCP work (each request sent straight back as a broadcast): the kernel's and scheduler's share of a round trip on this machine"
 } >>"$BENCH_OUT/$BENCH_CASE.notes"
 

@@ -662,3 +662,46 @@ site_dhcp_start_with() {
 		exit 1
 	}
 }
+
+# ================================================================ HTTPS (https-*.sh)
+# https_start PORT CERT KEY: the inventory over TLS on $SERVER_IP:PORT, serving
+# $E2E_TMP/www/boot.ipxe; requests logged to $E2E_TMP/http.log as http.server logs them
+# (so http_saw_mac works), and each refused handshake as "ADDR TLS handshake failed: why".
+https_start() {
+	local port=$1 cert=$2 key=$3
+	mkdir -p "$E2E_TMP/www"
+	cat >"$E2E_TMP/www/boot.ipxe" <<EOT
+#!ipxe
+echo $INVENTORY_MARKER mac \${netX/mac} uuid \${uuid}
+poweroff || exit
+EOT
+	: >"$E2E_TMP/http.log"
+	ip netns exec "$E2E_NS" python3 -u - "$SERVER_IP" "$port" "$cert" "$key" "$E2E_TMP/www" \
+		>"$E2E_TMP/http.out" 2>"$E2E_TMP/http.log" <<'EOT' &
+import functools, http.server, ssl, sys
+ip, port, cert, key, root = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+class Server(http.server.ThreadingHTTPServer):
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        sock.settimeout(20)  # a client that stalls mid-handshake must not hold the server
+        try:
+            return ctx.wrap_socket(sock, server_side=True), addr
+        except (ssl.SSLError, OSError) as e:
+            sys.stderr.write("%s TLS handshake failed: %s\n" % (addr[0], e))
+            sock.close()
+            raise
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+srv = Server((ip, port), handler)
+print("Serving HTTPS on %s port %d" % (ip, port), flush=True)
+srv.serve_forever()
+EOT
+	track $!
+	wait_for "$E2E_TMP/http.out" "Serving HTTPS on $SERVER_IP" 10 || {
+		not_ok "$E2E_NAME: inventory HTTPS server starts"
+		show_log "https server output" "$E2E_TMP/http.out"
+		show_log "https server log" "$E2E_TMP/http.log"
+		exit 1
+	}
+}

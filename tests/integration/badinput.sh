@@ -73,6 +73,14 @@ if [ -x "$DAEMON" ]; then
 		'listen = 198.51.100.2' 'http_port = 0'
 	sitebad "proxydhcp maybe" 'site\.ini:3: proxydhcp: "maybe" is not yes or no' 'listen = 198.51.100.2' 'proxydhcp = maybe'
 	sitebad "tftp_max 0" 'site\.ini:3: tftp_max: "0" is not a whole number' 'listen = 198.51.100.2' 'tftp_max = 0'
+	sitebad "timeline maybe" 'site\.ini:3: timeline: "maybe" is not yes or no' 'listen = 198.51.100.2' 'timeline = maybe'
+	# (an address of this host and a boot_root that exists: the rule after the host's checks)
+	sitebad "timeline = no with the status listener on" \
+		'\[server\] timeline = no, but status_listen is 127\.0\.0\.1:9180: .*set status_listen = off' \
+		'listen = 127.0.0.1' "boot_root = $T" 'timeline = no'
+	printf '%s\n' '[server]' 'listen = 127.0.0.1' "boot_root = $T" 'timeline = no' 'status_listen = off' >"$T/site.ini"
+	check_match "site file: timeline = no with status_listen = off is fine" '^configuration OK$' \
+		"$("$DAEMON" -c "$T/site.ini" --check 2>&1)"
 	sitebad "efi_binary unknown" 'site\.ini:3: efi_binary: "grub" is unknown \(allowed: snponly, ipxe\)' \
 		'listen = 198.51.100.2' 'efi_binary = grub'
 	sitebad "unknown key" 'site\.ini:3: \[server\] lisen: unknown key' 'listen = 198.51.100.2' 'lisen = 198.51.100.3'

@@ -88,4 +88,31 @@ check_fails "URL with port 99999 refused" 'url: "http://198.51.100.1:99999/a.ipx
 	"$CHAINBOOT" check-config --site examples/site.ini --url 'http://198.51.100.1:99999/a.ipxe'
 check "URL with port 8080 and an IPv6 literal accepted" \
 	"$CHAINBOOT" check-config --site examples/site.ini --url 'http://198.51.100.1:8080/a.ipxe' --url 'http://[2001:db8::1]:81/b.ipxe'
+# https:// with prebuilt binaries: they trust only iPXE's own root, so a site CA fails at
+# boot; check-config says so and names the fix. Binaries from build-ipxe --trust (its
+# stamp in the directory) do not get the warning; http:// never does.
+HTTPS=https://198.51.100.1:8443/boot.ipxe
+mkdir -p "$T/stock" "$T/trusted" "$T/untrusted"
+for d in stock trusted untrusted; do cp "$CHAINBOOT_IPXE_DIR/ipxe.lkrn" "$CHAINBOOT_IPXE_DIR/ipxe-amd64.efi" "$T/$d/"; done
+printf 'user_class = CSTM\ntrust = 1\nkey = x\n' >"$T/trusted/.chainboot-build-ipxe"
+printf 'user_class = CSTM\ntrust = 0\nkey = x\n' >"$T/untrusted/.chainboot-build-ipxe"
+out=$("$CHAINBOOT" check-config --url "$HTTPS" --ipxe-dir "$T/stock" --arch x86_64 2>&1)
+check "https:// with prebuilt binaries: still configuration OK (exit $?)" grep -qx 'configuration OK' <<<"$out"
+check_match "https:// with prebuilt binaries: a warning naming the URL, the directory and the fix" \
+	"warning: \\[chain\\] url ${HTTPS//./\\.} is https://, but the iPXE binaries in $T/stock are prebuilt: .*Permission denied.*chainboot build-ipxe --trust CA.pem" "$out"
+out=$("$CHAINBOOT" check-config --url "$HTTPS" --ipxe-dir "$T/untrusted" --arch x86_64 2>&1)
+check_match "https:// with build-ipxe binaries without --trust: warned too" 'were built without --trust: .*build-ipxe --trust CA.pem' "$out"
+out=$("$CHAINBOOT" check-config --url "$HTTPS" --ipxe-dir "$T/trusted" --arch x86_64 2>&1)
+check "https:// with build-ipxe --trust binaries: no warning" test "$out" = "configuration OK"
+out=$("$CHAINBOOT" check-config --url http://198.51.100.1/boot.ipxe --ipxe-dir "$T/stock" --arch x86_64 2>&1)
+check "http:// with prebuilt binaries: no warning" test "$out" = "configuration OK"
+cat >"$T/inv.ini" <<'INI'
+[profile install]
+script = #!ipxe
+    kernel http://198.51.100.1/vmlinuz
+    initrd https://198.51.100.1:8443/initrd.img
+    boot
+INI
+out=$("$CHAINBOOT" check-config --url http://198.51.100.1/boot.ipxe --inventory "$T/inv.ini" --ipxe-dir "$T/stock" --arch x86_64 2>&1)
+check_match "an https:// URL in the inventory: warned with file:line" "warning: $T/inv.ini:4: https://198\\.51\\.100\\.1:8443/initrd\\.img is https://, but .* are prebuilt" "$out"
 finish

@@ -4,7 +4,9 @@
 # .10-.209 on cbc0):
 #   1. kill -9 of chainbootd in the middle of a TFTP and of an HTTP transfer (a rate-
 #      limited link keeps them going), a restart, and the clients' retries finish with
-#      the right bytes;
+#      the right bytes; a TFTP transfer cut by its client: the machine is "stalled after
+#      tftp" in the status listener's status.json, and refused requests (not found, a
+#      path outside boot_root, a write) are its steps with their outcomes;
 #   2. SIGHUP with a broken inventory during a boot storm (bench/tools/bootstorm): no
 #      failed boot, the refusal logged with file:line, the previous inventory serving;
 #      then a good reload applies;
@@ -84,14 +86,18 @@ EOF
 write_inventory one
 chmod -R a+rX "$R"
 
+# A boot with no step for 2 s is stalled (or done): the cut transfer's machine is soon.
+STALL=2
+printf '[server]\ntimeline_stall = %s\n' $STALL >"$T/site.ini"
 N_START=0
 LOG=
 start_daemon() {
 	N_START=$((N_START + 1))
 	LOG=$T/daemon.$N_START.log
 	# nsenter execs the daemon itself: $DPID is chainbootd's own PID
-	CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR nsenter --net="/run/netns/$NS_S" -- "$DAEMON" --listen $SRV \
-		--interface cbs0 --boot-root "$R" --inventory "$INV" --http-port 8080 --user nobody "$@" >"$LOG" 2>&1 &
+	CHAINBOOT_DATADIR=$CHAINBOOT_SRCDIR nsenter --net="/run/netns/$NS_S" -- "$DAEMON" -c "$T/site.ini" \
+		--listen $SRV --interface cbs0 --boot-root "$R" --inventory "$INV" --http-port 8080 \
+		--user nobody "$@" >"$LOG" 2>&1 &
 	DPID=$!
 	wait_started "$LOG" "$DPID" 10
 }
@@ -150,6 +156,50 @@ kill_mid() {
 	fi
 }
 kill_mid tftp "$T/tftp.out" "$TOOLS/tftpclient" --wait 500 -b 1468 -t -o "$T/tftp.out" $SRV big.bin
+
+# ---- a TFTP transfer cut by its client (it goes away mid-file, from 198.51.100.10):
+# chainbootd gives up on it, and once no step came for timeline_stall the status
+# listener's status.json has that machine "stalled after tftp", the cut transfer its last
+# step with a failed outcome. 198.51.100.11's requests are refused: a file that is not
+# there, a path outside boot_root, a write; each is a step with its outcome.
+CUT=198.51.100.10 REF=198.51.100.11
+# nsenter execs the client itself: $cpid is tftpclient's own PID, the one to kill
+nsenter --net="/run/netns/$NS_C" -- "$TOOLS/tftpclient" -s $CUT --wait 500 -T 1 -b 1468 -o "$T/cut.out" \
+	$SRV big.bin >/dev/null 2>&1 &
+cpid=$!
+for _ in $(seq 1 60); do [ "$(size_of "$T/cut.out")" -gt 200000 ] && break; sleep 0.05; done
+part=$(size_of "$T/cut.out")
+kill -TERM "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+check "faults: a TFTP client goes away mid transfer ($part of $BIG bytes)" test "$part" -gt 0 -a "$part" -lt "$BIG"
+for _ in $(seq 1 100); do grep -q "event=tftp client=$CUT:.* file=big.bin status=" "$LOG" && break; sleep 0.2; done
+cut=$(grep "event=tftp client=$CUT:.* file=big.bin status=" "$LOG" | tail -1 | sed -E 's/.* status=([^ ]+).*/\1/')
+check "faults: chainbootd gives up on the cut transfer (status=${cut:-none})" test -n "$cut" -a "$cut" != ok
+[ -n "$cut" ] && [ "$cut" != ok ] || grep "event=tftp client=$CUT:" "$LOG" | sed 's/^/#   /'
+in_c "$TOOLS/tftpclient" -s $REF --wait 1000 -o "$T/ref1" $SRV nothere.bin >"$T/ref1.out" 2>&1
+in_c "$TOOLS/tftpclient" -s $REF --wait 1000 -o "$T/ref2" $SRV ../../etc/passwd >"$T/ref2.out" 2>&1
+in_c "$TOOLS/tftpclient" -s $REF --wait 1000 --wrq $SRV up.bin >"$T/ref3.out" 2>&1
+check_match "faults: the refused requests got TFTP errors" 'result=error code=1 .*result=error code=[12] .*result=error code=2 ' \
+	"$(cat "$T/ref1.out" "$T/ref2.out" "$T/ref3.out" | tr '\n' ' ')"
+sleep $((STALL + 1))
+# machine ADDRESS: its state, then its TFTP steps as file:outcome, from status.json
+machine() {
+	python3 - "$T/status.1" "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for m in j["machines"]:
+    if m.get("ip") == sys.argv[2]:
+        print(m["state"] + " | " + " ".join("%s:%s" % (s["file"], s["outcome"]) for s in m["steps"] if s["step"] == "tftp"))
+PY
+}
+rm -f "$T/status.1"
+out=$(ip netns exec "$NS_S" "$TOOLS/httpclient" -o "$T/status" 127.0.0.1 9180 /status.json 2>&1)
+check_match "faults: the status listener answers /status.json" 'status=200' "$out"
+check_match "faults: the cut transfer's machine is stalled after tftp, its last step the cut ($cut)" \
+	"^stalled after tftp \| big\.bin:$cut\$" "$(machine $CUT 2>&1)"
+check_match "faults: refused requests are the machine's steps, with their outcomes" \
+	'^stalled after tftp \| nothere\.bin:not-found \.\./\.\./etc/passwd:(access-denied|not-found) up\.bin:write-refused$' \
+	"$(machine $REF 2>&1)"
 kill_mid http "$T/http.1" "$TOOLS/httpclient" --wait 3000 -o "$T/http" $SRV 8080 /big.bin
 tc -n "$NS_S" qdisc del dev cbs0 root 2>/dev/null
 

@@ -360,7 +360,7 @@ static void test_render_inline(void)
 	strcpy(c.urls[0], "http://inv/boot.ipxe?site=a&b=c");
 	strcpy(c.urls[1], "http://inv/a b/boot.ipxe");
 	strcpy(c.urls[2], "http://inv/x?lit=${y");
-	strcpy(c.urls[3], "http://inv/ends?");
+	strcpy(c.urls[3], "HTTPS://inv/ends?");
 	c.n_urls = 4;
 	rc = render_str(&c, tmpl, &out, &d);
 	ok(rc == 0, "inline template renders (%s)", d.msg);
@@ -383,6 +383,9 @@ static void test_render_inline(void)
 	   "a URL without a query gets its facts after ?");
 	ok(rendered_value(out, "cb-sep3") && !strcmp(rendered_value(out, "cb-sep3"), ""),
 	   "a URL ending in ? gets no separator");
+	ok(rendered_value(out, "cb-tls0") && !strcmp(rendered_value(out, "cb-tls0"), "0") &&
+		   rendered_value(out, "cb-tls3") && !strcmp(rendered_value(out, "cb-tls3"), "1"),
+	   "cb-tlsN: 1 for an https URL (any case), 0 for http");
 	ok(rendered_value(out, "cb-nurls:int32") &&
 		   !strcmp(rendered_value(out, "cb-nurls:int32"), "4"),
 	   "cb-nurls is 4");

@@ -50,6 +50,13 @@ static void test_parse(void)
 	ok(cli_get(&cl, "json") && !cli_get(&cl, "json")[0] && !strcmp(cli_get(&cl, "jobs"), "4"),
 	   "a flag reads \"\", the last value wins");
 	ok(!cli_get(&cl, "site") && !cli_get(&cl, "nonesuch"), "not given, not declared: NULL");
+	{
+		const char *all[1] = { NULL };
+
+		ok(cli_get_all(&cl, "jobs", all, 1) == 2 && !strcmp(all[0], "3"),
+		   "every value of a repeated option, in order; only max of them stored");
+		ok(cli_get_all(&cl, "site", all, 1) == 0, "not given: none");
+	}
 	ok(cl.n_args == 2 && !strcmp(cl.args[0], "x") && !strcmp(cl.args[1], "y"),
 	   "the arguments, in order");
 	ok(parse(&cl, "--rounds 3") == 2, "another command's option: a usage error (exit 2)");

@@ -177,8 +177,11 @@ int main(void)
 	ok(!c.try_offered, "boolean read");
 	ok(!strcmp(c.layout, "usb") && c.arch == SITE_ARCH_ARM64, "image keys read");
 	ok(site_validate(&c, &d) == 0, "validates");
-	ok(!strcmp(c.listen, "198.51.100.2") && c.http_port == 80 && c.proxydhcp,
+	ok(!strcmp(c.listen, "198.51.100.2") && c.http_port == 80 && c.proxydhcp && c.tftp &&
+		   c.timeline,
 	   "[server] read, defaults kept");
+	rc = load_text("[server]\ntimeline = no\ntftp = no\n", &c, &d);
+	ok(rc == 0 && !c.timeline && !c.tftp && c.proxydhcp, "timeline = no read (rc=%d)", rc);
 
 	rc = load_text(
 		"[server]\nlisten = 0.0.0.0\nhttp_port = 70000\nuser = 1x\nefi_binary = grub\n"

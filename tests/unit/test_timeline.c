@@ -1,6 +1,7 @@
 /* test_timeline: boot timelines — steps in order per machine (MAC, then by address), a
  * new boot on a firmware's request, the oldest steps and machines dropped at the budget,
- * "stalled after STEP" and "done", and counters that equal the events appended. */
+ * "stalled after STEP" and "done", refused TFTP requests as steps, and counters that
+ * equal the events appended. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -122,9 +123,55 @@ static void test_budget(void)
 	   "empty budget refused");
 }
 
+/* A refused RRQ (file not found, say) is the machine's TFTP step with that outcome, and
+ * "stalled after tftp" when nothing follows; it counts, but not as a transfer's time. */
+static void test_refused(void)
+{
+	struct timeline_budget b = { 4, 8, 10 };
+	struct timeline *tl;
+	const struct tl_machine *m;
+	const struct tl_event *e;
+	char st[64];
+
+	ok(timeline_new(&b, &tl) == 0, "new");
+	timeline_tftp_refused(NULL, 1, ip("198.51.100.60"), "x", "not-found"); /* no-op */
+	pxe(tl, 1000, "52:54:00:00:00:61", "none");
+	timeline_tftp_refused(tl, 1050, ip("198.51.100.61"), "missing.efi", "not-found");
+	pxe(tl, 1060, "52:54:00:00:00:61", "ours");
+	timeline_script(tl, 1070, "198.51.100.61", "52:54:00:00:00:61", NULL, NULL, "menu", NULL);
+	timeline_tftp_refused(tl, 1100, ip("198.51.100.61"), "../etc/passwd", "access-denied");
+	e = timeline_event(tl, &tl->m[0], 0);
+	ok(e && e->kind == TL_TFTP && !strcmp(e->what, "../etc/passwd") &&
+		   !strcmp(e->detail, "access-denied") && e->bytes == 0 && e->ms == 0,
+	   "a refused request: the machine's newest step, with its outcome");
+	e = timeline_event(tl, &tl->m[0], 3);
+	ok(e && e->kind == TL_TFTP && !strcmp(e->what, "missing.efi") &&
+		   !strcmp(e->detail, "not-found"),
+	   "the refusal before the MAC was known joined the machine, in order");
+	ok(!strcmp(timeline_state(tl, &tl->m[0], 20000, st, sizeof(st)), "stalled after tftp"),
+	   "refused, then nothing: stalled after tftp");
+	timeline_tftp_refused(tl, 1200, ip("198.51.100.62"), "", "malformed");
+	timeline_tftp_refused(tl, 1300, ip("198.51.100.62"), "up.bin", "write-refused");
+	m = NULL;
+	for (unsigned i = 0; i < b.machines; i++)
+		if (tl->m[i].used && tl->m[i].ip == ip("198.51.100.62"))
+			m = &tl->m[i];
+	e = m ? timeline_event(tl, m, 0) : NULL;
+	ok(m && m->n == 2 && !m->mac[0] && e && !strcmp(e->detail, "write-refused"),
+	   "a machine known by address only: its refusals");
+	ok(row(&tl->c.tftp, "not-found", NULL) == 1 &&
+		   row(&tl->c.tftp, "access-denied", NULL) == 1 &&
+		   row(&tl->c.tftp, "malformed", NULL) == 1 &&
+		   row(&tl->c.tftp, "write-refused", NULL) == 1 && tl->c.tftp_bytes.n == 0 &&
+		   tl->c.tftp_ms.count == 0,
+	   "refusals counted by outcome, without bytes or a duration");
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	test_one_boot();
 	test_budget();
+	test_refused();
 	return test_done();
 }
