@@ -77,6 +77,34 @@ fi
 # ts_s LINE: the ts= of a chainbootd log line, as seconds since the epoch.
 ts_s() { date -u -d "$(sed -E 's/^ts=([^ ]+) .*/\1/' <<<"$1")" +%s.%N; }
 
+# phases T0 MAC: where the seconds went, from the server logs (chainbootd's, or the
+# anchor's dnsmasq log, whose times are whole seconds: firmware and after_dhcp only): firmware = QEMU start to the
+# firmware's first DHCP request; fw_dhcp = to the boot file sent (the site DHCP's offer,
+# the proxy offer, 4011, TFTP); nbp = to our (or the stock) iPXE's first DHCP request
+# (its start, banner and link); ipxe = to the script request.
+phases() {
+	local t0=$1 mac=$2 a b c d
+	if [ "$SERVER" = dnsmasq ]; then
+		phases_dnsmasq "$t0" "$mac"
+		return
+	fi
+	a=$(grep -Ea -m1 "event=proxydhcp .*mac=$mac " "$CBD_LOG")
+	b=$(grep -Ea -m1 "event=tftp .*mac=$mac .*status=ok " "$CBD_LOG")
+	c=$(grep -Ea -m1 "event=proxydhcp .*mac=$mac .*class=$USER_CLASS " "$CBD_LOG")
+	d=$(grep -Ea -m1 "event=http .*path=/boot\.ipxe status=200 .*mac=$mac" "$CBD_LOG")
+	[ -n "$a" ] && [ -n "$b" ] && [ -n "$c" ] && [ -n "$d" ] || return 0
+	awk -v t="$t0" -v a="$(ts_s "$a")" -v b="$(ts_s "$b")" -v c="$(ts_s "$c")" -v d="$(ts_s "$d")" \
+		'BEGIN { printf "firmware=%.2f fw_dhcp=%.2f nbp=%.2f ipxe=%.2f", a - t, b - a, c - b, d - c }'
+}
+phases_dnsmasq() {
+	local t0=$1 mac=$2 a d
+	a=$(grep -Ea -m1 "PXE\(cb0\) ([0-9.]+ )?$mac" "$E2E_TMP/anchor.log" | awk '{ print $3 }')
+	d=$(grep -Ea -m1 "event=http .*path=/boot\.ipxe status=200 .*mac=$mac" "$CBD_LOG")
+	[ -n "$a" ] && [ -n "$d" ] || return 0
+	awk -v t="$t0" -v a="$(date -d "$a" +%s)" -v d="$(ts_s "$d")" \
+		'BEGIN { printf "firmware=%.0f after_dhcp=%.0f", a - t, d - a }'
+}
+
 n=0
 for rep in $(seq 1 "$REPS"); do
 	for chain in $CHAINS; do
@@ -101,7 +129,7 @@ for rep in $(seq 1 "$REPS"); do
 		fi
 		secs=$(awk -v a="$t0" -v b="$(ts_s "$line")" 'BEGIN { printf "%.2f", b - a }')
 		ok "$chain ($SERVER, rep $rep): script request from $mac after ${secs}s"
-		echo "# chain-time server=$SERVER chain=$chain rep=$rep seconds=$secs"
+		echo "# chain-time server=$SERVER chain=$chain rep=$rep seconds=$secs $(phases "$t0" "$mac")"
 		if [ "$SERVER" = chainbootd ] && [ "$RA" = on ] && [ "$rom" = vendor ]; then
 			cbd_check "$chain: the vendor ROM's Router Solicitation answered (no-router RA)" \
 				"event=ra msg=RS mac=$mac iface=cb0 from=fe80::[^ ]* decision=answer reply=RA lifetime=0 prefix=none"
