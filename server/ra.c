@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +125,8 @@ static void answer(struct ra *r, struct ra_client *c, const struct sockaddr_in6 
 	ndp_mac_str(c->mac, mac);
 	c->answered_ms = now;
 	if (sendmsg(r->fd, &mh, MSG_DONTWAIT) < 0) {
-		snprintf(what, sizeof(what),
-			 "decision=answer status=send-failed error=\"%s\"", strerror(errno));
+		snprintf(what, sizeof(what), "decision=answer status=send-failed error=\"%s\"",
+			 strerror(errno));
 		r->st.ignored++;
 	} else {
 		snprintf(what, sizeof(what),
@@ -191,8 +192,8 @@ void ra_note(struct ra *r, const uint8_t mac[6], uint64_t now)
 }
 
 /* One solicitation: its hop limit, interface and source were read from the kernel. */
-static void handle_rs(struct ra *r, const uint8_t *buf, size_t len,
-		      const struct sockaddr_in6 *from, unsigned ifindex, int hops)
+static void handle_rs(struct ra *r, const uint8_t *buf, size_t len, const struct sockaddr_in6 *from,
+		      unsigned ifindex, int hops)
 {
 	uint64_t now = loop_now_ms(r->s->loop);
 	int slot = if_slot(r, ifindex);
@@ -296,8 +297,9 @@ static void handle_sniffed(struct ra *r, const uint8_t *p, size_t len)
 	if (dhcp_parse(p + ihl + 8, ulen - 8, &r->msg, NULL) || !ra_pxe_request(&r->msg))
 		return;
 	ndp_mac_str(r->msg.h.chaddr, mac);
-	log_event("ra.debug", "msg=%s mac=%s decision=noted reason=\"PXE client's DHCP request "
-			      "(seen, not answered: proxydhcp is off)\"",
+	log_event("ra.debug",
+		  "msg=%s mac=%s decision=noted reason=\"PXE client's DHCP request "
+		  "(seen, not answered: proxydhcp is off)\"",
 		  dhcp_type_name(dhcp_msg_type(&r->msg)), mac);
 	ra_note(r, r->msg.h.chaddr, loop_now_ms(r->s->loop));
 }
@@ -309,15 +311,15 @@ static void on_sniff(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)events;
 	for (int n = 0; n < RA_BATCH; n++) {
-		struct sockaddr_ll sl;
+		struct sockaddr_ll sl = { 0 };
 		socklen_t sll = sizeof(sl);
 		ssize_t got = recvfrom(fd, r->rx, sizeof(r->rx), MSG_DONTWAIT | MSG_TRUNC,
 				       (struct sockaddr *)&sl, &sll);
 
 		if (got < 0)
 			return;
-		if ((size_t)got > sizeof(r->rx) || sl.sll_pkttype == PACKET_OUTGOING ||
-		    if_slot(r, (unsigned)sl.sll_ifindex) < 0)
+		if ((size_t)got > sizeof(r->rx) || sll < offsetof(struct sockaddr_ll, sll_addr) ||
+		    sl.sll_pkttype == PACKET_OUTGOING || if_slot(r, (unsigned)sl.sll_ifindex) < 0)
 			continue;
 		handle_sniffed(r, r->rx, (size_t)got);
 	}
@@ -360,7 +362,8 @@ static int find_ifaces(struct ra *r, struct diag *d)
 		for (i = ifa; i && !ll; i = i->ifa_next)
 			ll = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
 			     !strcmp(i->ifa_name, r->ifname[k]) &&
-			     IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+			     IN6_IS_ADDR_LINKLOCAL(
+				     &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
 		if (!r->ifindex[k] || !mac || !ll) {
 			freeifaddrs(ifa);
 			return diag_set(d, -ENODEV, "RA: interface %s: %s", r->ifname[k],
