@@ -161,10 +161,11 @@ static void pend_add(struct ra *r, const struct sockaddr_in6 *from, unsigned ifi
 
 void ra_note(struct ra *r, const uint8_t mac[6], uint64_t now)
 {
-	struct ra_client *c = NULL, *oldest = &r->client[0];
+	struct ra_client *c = NULL, *oldest;
 
 	if (!r)
 		return;
+	oldest = &r->client[0];
 	for (unsigned i = 0; i < RA_CLIENTS && !c; i++) {
 		struct ra_client *x = &r->client[i];
 		if (!x->seen_ms || !memcmp(x->mac, mac, 6))
