@@ -34,6 +34,8 @@ static const struct cli_opt check_opts[] = {
 	  "[server] the same as --proxydhcp no" },
 	{ "tftp", 0, "yes|no", "server", "tftp", NULL, "[server] serve TFTP on port 69" },
 	{ "no-tftp", 0, NULL, "server", "tftp", "no", "[server] the same as --tftp no" },
+	{ "ra-answer", 0, "on|off", "server", "ra_answer", NULL,
+	  "[server] answer a booting client's IPv6 router solicitation" },
 	{ "efi-binary", 0, "snponly|ipxe", "server", "efi_binary", NULL,
 	  "[server] what UEFI x86_64 clients get" },
 	{ "uefi-strategy", 0, "auto|4011|option43", "server", "uefi_strategy", NULL,

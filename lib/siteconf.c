@@ -33,6 +33,7 @@ void site_defaults(struct site_config *c)
 	c->http_port = 80;
 	c->proxydhcp = true;
 	c->tftp = true;
+	c->ra_answer = true;
 	snprintf(c->boot_root, sizeof(c->boot_root), "%s", SITE_BOOT_ROOT);
 	snprintf(c->user, sizeof(c->user), "nobody");
 	snprintf(c->efi_binary, sizeof(c->efi_binary), "snponly");
@@ -407,6 +408,11 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		bool *b = key[0] == 'p' ? &c->proxydhcp : key[1] == 'f' ? &c->tftp : &c->timeline;
 		if (parse_bool(value, b))
 			return BAD("\"%s\" is not yes or no", where, key, value);
+		return 0;
+	}
+	if (!strcmp(key, "ra_answer")) {
+		if (parse_bool(value, &c->ra_answer))
+			return BAD("\"%s\" is not on or off", where, key, value);
 		return 0;
 	}
 	if (!strcmp(key, "boot_root") || !strcmp(key, "inventory")) {

@@ -73,6 +73,7 @@ struct site_config {
 	unsigned http_port;
 	bool proxydhcp;		  /* answer PXE clients on ports 67/4011 */
 	bool tftp;		  /* serve TFTP on port 69 */
+	bool ra_answer;		  /* answer booting PXE clients' Router Solicitations */
 	char boot_root[PATH_MAX]; /* extra files served read-only by TFTP and HTTP */
 	char inventory[PATH_MAX]; /* "" = every machine is unknown and gets the menu */
 	char user[33];		  /* drop to this user after binding */

@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "proxydhcp.h"
+#include "ra.h"
 #include "server.h"
 #include "siteconf.h"
 #include "status.h"
@@ -65,6 +66,9 @@ static const char usage_text[] =
 	"           --proxydhcp yes|no, --no-proxydhcp   answer PXE clients on ports 67/4011 "
 	"(default yes)\n"
 	"           --tftp yes|no, --no-tftp             serve TFTP on port 69 (default yes)\n"
+	"           --ra-answer on|off                   answer the IPv6 router solicitation of "
+	"a\n"
+	"                                    client being booted: no router (default on)\n"
 	"           --efi-binary snponly|ipxe            what UEFI x86_64 clients get (default "
 	"snponly)\n"
 	"           --uefi-strategy auto|4011|option43   how UEFI PXE ROMs are answered (default "
@@ -96,6 +100,7 @@ static const struct {
 	{ "user", "server", "user" },
 	{ "proxydhcp", "server", "proxydhcp" },
 	{ "tftp", "server", "tftp" },
+	{ "ra-answer", "server", "ra_answer" },
 	{ "efi-binary", "server", "efi_binary" },
 	{ "uefi-strategy", "server", "uefi_strategy" },
 	{ "tftp-max", "server", "tftp_max" },
@@ -147,6 +152,7 @@ struct daemon {
 	struct bootfiles bf;
 	struct privdrop pd;
 	struct proxydhcp *pdhcp;
+	struct ra *ra;
 	struct tftp *tftp;
 	struct http *http;
 	struct status *status;
@@ -454,6 +460,17 @@ static int open_services(struct daemon *dm, struct diag *d)
 		if (rc)
 			return rc;
 	}
+	if (dm->cfg.ra_answer) {
+		struct diag rd = { { 0 } };
+		char q[600];
+		/* A speed-up, not a service: a host without IPv6 on the boot LAN still boots
+		 * its clients, only slower. */
+		if (ra_open(&dm->srv, &dm->ra, &rd))
+			log_event("ra", "status=unavailable error=%s note=\"PXE clients wait for "
+					"IPv6 autoconfiguration to time out\"",
+				  log_quote(rd.msg, q, sizeof(q)));
+		dm->srv.ra = dm->ra;
+	}
 	if (dm->cfg.tftp) {
 		rc = tftp_open(&dm->srv, &dm->tftp, d);
 		if (rc)
@@ -488,6 +505,9 @@ static void close_services(struct daemon *dm)
 	dm->tftp = NULL;
 	proxydhcp_close(dm->pdhcp);
 	dm->pdhcp = NULL;
+	dm->srv.ra = NULL;
+	ra_close(dm->ra);
+	dm->ra = NULL;
 }
 
 static void log_bootfiles(const struct bootfiles *bf)
@@ -607,12 +627,14 @@ int main(int argc, char **argv)
 		if (dm.srv.inv)
 			inventory_counts(dm.srv.inv, &machines, &profiles);
 		log_event("start",
-			  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s http_port=%u "
+			  "version=%s listen=%s interfaces=%s proxydhcp=%s tftp=%s ra_answer=%s "
+			  "http_port=%u "
 			  "user=%s uid=%u "
 			  "user_class=%s uefi_strategy=%s efi_binary=%s inventory=%s machines=%zu "
 			  "profiles=%zu",
 			  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all",
 			  dm.cfg.proxydhcp ? "yes" : "no", dm.cfg.tftp ? "yes" : "no",
+			  dm.ra ? "on" : dm.cfg.ra_answer ? "unavailable" : "off",
 			  dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "unchanged",
 			  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)),
 			  dm.cfg.uefi_strategy, dm.cfg.efi_binary,

@@ -3,6 +3,7 @@
  * dhcp_parse() (bounded, pure) and never used beyond what that returned. The receiving
  * interface and address come from IP_PKTINFO (kernel-supplied, trusted). */
 #include "proxydhcp.h"
+#include "ra.h"
 #include "timeline.h"
 
 #include <arpa/inet.h>
@@ -280,6 +281,9 @@ static void handle(struct pd_sock *ps, const uint8_t *buf, size_t len,
 			  o.why);
 		return;
 	}
+	/* A client we boot: its Router Solicitation is answered from now on (ra.h). */
+	if (ra_pxe_request(m))
+		ra_note(p->s->ra, m->h.chaddr, loop_now_ms(p->s->loop));
 	rc = decide_reply(&in, &o, r->buf, sizeof(r->buf), &r->len);
 	if (rc) {
 		p->st.ignored++;

@@ -11,6 +11,7 @@
 #include "siteconf.h"
 
 struct timeline;
+struct ra; /* ra.h: the Router Solicitation responder, or NULL */
 struct inventory; /* lib/inventory.h: reloadable; NULL = every machine unknown */
 
 /* The files the daemon serves without the user copying anything: the rebranded iPXE
@@ -37,6 +38,7 @@ struct server {
 	struct inventory *inv; /* current inventory (swapped on reload) */
 	struct timeline *tl;   /* boot timelines and counters (timeline.h), or NULL */
 	struct clientmac macs; /* IP -> MAC from proxyDHCP requests, for TFTP/HTTP logs */
+	struct ra *ra;	       /* told of each PXE client proxyDHCP answers */
 };
 
 /* Find a built-in boot file by name, or NULL. */

@@ -186,6 +186,19 @@ e2e_require() {
 	trap 'exit 143' TERM
 }
 
+# e2e_ipv6 NS: IPv6 off in NS, or with E2E_IPV6=1 on with link-local addresses only
+# (usable at once: no duplicate address detection wait).
+e2e_ipv6() {
+	if [ "${E2E_IPV6:-}" = 1 ]; then
+		ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=0 \
+			net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_dad=0 2>/dev/null
+	else
+		ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	fi
+}
+
 # net_up: namespace with br0 = 198.51.100.1/24 only.
 net_up() {
 	E2E_NS=cbe2e-$$-$RANDOM
@@ -195,8 +208,8 @@ net_up() {
 		exit 1
 	}
 	# no IPv6 on the devices we create: only 198.51.100.0/24 is ours to use
-	ip netns exec "$E2E_NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	# (E2E_IPV6=1: link-local IPv6 on, no router and no prefix, as on most LANs)
+	e2e_ipv6 "$E2E_NS"
 	if ! { ip -n "$E2E_NS" link set lo up &&
 		ip -n "$E2E_NS" link add br0 type bridge forward_delay 0 stp_state 0 &&
 		ip -n "$E2E_NS" addr add "$SERVER_IP/24" dev br0 &&
@@ -541,7 +554,7 @@ cbd_net() {
 	# newest first at exit: chainbootd and QEMU (e2e_cleanup), then this namespace
 	trap 'e2e_cleanup; ip netns delete "$CBD_NS" 2>/dev/null' EXIT
 	if ! { ip netns add "$CBD_NS" &&
-		ip netns exec "$CBD_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
+		e2e_ipv6 "$CBD_NS" &&
 		ip -n "$CBD_NS" link set lo up &&
 		ip -n "$E2E_NS" link add cbbr0 type veth peer name "$CBD_IF" netns "$CBD_NS" &&
 		ip -n "$E2E_NS" link set cbbr0 master br0 && ip -n "$E2E_NS" link set cbbr0 up &&
