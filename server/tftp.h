@@ -8,9 +8,12 @@
 
 struct tftp;
 
-/* Concurrent transfers one client address may hold (the global cap is cfg->tftp_max).
- * OVMF overlaps its tsize probe with the download; 8 leaves room for that and retries. */
+/* Concurrent transfers one client address may hold (the global cap is cfg->tftp_max)
+ * once the table is short of slots: OVMF overlaps its tsize probe with the download; 8
+ * leaves room for that and retries. While more than 1/TFTP_SHARED_RESERVE of tftp_max
+ * is free an address may hold more (machines behind one NAT starting together). */
 #define TFTP_PER_CLIENT_MAX 8
+#define TFTP_SHARED_RESERVE 4
 /* Largest window we agree to (RFC 7440 allows 65535): EDK2 asks 4, tftp-hpa up to 64. */
 #define TFTP_WINDOW_CAP 64
 

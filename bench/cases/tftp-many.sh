@@ -8,8 +8,10 @@
 # each): every server runs in its own cgroup, whose usage is read before and after.
 # Knobs (the other two cases set them): TFTP_SERVERS, TFTP_CLIENTS, TFTP_SIZE_MIB,
 # TFTP_BLKSIZE, TFTP_WINDOW, TFTP_REPEAT (transfers per client), TFTP_MTU, TFTP_PIN,
-# TFTP_BASELINE. Rows: mb_per_s, cpu_ms_per_mb (server CPU per MB moved), p99_ms (of
-# a whole transfer), failed (transfers).
+# TFTP_BASELINE, TFTP_MAX (every server's cap on transfers), TFTP_SRC_COUNT (client
+# addresses, default one per client), TFTP_STORM (tftp-storm.sh: see there). Rows:
+# mb_per_s, cpu_ms_per_mb (server CPU per MB moved), p99_ms (of a whole transfer),
+# failed (transfers).
 BENCH_CASE=${TFTP_CASE:-tftp-many}
 . "$(dirname "$0")/../lib.sh"
 
@@ -24,6 +26,8 @@ BLKSIZE=${TFTP_BLKSIZE:-1468}
 WINDOW=${TFTP_WINDOW:-1}
 REPEAT=${TFTP_REPEAT:-1}
 MTU=${TFTP_MTU:-1500}
+TMAX=${TFTP_MAX:-256}
+STORM=${TFTP_STORM:-}
 # PIN=1: the load tool on the last CPU, the server (threads and forks included) on the
 # others, so the tool neither steals the server's cores nor preempts it at every
 # packet, as clients on other machines would not. PIN=0: the scheduler places both.
@@ -39,11 +43,13 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
 	SIZE_MIB=1
 	REPEAT=1
 	REPS=1
+	[ -z "$STORM" ] || STORM=4
 fi
+SRC_COUNT=${TFTP_SRC_COUNT:-$CLIENTS}
 TOOL=$BENCH_BUILD/bench/tftpload
 [ -x "$TOOL" ] || bench_die "$TOOL is not built (make BUILD=$BENCH_BUILD bench-tools)"
 [ -x "$BENCH_BUILD/chainbootd" ] || bench_die "$BENCH_BUILD/chainbootd is not built"
-(( CLIENTS <= 200 )) || bench_die "TFTP_CLIENTS over 200: one address each from 198.51.100.10"
+(( SRC_COUNT <= 200 )) || bench_die "TFTP_SRC_COUNT over 200: addresses from 198.51.100.10"
 
 # ---- CPU of a process tree: cgroup v2 (cpu.stat usage_usec), else v1 cpuacct, else
 # the main process's own and reaped children's time (undercounts forking servers)
@@ -101,7 +107,7 @@ trap 'cg_cleanup; bench_cleanup' EXIT
 
 # ---- network: the pair from lib.sh, one client address per client, the case's MTU
 bench_netns_up
-for (( i = 0; i < CLIENTS; i++ )); do
+for (( i = 0; i < SRC_COUNT; i++ )); do
 	ip -n "$BENCH_CLI_NS" addr add "$BENCH_NET.$(( 10 + i ))/24" dev "$BENCH_CLI_IF" || bench_die "client address"
 done
 if [ "$MTU" != 1500 ]; then
@@ -137,12 +143,12 @@ server_cmd() {
 		[ "$1" = chainbootd ] || bin=$TFTP_BASELINE
 		[ -x "$bin" ] || return 1
 		CMD=(env CHAINBOOT_DATADIR="$SRCDIR" "$bin" --listen "$BENCH_SRV_IP"
-		     --no-proxydhcp --boot-root "$ROOT" --http-port 8080 --user nobody --tftp-max 256
+		     --no-proxydhcp --boot-root "$ROOT" --http-port 8080 --user nobody --tftp-max "$TMAX"
 		     --ipxe-dir "$("$SRCDIR/scripts/deps.sh" --print-ipxe-dir)") ;;
 	dnsmasq)
 		bin=$(anchor dnsmasq usr/sbin/dnsmasq || command -v dnsmasq) || return 1
 		CMD=("$bin" --no-daemon --conf-file=/dev/null --port=0 --no-hosts --no-resolv --pid-file=
-		     --enable-tftp --tftp-root="$ROOT" --tftp-max=256 --interface="$BENCH_SRV_IF"
+		     --enable-tftp --tftp-root="$ROOT" --tftp-max="$TMAX" --interface="$BENCH_SRV_IF"
 		     --bind-interfaces --user=nobody --group=nogroup --log-facility=-) ;;
 	tftpd-hpa)
 		bin=$(anchor tftpd-hpa usr/sbin/in.tftpd) || return 1
@@ -151,7 +157,7 @@ server_cmd() {
 	atftpd)
 		bin=$(anchor atftpd usr/sbin/atftpd) || return 1
 		CMD=("$bin" --daemon --no-fork --port 69 --bind-address "$BENCH_SRV_IP"
-		     --user nobody --group nogroup --maxthread 256 --logfile - "$ROOT") ;;
+		     --user nobody --group nogroup --maxthread "$TMAX" --logfile - "$ROOT") ;;
 	*) bench_die "unknown server $1" ;;
 	esac
 }
@@ -162,9 +168,36 @@ for s in $SERVERS; do
 done
 
 opts=(--server "$BENCH_SRV_IP" --file big.bin --clients "$CLIENTS" --repeat "$REPEAT" --blksize "$BLKSIZE"
-      --windowsize "$WINDOW" --expect-size "$SIZE" --src "$BENCH_NET.10" --src-count "$CLIENTS"
+      --windowsize "$WINDOW" --expect-size "$SIZE" --src "$BENCH_NET.10" --src-count "$SRC_COUNT"
       --timeout-ms 1000 --retries 5 --deadline-s 300)
-bench_log "$CLIENTS clients × $REPEAT × $SIZE_MIB MiB, blksize $BLKSIZE, windowsize $WINDOW, MTU $MTU, pinned $PIN, $REPS reps: $SERVERS"
+if [ -n "$STORM" ]; then
+	bench_log "storm: ${STORM// /, } clients at once × $SIZE_MIB MiB from $SRC_COUNT address(es), blksize $BLKSIZE + tsize, 500 ms client timeout, every block verified, tftp_max $TMAX, $REPS reps: $SERVERS"
+else
+	bench_log "$CLIENTS clients × $REPEAT × $SIZE_MIB MiB, blksize $BLKSIZE, windowsize $WINDOW, MTU $MTU, pinned $PIN, $REPS reps: $SERVERS"
+fi
+
+# storm_measure SERVER REP: for each N of TFTP_STORM, N clients start at once against the
+# running server (firmware-like: tsize, 500 ms retransmit timeout); rows stormN_*.
+storm_measure() {
+	local s=$1 rep=$2 n line p50 max
+	for n in $STORM; do
+		line=$("${CLI_PIN[@]}" ip netns exec "$BENCH_CLI_NS" "$TOOL" --server "$BENCH_SRV_IP" --file big.bin \
+			--clients "$n" --blksize "$BLKSIZE" --tsize --expect-size "$SIZE" --verify "$ROOT/big.bin" \
+			--src "$BENCH_NET.10" --src-count "$SRC_COUNT" --timeout-ms 500 --retries 20 --deadline-s 300) ||
+			bench_log "$s rep $rep storm $n: transfers failed: $line"
+		p50=$(bench_kv p50_ms <<<"$line") max=$(bench_kv max_ms <<<"$line")
+		[ -n "$max" ] || bench_die "$s: no result from tftpload"
+		bench_record "$s" "$rep" "storm${n}_retransmits" "$(bench_kv retrans <<<"$line")" count
+		bench_record "$s" "$rep" "storm${n}_slowest_ms" "$max" ms
+		bench_record "$s" "$rep" "storm${n}_median_ms" "$p50" ms
+		bench_record "$s" "$rep" "storm${n}_slowest_per_median" \
+			"$(awk -v a="$max" -v b="$p50" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')" x
+		bench_record "$s" "$rep" "storm${n}_mb_per_s" "$(bench_kv mbps <<<"$line")" MB/s
+		bench_record "$s" "$rep" "storm${n}_failed" "$(bench_kv failed <<<"$line")" transfers
+		bench_log "$s rep $rep storm $n: $line"
+		sleep 0.5 # the last ACKs land, slots free
+	done
+}
 for (( rep = 1; rep <= REPS; rep++ )); do
 	for s in $SERVERS; do
 		[ -z "${MISSING[$s]:-}" ] || continue
@@ -184,6 +217,12 @@ for (( rep = 1; rep <= REPS; rep++ )); do
 			(( c - cpu0 < 2000 )) && { cpu0=$c; break; }
 			cpu0=$c
 		done
+		if [ -n "$STORM" ]; then
+			storm_measure "$s" "$rep"
+			bench_stop "$PID"
+			cg_end "$cg"
+			continue
+		fi
 		line=$("${CLI_PIN[@]}" ip netns exec "$BENCH_CLI_NS" "$TOOL" "${opts[@]}") || bench_log "$s rep $rep: transfers failed: $line"
 		sleep 0.2 # the last ACKs and child exits land
 		cpu1=$(cg_usage_us "$cg" "$PID")

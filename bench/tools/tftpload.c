@@ -4,20 +4,30 @@
  * gap, resend the last ACK (or the request) on timeout with bounded retries. Everything
  * the server sends is untrusted and checked (source, opcode, block numbers, sizes, the
  * OACK against what was asked, the total size). Bounded in count (clients × repeat)
- * and time (--deadline-s).
+ * and time (--deadline-s). Every client's socket is opened before the first request
+ * goes out, and every first request goes out before any answer is read: N clients start
+ * at once, as a room of machines powered on together (a boot storm).
  *
  *   tftpload --server ADDR --file NAME [--port 69] [--clients N] [--repeat R]
  *            [--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES]
- *            [--timeout-ms T] [--retries N] [--src ADDR [--src-count K]] [--deadline-s S]
+ *            [--verify FILE] [--times FILE] [--timeout-ms T] [--retries N]
+ *            [--src ADDR [--src-count K]] [--deadline-s S]
  *   --src-count K: clients send from K consecutive addresses starting at --src (client i
  *   from src + i % K), as K machines would; the addresses must be configured.
+ *   --verify FILE: every block's payload must equal FILE's bytes at its offset, and the
+ *   transfer FILE's size (a local copy of what the server serves).
+ *   --times FILE: one line per finished transfer: client, duration ms, retransmissions
+ *   of that transfer (RRQ and ACK resends), bytes, ok or why it failed.
  *   Output, one line: ok=N failed=N bytes=N elapsed_s=X mbps=X p50_ms=X p99_ms=X
- *   retrans=N gaps=N cpu_s=X (mbps = payload MB/s, 10^6 bytes, over all transfers;
- *   p50/p99 = per-transfer duration; cpu_s = this tool's own CPU time). Exit 0 when
- *   every transfer succeeded, 1 when any failed, 2 on usage or setup errors.
+ *   max_ms=X retrans=N rrq_retrans=N gaps=N verified=N cpu_s=X (mbps = payload MB/s,
+ *   10^6 bytes, over all transfers; p50/p99/max = per-transfer duration; retrans = every
+ *   resend on timeout, rrq_retrans those of a request no answer had come for; verified
+ *   = bytes compared with --verify's file; cpu_s = this tool's own CPU time). Exit 0
+ *   when every transfer succeeded, 1 when any failed, 2 on usage or setup errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +37,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +66,7 @@ struct xfer {
 	unsigned in_window;
 	uint64_t gap_for, gap_ns; /* last gap ACK: for which expect, when */
 	unsigned retries;
+	unsigned retrans; /* resends of this transfer, for --times */
 	uint64_t last_rx_ns, t0_ns;
 };
 
@@ -68,6 +80,7 @@ struct opts {
 	unsigned timeout_ms, deadline_s;
 	struct in_addr src;
 	bool have_src;
+	const char *verify, *times;
 };
 
 struct run {
@@ -76,7 +89,10 @@ struct run {
 	struct xfer *x;
 	uint8_t req[TFTP_REQUEST_MAX];
 	size_t req_len;
-	uint64_t ok, failed, bytes, retrans, gaps, fails_told;
+	uint64_t ok, failed, bytes, retrans, rrq_retrans, gaps, fails_told, verified;
+	const uint8_t *want; /* --verify's file */
+	size_t want_len;
+	FILE *times;
 	double *dur_ms;
 	size_t n_dur;
 	unsigned active;
@@ -94,8 +110,9 @@ static _Noreturn void usage(void)
 {
 	fprintf(stderr,
 		"usage: tftpload --server ADDR --file NAME [--port 69] [--clients N] [--repeat R] "
-		"[--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES] [--timeout-ms T] "
-		"[--retries N] [--src ADDR [--src-count K]] [--deadline-s S]\n");
+		"[--blksize B] [--windowsize W] [--tsize] [--expect-size BYTES] [--verify FILE] "
+		"[--times FILE] [--timeout-ms T] [--retries N] [--src ADDR [--src-count K]] "
+		"[--deadline-s S]\n");
 	exit(2);
 }
 
@@ -122,8 +139,9 @@ static void send_req(struct run *r, struct xfer *x)
 		      (const struct sockaddr *)&r->o->server, sizeof(r->o->server));
 }
 
-/* Open a socket and send the request; 0, or -1 with the failure counted. */
-static int xfer_begin(struct run *r, struct xfer *x)
+/* Open a socket for the next transfer of x, without sending anything yet; 0, or -1
+ * with the failure counted. */
+static int xfer_open(struct run *r, struct xfer *x)
 {
 	const struct opts *o = r->o;
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -166,9 +184,23 @@ static int xfer_begin(struct run *r, struct xfer *x)
 	x->in_window = 0;
 	x->gap_for = 0;
 	x->retries = 0;
-	x->t0_ns = x->last_rx_ns = now_ns();
+	x->retrans = 0;
 	r->active++;
+	return 0;
+}
+
+/* The transfer's clock starts with its request. */
+static void xfer_go(struct run *r, struct xfer *x)
+{
+	x->t0_ns = x->last_rx_ns = now_ns();
 	send_req(r, x);
+}
+
+static int xfer_begin(struct run *r, struct xfer *x)
+{
+	if (xfer_open(r, x) < 0)
+		return -1;
+	xfer_go(r, x);
 	return 0;
 }
 
@@ -179,6 +211,11 @@ static void xfer_finish(struct run *r, struct xfer *x, const char *why)
 
 	if (!why && r->o->expect_size >= 0 && x->bytes != (uint64_t)r->o->expect_size)
 		why = "size differs from --expect-size";
+	if (!why && r->want && x->bytes != r->want_len)
+		why = "size differs from --verify's file";
+	if (r->times)
+		fprintf(r->times, "%u %.2f %u %llu %s\n", x->client, (double)(t - x->t0_ns) / 1e6,
+			x->retrans, (unsigned long long)x->bytes, why ? why : "ok");
 	if (why) {
 		fail(r, x, why);
 	} else {
@@ -297,6 +334,15 @@ static bool on_datagram(struct run *r, struct xfer *x, const uint8_t *buf, size_
 		x->in_window = 0;
 		return true;
 	}
+	if (r->want) {
+		/* blocks arrive in order here, so x->bytes is this block's offset */
+		if (x->bytes + dlen > r->want_len ||
+		    memcmp(buf + TFTP_HDR, r->want + x->bytes, dlen) != 0) {
+			xfer_finish(r, x, "block content differs from --verify's file");
+			return false;
+		}
+		r->verified += dlen;
+	}
 	x->bytes += dlen;
 	x->expect++;
 	x->retries = 0;
@@ -364,12 +410,15 @@ static void scan_timeouts(struct run *r, uint64_t t, bool past_deadline)
 			continue;
 		}
 		r->retrans++;
+		x->retrans++;
 		x->last_rx_ns = t;
 		x->in_window = 0;
-		if (!x->have_tid)
+		if (!x->have_tid) {
+			r->rrq_retrans++;
 			send_req(r, x);
-		else
+		} else {
 			send_ack(x, (uint16_t)(x->expect - 1));
+		}
 	}
 }
 
@@ -387,6 +436,53 @@ static double pct(const double *v, size_t n, double p)
 		return 0;
 	i = (size_t)(p * (double)(n - 1) + 0.5);
 	return v[i < n ? i : n - 1];
+}
+
+/* Read all of path into memory (the file --verify compares with); exits 2 on failure. */
+static uint8_t *load_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *p = NULL;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 0 ||
+	    !(p = malloc(st.st_size ? (size_t)st.st_size : 1))) {
+		fprintf(stderr, "tftpload: --verify %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			fprintf(stderr, "tftpload: --verify %s: %s\n", path,
+				n < 0 ? strerror(errno) : "the file shrank while read");
+			exit(2);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return p;
+}
+
+static void report(const struct run *r, uint64_t t0)
+{
+	double el = (double)(now_ns() - t0) / 1e9;
+	struct rusage ru;
+
+	qsort(r->dur_ms, r->n_dur, sizeof(double), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("ok=%llu failed=%llu bytes=%llu elapsed_s=%.3f mbps=%.2f p50_ms=%.2f "
+	       "p99_ms=%.2f max_ms=%.2f retrans=%llu rrq_retrans=%llu gaps=%llu verified=%llu "
+	       "cpu_s=%.3f\n",
+	       (unsigned long long)r->ok, (unsigned long long)r->failed,
+	       (unsigned long long)r->bytes, el, el > 0 ? (double)r->bytes / 1e6 / el : 0.0,
+	       pct(r->dur_ms, r->n_dur, 0.50), pct(r->dur_ms, r->n_dur, 0.99),
+	       r->n_dur ? r->dur_ms[r->n_dur - 1] : 0.0, (unsigned long long)r->retrans,
+	       (unsigned long long)r->rrq_retrans, (unsigned long long)r->gaps,
+	       (unsigned long long)r->verified,
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -429,6 +525,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->retries = (unsigned)tool_num("tftpload", a, v, 0, 100);
 		else if (!strcmp(a, "--deadline-s"))
 			o->deadline_s = (unsigned)tool_num("tftpload", a, v, 1, 86400);
+		else if (!strcmp(a, "--verify"))
+			o->verify = v;
+		else if (!strcmp(a, "--times"))
+			o->times = v;
 		else if (!strcmp(a, "--src-count"))
 			o->src_count = (unsigned)tool_num("tftpload", a, v, 1, 254);
 		else if (!strcmp(a, "--src")) {
@@ -478,9 +578,14 @@ int main(int argc, char **argv)
 	uint8_t *bufs;
 	uint64_t t0, deadline, next_scan;
 	ssize_t rl;
-	struct rusage ru;
 
 	parse_args(argc, argv, &o);
+	if (o.verify)
+		r.want = load_file(o.verify, &r.want_len);
+	if (o.times && !(r.times = fopen(o.times, "we"))) {
+		fprintf(stderr, "tftpload: --times %s: %s\n", o.times, strerror(errno));
+		return 2;
+	}
 	if (o.ask_blksize) {
 		snprintf(bs, sizeof(bs), "%u", o.blksize);
 		names[n_opts] = "blksize";
@@ -520,14 +625,18 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)o.deadline_s * 1000000000ull;
 	next_scan = t0 + SCAN_NS;
+	/* every socket first, then every request back to back: the clients start at once */
 	for (unsigned i = 0; i < o.clients; i++) {
 		struct xfer *x = &r.x[i];
 		x->client = i;
 		x->fd = -1;
 		x->reps_left = o.repeat - 1;
-		while (xfer_begin(&r, x) < 0 && x->reps_left > 0)
+		while (xfer_open(&r, x) < 0 && x->reps_left > 0)
 			x->reps_left--;
 	}
+	for (unsigned i = 0; i < o.clients; i++)
+		if (r.x[i].st == RUNNING)
+			xfer_go(&r, &r.x[i]);
 	while (r.active) {
 		struct epoll_event ev[64];
 		int n = epoll_wait(r.ep, ev, 64, 5);
@@ -551,20 +660,12 @@ int main(int argc, char **argv)
 			next_scan = t + SCAN_NS;
 		}
 	}
-	{
-		double el = (double)(now_ns() - t0) / 1e9;
-		qsort(r.dur_ms, r.n_dur, sizeof(double), cmp_double);
-		getrusage(RUSAGE_SELF, &ru);
-		printf("ok=%llu failed=%llu bytes=%llu elapsed_s=%.3f mbps=%.2f p50_ms=%.2f "
-		       "p99_ms=%.2f "
-		       "retrans=%llu gaps=%llu cpu_s=%.3f\n",
-		       (unsigned long long)r.ok, (unsigned long long)r.failed,
-		       (unsigned long long)r.bytes, el, el > 0 ? (double)r.bytes / 1e6 / el : 0.0,
-		       pct(r.dur_ms, r.n_dur, 0.50), pct(r.dur_ms, r.n_dur, 0.99),
-		       (unsigned long long)r.retrans, (unsigned long long)r.gaps,
-		       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-			       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	report(&r, t0);
+	if (r.times && fclose(r.times) != 0) {
+		fprintf(stderr, "tftpload: --times %s: %s\n", o.times, strerror(errno));
+		r.failed++;
 	}
+	free((void *)r.want);
 	free(bufs);
 	free(r.x);
 	free(r.dur_ms);

@@ -187,7 +187,8 @@ done
 kill -0 "$DPID" 2>/dev/null && ok "tftp: daemon alive after hostile packets" ||
 	notok "tftp: daemon alive after hostile packets"
 
-# ---- caps: 8 transfers per client address, tftp_max (10) in all
+# ---- caps: 8 transfers per client address once less than a quarter of tftp_max (10) is
+# free (8 held: 2 free), tftp_max in all
 pids=()
 for i in $(seq 1 8); do
 	tc --stall 8000 -t -b 512 -o "$T/hold$i" 127.0.0.1 f65465 >"$T/hold$i.out" 2>&1 &
