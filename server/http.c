@@ -13,9 +13,10 @@
  * Throughput: one read per readiness event; the responses to every complete request in
  * the buffer (pipelining) are built in one shared batch buffer and sent with one
  * sendmsg; scripts are rendered into a shared buffer (the loop is single-threaded), so
- * a request costs no allocation; files go out with sendfile; the request log lines of
- * one loop pass go out in one write (log_hold). Only a response that does
- * not fit the socket at once has its rest copied to the connection (then EPOLLOUT).
+ * a request costs no allocation; files go out with sendfile, one slice per connection
+ * and loop turn (SENDFILE_TURN), round-robin; the request log lines of one loop pass go
+ * out in one write (log_hold). Only a response that does not fit the socket at once has
+ * its rest copied to the connection (then EPOLLOUT).
  */
 #include "http.h"
 
@@ -59,11 +60,15 @@ _Static_assert(OUT_CAP >= HEAD_RESERVE + TEMPLATE_MAX + 1,
 	       "the batch must hold one head and the largest script");
 #define ACCEPT_BATCH	64
 #define ACCEPT_PAUSE_MS 100 /* out of fds: let the listen queue wait a little */
-#define SENDFILE_CHUNK	(1u << 20)
-#define FREE_KEEP	64   /* idle connection structs kept for reuse */
-#define GEN_SLACK_MS	5000 /* a generating connection's timer beyond the generator's */
-#define SCRIPT_PATH	"/boot.ipxe"
-#define SCRIPT_TYPE	"text/plain; charset=utf-8"
+/* A file answer's share of one loop turn: then the connection waits for the next
+ * EPOLLOUT (level-triggered, so at once while the socket has room), and every other
+ * connection, a script request too, gets its turn first. Filling one socket until
+ * EAGAIN instead left the others idle meanwhile and made each wait for a wake-up. */
+#define SENDFILE_TURN (256u << 10)
+#define FREE_KEEP     64   /* idle connection structs kept for reuse */
+#define GEN_SLACK_MS  5000 /* a generating connection's timer beyond the generator's */
+#define SCRIPT_PATH   "/boot.ipxe"
+#define SCRIPT_TYPE   "text/plain; charset=utf-8"
 
 enum cstate { C_READ, C_WRITE, C_GEN, C_LINGER };
 
@@ -536,13 +541,15 @@ static int write_pending(struct conn *c)
 	outpend_clear(&c->pend);
 	c->data = NULL;
 	c->data_len = c->data_off = 0;
-	while (c->file_fd >= 0 && c->file_off < c->file_end) {
+	if (c->file_fd >= 0 && c->file_off < c->file_end) {
 		uint64_t left = (uint64_t)(c->file_end - c->file_off);
-		ssize_t r = sendfile(c->fd, c->file_fd, &c->file_off,
-				     left < SENDFILE_CHUNK ? (size_t)left : SENDFILE_CHUNK);
+		size_t want = left < SENDFILE_TURN ? (size_t)left : SENDFILE_TURN;
+		ssize_t r;
+
+		do
+			r = sendfile(c->fd, c->file_fd, &c->file_off, want);
+		while (r < 0 && errno == EINTR);
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
 			rc = errno == EAGAIN ? 1 : -1;
 			goto out;
 		}
@@ -553,6 +560,12 @@ static int write_pending(struct conn *c)
 		}
 		progress = true;
 		c->big.sent += (uint64_t)r;
+		/* The rest waits for the next turn: a short count means the socket is full,
+		 * and a retry now would cost an EAGAIN or a sliver of a write. */
+		if ((uint64_t)r < left) {
+			rc = 1;
+			goto out;
+		}
 	}
 	if (c->file_fd >= 0) {
 		close(c->file_fd);
