@@ -466,8 +466,9 @@ static int open_services(struct daemon *dm, struct diag *d)
 		/* A speed-up, not a service: a host without IPv6 on the boot LAN still boots
 		 * its clients, only slower. */
 		if (ra_open(&dm->srv, &dm->ra, &rd))
-			log_event("ra", "status=unavailable error=%s note=\"PXE clients wait for "
-					"IPv6 autoconfiguration to time out\"",
+			log_event("ra",
+				  "status=unavailable error=%s note=\"PXE clients wait for "
+				  "IPv6 autoconfiguration to time out\"",
 				  log_quote(rd.msg, q, sizeof(q)));
 		dm->srv.ra = dm->ra;
 	}
@@ -634,7 +635,9 @@ int main(int argc, char **argv)
 			  "profiles=%zu",
 			  CHAINBOOT_VERSION, dm.cfg.listen, ifaces[0] ? ifaces : "all",
 			  dm.cfg.proxydhcp ? "yes" : "no", dm.cfg.tftp ? "yes" : "no",
-			  dm.ra ? "on" : dm.cfg.ra_answer ? "unavailable" : "off",
+			  dm.ra		     ? "on"
+			  : dm.cfg.ra_answer ? "unavailable"
+					     : "off",
 			  dm.cfg.http_port, dm.pd.was_root ? dm.cfg.user : "unchanged",
 			  (unsigned)getuid(), log_quote(dm.cfg.user_class, q, sizeof(q)),
 			  dm.cfg.uefi_strategy, dm.cfg.efi_binary,

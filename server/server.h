@@ -11,7 +11,7 @@
 #include "siteconf.h"
 
 struct timeline;
-struct ra; /* ra.h: the Router Solicitation responder, or NULL */
+struct ra;	  /* ra.h: the Router Solicitation responder, or NULL */
 struct inventory; /* lib/inventory.h: reloadable; NULL = every machine unknown */
 
 /* The files the daemon serves without the user copying anything: the rebranded iPXE

@@ -95,7 +95,8 @@ static int receive(int fd, long long wait_ms)
 				struct in6_pktinfo pi;
 				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 				dst = pi.ipi6_addr;
-			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT) {
+			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+				   cm->cmsg_type == IPV6_HOPLIMIT) {
 				memcpy(&hops, CMSG_DATA(cm), sizeof(hops));
 			}
 		}
@@ -107,9 +108,12 @@ static int receive(int fd, long long wait_ms)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' }, { "mac", required_argument, NULL, 'm' },
-		{ "to", required_argument, NULL, 't' },	   { "hops", required_argument, NULL, 'h' },
-		{ "no-slla", no_argument, NULL, 'n' },	   { "wait", required_argument, NULL, 'w' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "to", required_argument, NULL, 't' },
+		{ "hops", required_argument, NULL, 'h' },
+		{ "no-slla", no_argument, NULL, 'n' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ 0 },
 	};
 	const char *iface = NULL, *to = "ff02::2";
@@ -122,7 +126,9 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': iface = optarg; break;
+		case 'i':
+			iface = optarg;
+			break;
 		case 'm':
 			if (parse_mac(optarg, mac)) {
 				fprintf(stderr, "rsclient: --mac %s: not a MAC\n", optarg);
@@ -130,13 +136,22 @@ int main(int argc, char **argv)
 			}
 			have_mac = true;
 			break;
-		case 't': to = optarg; break;
-		case 'h': hops = (int)tool_num("rsclient", "--hops", optarg, 1, 255); break;
-		case 'n': slla = false; break;
-		case 'w': wait_ms = tool_num("rsclient", "--wait", optarg, 0, 60000); break;
+		case 't':
+			to = optarg;
+			break;
+		case 'h':
+			hops = (int)tool_num("rsclient", "--hops", optarg, 1, 255);
+			break;
+		case 'n':
+			slla = false;
+			break;
+		case 'w':
+			wait_ms = tool_num("rsclient", "--wait", optarg, 0, 60000);
+			break;
 		default:
-			fprintf(stderr, "usage: rsclient --iface IF --mac MAC [--to ADDR] [--hops N] "
-					"[--no-slla] [--wait MS]\n");
+			fprintf(stderr,
+				"usage: rsclient --iface IF --mac MAC [--to ADDR] [--hops N] "
+				"[--no-slla] [--wait MS]\n");
 			return 2;
 		}
 	}
