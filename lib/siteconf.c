@@ -83,6 +83,31 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
+/* A key of a section's number table: 1 set (or -EINVAL reported), 0 not in the table. */
+struct num_key {
+	const char *k;
+	unsigned *p;
+	unsigned min, max;
+};
+
+static int num_key_set(const struct num_key *t, size_t n, const char *key, const char *value,
+		       const char *where, struct diag *d)
+{
+	unsigned v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(key, t[i].k))
+			continue;
+		if (parse_uint(value, t[i].min, t[i].max, &v))
+			return diag_add(d, -EINVAL,
+					"%s: %s: \"%s\" is not a whole number from %u to %u", where,
+					key, value, t[i].min, t[i].max);
+		*t[i].p = v;
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_bool(const char *v, bool *out)
 {
 	static const char *yes[] = { "yes", "true", "on", "1" },
@@ -342,7 +367,7 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		      const char *base_dir, struct diag *d)
 {
 	struct in_addr a;
-	unsigned n;
+	int rc;
 
 #define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
 	if (!strcmp(key, "listen")) {
@@ -422,11 +447,7 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 			return BAD("\"%s\" is not a usable path", where, key, value);
 		return 0;
 	}
-	struct {
-		const char *k;
-		unsigned *p;
-		unsigned min, max;
-	} nums[] = {
+	const struct num_key nums[] = {
 		{ "http_port", &c->http_port, 1, 65535 },
 		{ "tftp_max", &c->tftp_max, 1, 65536 },
 		{ "http_max", &c->http_max, 1, 65536 },
@@ -434,15 +455,8 @@ static int server_key(struct site_config *c, const char *key, const char *value,
 		{ "timeline_events", &c->timeline_events, 1, 1024 },
 		{ "timeline_stall", &c->timeline_stall, 1, 86400 },
 	};
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (strcmp(key, nums[i].k))
-			continue;
-		if (parse_uint(value, nums[i].min, nums[i].max, &n))
-			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
-				   nums[i].min, nums[i].max);
-		*nums[i].p = n;
-		return 0;
-	}
+	if ((rc = num_key_set(nums, sizeof(nums) / sizeof(nums[0]), key, value, where, d)))
+		return rc < 0 ? rc : 0;
 	return diag_add(
 		d, -EINVAL,
 		"%s: [server] %s: unknown key (see examples/site.ini for the keys of [server])",
@@ -455,7 +469,7 @@ static int chain_key(struct site_config *c, const char *key, const char *value, 
 		     struct diag *d)
 {
 	const char *why;
-	unsigned n;
+	int rc;
 
 #define BAD(...) diag_add(d, -EINVAL, "%s: %s: " __VA_ARGS__)
 	if (!strcmp(key, "url")) {
@@ -472,26 +486,15 @@ static int chain_key(struct site_config *c, const char *key, const char *value, 
 		snprintf(c->urls[c->n_urls++], SITE_URL_MAX, "%s", value);
 		return 0;
 	}
-	struct {
-		const char *k;
-		unsigned *p;
-		unsigned min, max;
-	} nums[] = {
+	const struct num_key nums[] = {
 		{ "rounds", &c->rounds, 1, 100 },
 		{ "backoff", &c->backoff, 0, 600 },
 		{ "dhcp_tries", &c->dhcp_tries, 1, 20 },
 		{ "http_timeout", &c->http_timeout, 1, 3600 },
 		{ "menu_timeout", &c->menu_timeout, 0, 86400 },
 	};
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (strcmp(key, nums[i].k))
-			continue;
-		if (parse_uint(value, nums[i].min, nums[i].max, &n))
-			return BAD("\"%s\" is not a whole number from %u to %u", where, key, value,
-				   nums[i].min, nums[i].max);
-		*nums[i].p = n;
-		return 0;
-	}
+	if ((rc = num_key_set(nums, sizeof(nums) / sizeof(nums[0]), key, value, where, d)))
+		return rc < 0 ? rc : 0;
 	if (!strcmp(key, "try_offered")) {
 		if (parse_bool(value, &c->try_offered))
 			return BAD("\"%s\" is not yes or no", where, key, value);

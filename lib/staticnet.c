@@ -3,6 +3,7 @@
  * the result is what the chain script's `set netX/ip` lines will carry, so it holds only
  * dotted IPv4 text and a lower-case MAC. */
 #include "staticnet.h"
+#include "hex.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -50,11 +51,6 @@ static bool mac_parse(const char *w, char out[18])
 	}
 	out[17] = '\0';
 	return true;
-}
-
-static int hexval(char ch)
-{
-	return isdigit((unsigned char)ch) ? ch - '0' : ch - 'a' + 10;
 }
 
 /* A dotted IPv4 address (inet_pton: exactly four decimal parts), host order in *a. */
@@ -186,7 +182,7 @@ int staticnet_parse(const char *value, struct staticnet *e, char *why, size_t wh
 				    "\"%s\" is not a MAC address (six hex pairs such as "
 				    "52:54:00:12:34:56) nor any",
 				    w[0]);
-		if (hexval(e->mac[1]) & 1)
+		if (hex_digit(e->mac[1]) & 1)
 			return fail(why, whysz,
 				    "%s is a multicast MAC address; a NIC's own MAC is unicast",
 				    w[0]);

@@ -25,6 +25,7 @@
 #include "ndp.h"
 
 #define RA_BATCH 32 /* datagrams per wake-up and socket: a flood cannot starve the rest */
+_Static_assert(RA_CLIENTS % RA_WAYS == 0, "the clients' table is whole sets");
 
 struct ra_client {
 	uint8_t mac[6];
@@ -71,10 +72,24 @@ static int if_slot(const struct ra *r, unsigned ifindex)
 	return -1;
 }
 
+/* The clients' table is set-associative: a MAC hashes to one set of RA_WAYS entries and
+ * the oldest of that set makes room, so noting a client (every PXE DHCP request, on the
+ * proxyDHCP path) looks at RA_WAYS entries, not RA_CLIENTS. */
+static struct ra_client *client_set(struct ra *r, const uint8_t mac[6])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (int i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return &r->client[(h % (RA_CLIENTS / RA_WAYS)) * RA_WAYS];
+}
+
 static struct ra_client *client_find(struct ra *r, const uint8_t mac[6], uint64_t now)
 {
-	for (unsigned i = 0; i < RA_CLIENTS; i++) {
-		struct ra_client *c = &r->client[i];
+	struct ra_client *set = client_set(r, mac);
+
+	for (unsigned i = 0; i < RA_WAYS; i++) {
+		struct ra_client *c = &set[i];
 		if (c->seen_ms && !memcmp(c->mac, mac, 6))
 			return now - c->seen_ms <= RA_SEEN_MS ? c : NULL;
 	}
@@ -161,13 +176,14 @@ static void pend_add(struct ra *r, const struct sockaddr_in6 *from, unsigned ifi
 
 void ra_note(struct ra *r, const uint8_t mac[6], uint64_t now)
 {
-	struct ra_client *c = NULL, *oldest;
+	struct ra_client *c = NULL, *oldest, *set;
 
 	if (!r)
 		return;
-	oldest = &r->client[0];
-	for (unsigned i = 0; i < RA_CLIENTS && !c; i++) {
-		struct ra_client *x = &r->client[i];
+	set = client_set(r, mac);
+	oldest = &set[0];
+	for (unsigned i = 0; i < RA_WAYS && !c; i++) {
+		struct ra_client *x = &set[i];
 		if (!x->seen_ms || !memcmp(x->mac, mac, 6))
 			c = x;
 		else if (x->seen_ms < oldest->seen_ms)

@@ -15,13 +15,14 @@
 struct ra;
 
 /* A client counts as being booted for this long after its last PXE DHCP request. */
-#define RA_SEEN_MS    60000u
+#define RA_SEEN_MS 60000u
 /* An RS that comes before the client's DHCP request waits this long for it. */
 #define RA_PENDING_MS 5000u
 /* At most one RA per client in this time, whatever it sends. */
 #define RA_MIN_GAP_MS 1000u
 
-#define RA_CLIENTS 256 /* booting clients remembered at once (the oldest makes room) */
+#define RA_CLIENTS 256 /* booting clients remembered at once (the oldest of a set makes room) */
+#define RA_WAYS	   8   /* entries per hash set of that table */
 #define RA_PENDING 32  /* solicitations waiting for their client's DHCP request */
 
 /* As root, before privileges drop: a raw ICMPv6 socket receiving Router Solicitations
