@@ -12,6 +12,7 @@
 HTTP_ROOT=$BENCH_TMP/www
 HTTP_PORT_chainbootd=80
 HTTP_PORT_chainbootd_notimeline=8083
+HTTP_PORT_chainbootd_baseline=8084
 HTTP_PORT_lighttpd=8081
 HTTP_PORT_nginx=8082
 HTTP_MAC=52:54:00:12:34:56
@@ -37,7 +38,7 @@ http_var() { printf '%s' "${1//-/_}"; }
 # boot_root = $HTTP_ROOT, as SERVER (default chainbootd; its port is HTTP_PORT_<SERVER>),
 # with more [server] lines, from its own site file SERVER.ini.
 http_start_chainbootd() {
-	local inv=$1 name=${2:-chainbootd} v port
+	local inv=$1 name=${2:-chainbootd} v port bin=$BENCH_BUILD/chainbootd
 	shift
 	[ $# -gt 0 ] && shift
 	v=$(http_var "$name")
@@ -57,7 +58,8 @@ user = nobody
 http_max = 1024
 EOF
 	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$BENCH_TMP/$name.ini"
-	bench_start "PID_$v" ip netns exec "$BENCH_SRV_NS" "$BENCH_BUILD/chainbootd" -c "$BENCH_TMP/$name.ini"
+	[ "$name" = chainbootd-baseline ] && bin=$HTTP_BASELINE
+	bench_start "PID_$v" ip netns exec "$BENCH_SRV_NS" "$bin" -c "$BENCH_TMP/$name.ini"
 	bench_wait_port "$BENCH_SRV_NS" tcp "$port" ||
 		{ cat "$BENCH_TMP/PID_$v.log" >&2; bench_die "$name did not start"; }
 }
@@ -67,6 +69,18 @@ EOF
 # anchor for what the boot timeline and its counters cost per request.
 http_start_notimeline() {
 	http_start_chainbootd "$INV" chainbootd-notimeline "timeline = no" "status_listen = off"
+}
+
+# http_start_baseline INVENTORY: with HTTP_BASELINE=path/to/an/older/chainbootd, that
+# binary as server chainbootd-baseline on its own port, added to SERVERS (before/after a
+# change, in the same run); without it nothing.
+http_start_baseline() {
+	[ -n "${HTTP_BASELINE:-}" ] || return 0
+	[ -x "$HTTP_BASELINE" ] || bench_die "HTTP_BASELINE=$HTTP_BASELINE is not an executable"
+	# its status listener off: chainbootd holds the default status port
+	http_start_chainbootd "$1" chainbootd-baseline "status_listen = off"
+	SERVERS+=(chainbootd-baseline)
+	printf '%s\n' "chainbootd-baseline: $HTTP_BASELINE (an older build), chainbootd's site file" >>"$BENCH_OUT/$BENCH_CASE.notes"
 }
 
 http_start_lighttpd() {

@@ -25,6 +25,7 @@ chmod 644 "$HTTP_ROOT/big.bin"
 printf '[machine none]\nmac = 02:00:00:00:00:01\nboot = local\n' >"$BENCH_TMP/inventory.ini"
 chmod 644 "$BENCH_TMP/inventory.ini"
 http_start_chainbootd "$BENCH_TMP/inventory.ini"
+http_start_baseline "$BENCH_TMP/inventory.ini"
 http_start_lighttpd
 http_start_nginx
 http_notes "load: wrk, $CONNS keep-alive connection(s) each fetching /big.bin ($MIB MiB, random bytes, in the page cache) again and again, ${SECS} s per run"

@@ -18,6 +18,7 @@ SERVERS=(chainbootd chainbootd-notimeline lighttpd nginx)
 http_setup
 http_script_setup
 http_start_notimeline
+http_start_baseline "$INV"
 http_start_lighttpd
 http_start_nginx
 http_notes "load: wrk, $CONNS keep-alive connections, ${SECS} s per run; chainbootd renders the script per request (inventory lookup by MAC + template), the anchors send the same $HTTP_SCRIPT_SIZE bytes from a static file" \

@@ -4,15 +4,18 @@
  * takes the ACK, reads its boot file by TFTP (blksize 1468, lock-step), then GETs
  * /boot.ipxe?mac=<its MAC> over HTTP. One process, one epoll loop; every step is bounded
  * by timeouts and retried the way firmware does (DISCOVER/REQUEST again after 1-2 s, the
- * last TFTP ACK again after 1 s, HTTP again after 1 s). Everything the server sends is
- * untrusted: DHCP through dhcp_parse(), TFTP through tftp_parse(), HTTP heads bounded.
+ * last TFTP ACK again after --tftp-rto, 1 s by default, HTTP again after 1 s). Everything
+ * the server sends is untrusted: DHCP through dhcp_parse(), TFTP through tftp_parse(),
+ * HTTP heads bounded.
  *
  *   bootstorm --iface IF --server ADDR [--clients N] [--spread S] [--tftp-file NAME]
  *             [--expect-size BYTES] [--http-port N] [--timeout-ms MS] [--src A.B.C.D[-E]]
- *             [--dhcp-tries N] [--seed N] [--dump FILE] [-v]
+ *             [--dhcp-tries N] [--tftp-rto MS] [--seed N] [--dump FILE] [-v]
  *   --src gives each client its own source address (client i uses the i-th address of
  *   the range, round robin), as real clients each have their own; the addresses must be
  *   on the interface. Without it every client sends from the interface's address.
+ *   --tftp-rto is the TFTP retransmit timeout (firmware: about 500 ms); every
+ *   retransmission is counted.
  *   --dump writes one line per client: index, start, DHCP, 4011, TFTP+HTTP and total ms.
  *
  * Prints one line: clients= ok= failed= p50_ms= p99_ms= max_ms= dhcp_fail= tftp_fail=
@@ -46,7 +49,6 @@
 
 #define CLIENTS_MAX   100000
 #define TFTP_BLKSIZE  1468 /* what PXE ROMs and iPXE ask for on Ethernet */
-#define TFTP_RTO_MS   1000
 #define TFTP_RETRIES  6
 #define HTTP_TRY_MS   5000 /* one HTTP attempt: connect, send, whole answer */
 #define HTTP_TRIES    3
@@ -87,7 +89,7 @@ struct client {
 struct opts {
 	const char *iface, *tftp_file, *dump;
 	struct in_addr server;
-	unsigned clients, http_port, timeout_ms, dhcp_tries;
+	unsigned clients, http_port, timeout_ms, dhcp_tries, tftp_rto_ms;
 	double spread;
 	long long expect_size;
 	uint32_t src_first, src_count; /* host order */
@@ -100,6 +102,7 @@ static struct opts O = { .clients = 1000,
 			 .http_port = 8080,
 			 .timeout_ms = 60000,
 			 .dhcp_tries = 4,
+			 .tftp_rto_ms = 1000,
 			 .expect_size = -1 };
 static struct client *C;
 static int ep, dfd = -1;
@@ -317,7 +320,7 @@ static void send_rrq(struct client *c)
 
 	if (n < 0 || sendto(c->ufd, req, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		n_send_err++;
-	c->deadline = tool_now_ms() + TFTP_RTO_MS;
+	c->deadline = tool_now_ms() + O.tftp_rto_ms;
 }
 
 static void send_ack(struct client *c, uint16_t block)
@@ -414,7 +417,7 @@ static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len
 		c->tsize = p.oack.has_tsize ? p.oack.tsize : 0;
 		send_ack(c, 0);
 		c->retries = 0;
-		c->deadline = tool_now_ms() + TFTP_RTO_MS;
+		c->deadline = tool_now_ms() + O.tftp_rto_ms;
 		return;
 	case TFTP_DATA:
 		if (p.data_len > c->blksize) {
@@ -434,7 +437,7 @@ static void on_tftp(struct client *c, size_t idx, const uint8_t *buf, size_t len
 				return;
 			}
 			send_ack(c, p.block);
-			c->deadline = tool_now_ms() + TFTP_RTO_MS;
+			c->deadline = tool_now_ms() + O.tftp_rto_ms;
 		} else if (p.block == (uint16_t)(c->expect - 1)) {
 			send_ack(c, p.block); /* our ACK was lost: the server resent the block */
 		}
@@ -680,7 +683,7 @@ static void on_timeout(struct client *c, size_t idx, uint64_t now)
 			send_rrq(c);
 		else {
 			send_ack(c, (uint16_t)(c->expect - 1));
-			c->deadline = now + TFTP_RTO_MS;
+			c->deadline = now + O.tftp_rto_ms;
 		}
 		break;
 	case S_HTTP:
@@ -747,7 +750,7 @@ static void usage(void)
 			"[--tftp-file NAME]\n"
 			"                 [--expect-size BYTES] [--http-port N] [--timeout-ms MS]\n"
 			"                 [--src A.B.C.D[-LAST]] [--dhcp-tries N] [--seed N] "
-			"[--dump FILE] [-v]\n");
+			"[--tftp-rto MS] [--dump FILE] [-v]\n");
 	exit(2);
 }
 
@@ -852,6 +855,7 @@ static int parse_opts(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "src", required_argument, NULL, 'a' },
 		{ "dhcp-tries", required_argument, NULL, 'd' },
+		{ "tftp-rto", required_argument, NULL, 'T' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dump", required_argument, NULL, 'D' },
@@ -920,6 +924,10 @@ static int parse_opts(int argc, char **argv)
 		case 'd':
 			O.dhcp_tries = (unsigned)tool_num("bootstorm", "--dhcp-tries", optarg, 1,
 							  20);
+			break;
+		case 'T':
+			O.tftp_rto_ms = (unsigned)tool_num("bootstorm", "--tftp-rto", optarg, 50,
+							   10000);
 			break;
 		case 'r':
 			O.seed = (uint64_t)tool_num("bootstorm", "--seed", optarg, 1, INT64_MAX);
