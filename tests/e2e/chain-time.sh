@@ -16,6 +16,7 @@
 #                      and TFTP with Debian's stock iPXE binaries, keyed on user-class
 #                      iPXE as the usual recipe is; chainbootd then serves only HTTP
 #   CHAIN_TIME_RA      on (default) | off: chainbootd's [server] ra_answer
+#   CHAIN_TIME_CBD_ARGS more chainbootd options (e.g. --efi-binary ipxe), chainbootd only
 # Each boot prints "# chain-time server=S chain=C rep=N seconds=X.XX".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/_chain.sh"
@@ -69,7 +70,7 @@ if [ "$SERVER" = dnsmasq ]; then
 	cbd_start --inventory "$CBD_DIR/inventory.ini" --no-proxydhcp --no-tftp --ra-answer off
 	anchor_start
 else
-	cbd_start --inventory "$CBD_DIR/inventory.ini" --ra-answer "$RA"
+	cbd_start --inventory "$CBD_DIR/inventory.ini" --ra-answer "$RA" ${CHAIN_TIME_CBD_ARGS:-}
 	cbd_check "the RA responder runs on cb0 (IPv6 link-local, no router)" \
 		"event=start .*ra_answer=$RA"
 fi
