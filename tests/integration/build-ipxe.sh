@@ -9,22 +9,24 @@
 # kept in the cache, ipxe-build/).
 . "$(dirname "$0")/lib.sh"
 . "$CHAINBOOT_SRCDIR/tests/common/ipxesrc.sh"
+URL=http://198.51.100.1:8080/boot.ipxe
+CLS=chainboot-lab # 13 bytes: only a build from source can send it from the first request
+
+# What needs no iPXE tree runs without one.
+check_fails "not an iPXE tree: refused" 'not an iPXE source tree' \
+	"$CHAINBOOT" build-ipxe --src "$T" --url $URL -o "$T/none"
+check_fails "no --src: usage" 'give the iPXE source tree' "$CHAINBOOT" build-ipxe --url $URL
 if ! src=$(ipxe_src "$T/fetch-src.log"); then
-	echo "skip build-ipxe (no iPXE source: $(tail -n 1 "$T/fetch-src.log"); set IPXE_SRC to an iPXE tree)"
+	echo "skip build-ipxe from source (no iPXE source: $(tail -n 1 "$T/fetch-src.log"); set IPXE_SRC to an iPXE tree)"
 	finish
 	exit
 fi
-URL=http://198.51.100.1:8080/boot.ipxe
-CLS=chainboot-lab # 13 bytes: only a build from source can send it from the first request
 B=(--src "$src" --arch x86_64 --jobs 2)
 
 # The tree must be the same afterwards: no build products, dhcp.c untouched.
 before=$(cd "$src" && find . -path ./.git -prune -o -type f -newer "$src/src/net/udp/dhcp.c" -print | sort; sha256sum src/net/udp/dhcp.c)
 bin_before=$(ls -d "$src"/src/bin* 2>/dev/null)
 
-check_fails "not an iPXE tree: refused" 'not an iPXE source tree' \
-	"$CHAINBOOT" build-ipxe --src "$T" --url $URL -o "$T/none"
-check_fails "no --src: usage" 'give the iPXE source tree' "$CHAINBOOT" build-ipxe --url $URL
 if ! command -v aarch64-linux-gnu-gcc >/dev/null; then
 	check_fails "arm64 without the cross compiler: names the package" 'apt-get install gcc-aarch64-linux-gnu' \
 		"$CHAINBOOT" build-ipxe --src "$src" --url $URL -o "$T/none"
