@@ -54,6 +54,17 @@ const struct cli_spec cmd_check_config_spec = {
 	NULL,
 };
 
+/* The first case-insensitive occurrence of needle in the n bytes at p, or NULL. */
+static const char *strcasestr_n(const char *p, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!strncasecmp(p + i, needle, k))
+			return p + i;
+	return NULL;
+}
+
 /* The first https:// URL the boot will fetch: a [chain] url, else one in the inventory
  * file (profile scripts, variables), as "WHERE: URL" in out. Empty: none. */
 static void first_https(const struct site_config *c, char *out, size_t outsz)
@@ -70,14 +81,17 @@ static void first_https(const struct site_config *c, char *out, size_t outsz)
 		}
 	if (!c->inventory[0] || fileio_read_text(c->inventory, 1u << 22, &text, &len, NULL))
 		return;
-	for (p = text; *p; p++) {
-		if (*p == '\n')
-			line++;
-		else if (!strncasecmp(p, "https://", 8)) {
+	for (p = text; *p; line++) {
+		size_t n = strcspn(p, "\n");
+		const char *q = p + strspn(p, " \t"), *u;
+
+		/* a comment line (INI's # and ;, an iPXE script's #) fetches nothing */
+		if (*q != '#' && *q != ';' && (u = strcasestr_n(p, n, "https://"))) {
 			snprintf(out, outsz, "%s:%u: %.*s", c->inventory, line,
-				 (int)strcspn(p, " \t\r\n"), p);
+				 (int)strcspn(u, " \t\r\n"), u);
 			break;
 		}
+		p += n + (p[n] == '\n');
 	}
 	free(text);
 }

@@ -115,4 +115,16 @@ script = #!ipxe
 INI
 out=$("$CHAINBOOT" check-config --url http://198.51.100.1/boot.ipxe --inventory "$T/inv.ini" --ipxe-dir "$T/stock" --arch x86_64 2>&1)
 check_match "an https:// URL in the inventory: warned with file:line" "warning: $T/inv.ini:4: https://198\\.51\\.100\\.1:8443/initrd\\.img is https://, but .* are prebuilt" "$out"
+# https:// only on comment lines (INI's # and ;, a script's #): nothing is fetched, no warning
+cat >"$T/inv-comments.ini" <<'INI'
+# the mirror moves to https://198.51.100.1:8443/ next year
+; https://198.51.100.1:8443/old
+[profile install]
+script = #!ipxe
+    # initrd https://198.51.100.1:8443/initrd.img
+    kernel http://198.51.100.1/vmlinuz
+    boot
+INI
+out=$("$CHAINBOOT" check-config --url http://198.51.100.1/boot.ipxe --inventory "$T/inv-comments.ini" --ipxe-dir "$T/stock" --arch x86_64 2>&1)
+check "https:// only in comment lines of the inventory: no warning" test "$out" = "configuration OK"
 finish
