@@ -9,33 +9,14 @@
 # next network boot (same variables) goes shim -> grubx64.efi -> CSTM -> the profile.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/_chain.sh"
+. "$(dirname "$0")/_secureboot.sh"
 e2e_require qemu-system-x86_64 openssl sbsign sbverify
-MS_CODE=/usr/share/OVMF/OVMF_CODE_4M.ms.fd
-MS_VARS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
-for f in "$MS_CODE" "$MS_VARS" /usr/lib/shim/shimx64.efi.signed /usr/lib/shim/mmx64.efi.signed; do
-	[ -r "$f" ] || skip_all "$f missing (packages ovmf, shim-signed, shim-helpers-amd64-signed)"
-done
+sb_microsoft_firmware x86_64
 chain_site
-[ -n "$IPXE_DIR" ] || IPXE_DIR=$("$E2E_ROOT/scripts/deps.sh" --print-ipxe-dir)
-export CHAINBOOT_CACHE=$E2E_TMP/cache # signed copies of this test only
-"$CHAINBOOT" keygen -o "$E2E_TMP/keys" -L E2E >"$E2E_TMP/keygen.log" 2>&1 ||
-	{ not_ok "chainboot keygen"; show_log keygen "$E2E_TMP/keygen.log"; exit 1; }
+sb_own_cache
+sb_site_key
 # The certificate on a disk of its own, as a person would bring it on a stick.
-build_image "$E2E_TMP/shim.iso" --url "$LIVE_URL" --user-class "$USER_CLASS" --arch x86_64 \
-	--secure-boot shim --sb-key "$E2E_TMP/keys/site.key" --sb-cert "$E2E_TMP/keys/site.crt"
-OVMF_CODE=$MS_CODE
-OVMF_VARS=$MS_VARS
-step() { # TEXT KEY...: wait for TEXT on the serial console, then press the keys
-	local text=$1 k
-	shift
-	STEP=$text
-	wait_for "$QEMU_SERIAL" "$text" 60 || return 1
-	sleep 1.5
-	for k in "$@"; do
-		hmp "sendkey $k" >/dev/null || return 1
-		sleep 0.7
-	done
-}
+sb_shim_image x86_64
 
 mac=$(mac_for 0)
 chain_inventory "$mac"
@@ -57,19 +38,12 @@ check "first boot: no DHCP with user class $USER_CLASS from $mac" no_class "$mac
 
 # Enrol the site key once, from the shim-mode stick (CD-ROM here).
 qemu_start uefi cd "$E2E_TMP/shim.iso" 1
-enrolled=1
-step 'Verification failed' ret &&
-	step 'Press any key to perform MOK management' spc &&
-	step 'Enroll key from disk' down ret &&
-	step 'Remember to make sure it is a genuine key' ret &&
-	step 'ENROLL-THIS-KEY\.cer' down down ret &&
-	step '\[Enroll MOK\]' down ret &&
-	step 'Enroll the key\(s\)\?' down ret &&
-	step 'Reboot' ret || enrolled=0
-for ((i = 0; i < 120 && enrolled; i++)); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.25; done
+enrolled=1 why=
+sb_mok_enrol || {
+	enrolled=0
+	why=" (stopped at the screen showing: $STEP)"
+}
 qemu_stop
-why=
-[ "$enrolled" = 1 ] || why=" (stopped at the screen showing: $STEP)"
 check "the site key enrolled from the stick through MokManager$why" test "$enrolled" = 1
 
 OVMF_VARS=$E2E_TMP/ovmf-vars.fd

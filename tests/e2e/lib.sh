@@ -335,6 +335,12 @@ dhcp_saw_mac() {
 # http_no_request: the inventory got no request at all.
 http_no_request() { ! grep -q 'GET /' "$E2E_TMP/http.log"; }
 
+# no_class MAC CLASS: the site DHCP saw no transaction of class CLASS from MAC.
+no_class() { ! dhcp_class_for "$1" "$2"; }
+
+# no_request MAC: the inventory got no request from MAC.
+no_request() { ! http_saw_mac "$1"; }
+
 # mac_silent MAC: neither the site DHCP nor the inventory heard from MAC.
 mac_silent() { ! dhcp_saw_mac "$1" && ! http_saw_mac "$1"; }
 
@@ -363,9 +369,10 @@ build_image() {
 
 # ---------------------------------------------------------------- QEMU
 
-# mac_for N: a distinct MAC per scenario and NIC: 52:54:00:<pid bytes>:<nic>.
+# mac_for N: a distinct MAC per scenario and NIC: 52:54:00:<pid bytes>:<nic>. A scenario
+# that boots several VMs may set MAC_BASE (default 0) to give each boot MACs of its own.
 mac_for() {
-	printf '52:54:00:%02x:%02x:%02x' $((($$ >> 8) & 255)) $(($$ & 255)) $((0x10 + $1))
+	printf '52:54:00:%02x:%02x:%02x' $((($$ >> 8) & 255)) $(($$ & 255)) $((0x10 + ${MAC_BASE:-0} + $1))
 }
 
 # qemu_start FIRMWARE MEDIUM IMG [NNICS] [-- EXTRA QEMU ARGS]

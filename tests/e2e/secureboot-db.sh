@@ -4,49 +4,18 @@
 # (no DHCP with our class, no inventory request); the image signed with the snakeoil key
 # boots to the inventory as CD-ROM and as USB stick.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/_secureboot.sh"
 e2e_require qemu-system-x86_64 openssl sbsign sbverify
-SB_CODE=/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd
-SB_VARS=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
-SB_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
-SB_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
-for f in "$SB_CODE" "$SB_VARS" "$SB_KEY" "$SB_CERT"; do
-	[ -r "$f" ] || skip_all "$f missing (Debian's ovmf package)"
-done
+sb_snakeoil_firmware x86_64
 site_up 1
-# The packaged key is encrypted (password "snakeoil", /usr/share/doc/ovmf/README.Debian):
-# an unencrypted copy in this test's directory only.
-openssl pkey -in "$SB_KEY" -passin pass:snakeoil -out "$E2E_TMP/snakeoil.key" 2>"$E2E_TMP/openssl.log" ||
-	{ not_ok "decrypt the snakeoil key"; show_log openssl "$E2E_TMP/openssl.log"; exit 1; }
-# Signed copies of this test only; the iPXE binaries are found through the cache root,
-# so they are named first.
-[ -n "$IPXE_DIR" ] || IPXE_DIR=$("$E2E_ROOT/scripts/deps.sh" --print-ipxe-dir)
-export CHAINBOOT_CACHE=$E2E_TMP/cache
-build_image "$E2E_TMP/off.iso" --url "$LIVE_URL" --user-class "$USER_CLASS" --arch x86_64
-build_image "$E2E_TMP/db.iso" --url "$LIVE_URL" --user-class "$USER_CLASS" --arch x86_64 \
-	--secure-boot db --sb-key "$E2E_TMP/snakeoil.key" --sb-cert "$SB_CERT"
-OVMF_CODE=$SB_CODE
-OVMF_VARS=$SB_VARS
+sb_snakeoil_key
+sb_own_cache
+sb_db_images x86_64
 
 # A MAC of its own for each boot, so one boot's requests cannot stand in for another's.
 MAC_BASE=0
-mac_for() {
-	printf '52:54:00:%02x:%02x:%02x' $((($$ >> 8) & 255)) $(($$ & 255)) $((0x10 + MAC_BASE + $1))
-}
-
 # Unsigned: the firmware refuses BOOTX64.EFI; our iPXE never asks DHCP.
-MAC_BASE=0
-mac=$(mac_for 0)
-qemu_start uefi cd "$E2E_TMP/off.iso" 1
-wait_for "$QEMU_SERIAL" 'Access Denied|Security Violation' "$BOOT_TIMEOUT"
-rc=$?
-# Time for a boot that slipped through to reach DHCP, had it not been refused.
-[ "$rc" = 0 ] && sleep 20
-qemu_stop
-check "unsigned image, Secure Boot on: firmware refuses it (serial: Access Denied / Security Violation)" test "$rc" = 0
-no_class() { ! dhcp_class_for "$@"; }
-no_request() { ! http_saw_mac "$1"; }
-check "unsigned image: the site DHCP never saw user class $USER_CLASS from $mac" no_class "$mac" "$USER_CLASS"
-check "unsigned image: no inventory request from $mac" no_request "$mac"
+sb_refused uefi "$E2E_TMP/off.iso" "unsigned image"
 
 MAC_BASE=1
 boot_and_check uefi cd "$E2E_TMP/db.iso" "OVMF Secure Boot (snakeoil db), CD-ROM, db mode"
