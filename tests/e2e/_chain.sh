@@ -52,10 +52,8 @@ EOF
 	} >"$CBD_DIR/inventory.ini"
 }
 
-# cbd_never REGEX: chainbootd logged no such line. no_class MAC CLASS: the site DHCP saw
-# no transaction of class CLASS from MAC.
+# cbd_never REGEX: chainbootd logged no such line.
 cbd_never() { ! cbd_saw "$1"; }
-no_class() { ! dhcp_class_for "$1" "$2"; }
 
 # chain_wait MAC PROFILE: wait until the profile's script ran to its end for MAC (or
 # the VM is gone, or BOOT_TIMEOUT); sets CHAIN_RC and CHAIN_TOOK (seconds since QEMU
