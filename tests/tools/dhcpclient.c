@@ -97,171 +97,206 @@ static void print_reply(const struct dhcp_msg *m, const struct sockaddr_in *from
 	       gi, ci, f, sn, o54, o60, o67, o97, o77, o43, sub6);
 }
 
-int main(int argc, char **argv)
+struct opts {
+	const char *iface, *vendor, *uc;
+	uint32_t to, giaddr, ciaddr, sid, xid;
+	unsigned port, lport, wait, count;
+	int arch, guid, item71, type;
+	uint8_t mac[6];
+};
+
+static const struct option long_opts[] = {
+	{ "iface", required_argument, NULL, 'i' },
+	{ "type", required_argument, NULL, 't' },
+	{ "to", required_argument, NULL, 'T' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "listen-port", required_argument, NULL, 'l' },
+	{ "mac", required_argument, NULL, 'm' },
+	{ "vendor", required_argument, NULL, 'V' },
+	{ "no-vendor", no_argument, NULL, 'N' },
+	{ "arch", required_argument, NULL, 'a' },
+	{ "user-class", required_argument, NULL, 'u' },
+	{ "guid", required_argument, NULL, 'g' },
+	{ "giaddr", required_argument, NULL, 'G' },
+	{ "ciaddr", required_argument, NULL, 'C' },
+	{ "sid", required_argument, NULL, 's' },
+	{ "item71", no_argument, NULL, '7' },
+	{ "xid", required_argument, NULL, 'x' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "count", required_argument, NULL, 'c' },
+	{ 0 },
+};
+
+/* The options that take an address or a MAC; 0, or -1 after a message. */
+static int parse_addr_opt(int c, const char *arg, struct opts *o)
 {
-	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "type", required_argument, NULL, 't' },
-		{ "to", required_argument, NULL, 'T' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "listen-port", required_argument, NULL, 'l' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "vendor", required_argument, NULL, 'V' },
-		{ "no-vendor", no_argument, NULL, 'N' },
-		{ "arch", required_argument, NULL, 'a' },
-		{ "user-class", required_argument, NULL, 'u' },
-		{ "guid", required_argument, NULL, 'g' },
-		{ "giaddr", required_argument, NULL, 'G' },
-		{ "ciaddr", required_argument, NULL, 'C' },
-		{ "sid", required_argument, NULL, 's' },
-		{ "item71", no_argument, NULL, '7' },
-		{ "xid", required_argument, NULL, 'x' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
-		{ 0 },
-	};
-	const char *iface = NULL, *vendor = "PXEClient:Arch:00000:UNDI:002001", *uc = NULL,
-		   *type_s = "discover";
-	uint32_t to = htonl(INADDR_BROADCAST), giaddr = 0, ciaddr = 0, sid = 0;
-	unsigned port = 67, lport = 68, wait = 1500, count = 0;
-	int arch = -1, guid = 17, item71 = 0, o, fd, one = 1, got = 0, type;
-	uint32_t xid = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8;
-	uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xde, 0xad, 0x01 };
-	static uint8_t buf[DHCP_MAX_LEN + 1];
-	static struct dhcp_msg m;
-
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'i':
-			iface = optarg;
-			break;
-		case 't':
-			type_s = optarg;
-			break;
-		case 'T':
-			if (parse_addr(optarg, &to))
-				return 2;
-			break;
-		case 'p':
-			port = (unsigned)atoi(optarg);
-			break;
-		case 'l':
-			lport = (unsigned)atoi(optarg);
-			break;
-		case 'm':
-			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
-				   &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
-				return fprintf(stderr, "dhcpclient: bad --mac\n"), 2;
-			break;
-		case 'V':
-			vendor = optarg;
-			break;
-		case 'N':
-			vendor = NULL;
-			break;
-		case 'a':
-			arch = atoi(optarg);
-			break;
-		case 'u':
-			uc = optarg;
-			break;
-		case 'g':
-			guid = !strcmp(optarg, "none") ? -1 : atoi(optarg);
-			break;
-		case 'G':
-			if (parse_addr(optarg, &giaddr))
-				return 2;
-			break;
-		case 'C':
-			if (parse_addr(optarg, &ciaddr))
-				return 2;
-			break;
-		case 's':
-			if (parse_addr(optarg, &sid))
-				return 2;
-			break;
-		case '7':
-			item71 = 1;
-			break;
-		case 'x':
-			xid = (uint32_t)strtoul(optarg, NULL, 0);
-			break;
-		case 'w':
-			wait = (unsigned)atoi(optarg);
-			break;
-		case 'c':
-			count = (unsigned)atoi(optarg);
-			break;
-		default:
-			return 2;
-		}
+	switch (c) {
+	case 'T':
+		return parse_addr(arg, &o->to);
+	case 'G':
+		return parse_addr(arg, &o->giaddr);
+	case 'C':
+		return parse_addr(arg, &o->ciaddr);
+	case 's':
+		return parse_addr(arg, &o->sid);
+	default: /* 'm' */
+		if (sscanf(arg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &o->mac[0], &o->mac[1], &o->mac[2],
+			   &o->mac[3], &o->mac[4], &o->mac[5]) != 6)
+			return fprintf(stderr, "dhcpclient: bad --mac\n"), -1;
+		return 0;
 	}
-	if (!iface)
-		return fprintf(stderr, "dhcpclient: --iface is required\n"), 2;
-	type = !strcmp(type_s, "discover")  ? DHCP_DISCOVER
-	       : !strcmp(type_s, "request") ? DHCP_REQUEST
-	       : !strcmp(type_s, "inform")  ? DHCP_INFORM
-	       : !strcmp(type_s, "release") ? DHCP_RELEASE
-					    : 0;
-	if (!type || wait > 30000)
-		return fprintf(stderr, "dhcpclient: bad --type or --wait\n"), 2;
+}
 
+/* One option from getopt_long into o; 0, or -1 on a usage error. */
+static int parse_opt(int c, const char *arg, struct opts *o, const char **type_s)
+{
+	switch (c) {
+	case 'T':
+	case 'G':
+	case 'C':
+	case 's':
+	case 'm':
+		return parse_addr_opt(c, arg, o);
+	case 'i':
+		o->iface = arg;
+		break;
+	case 't':
+		*type_s = arg;
+		break;
+	case 'p':
+		o->port = (unsigned)atoi(arg);
+		break;
+	case 'l':
+		o->lport = (unsigned)atoi(arg);
+		break;
+	case 'V':
+		o->vendor = arg;
+		break;
+	case 'N':
+		o->vendor = NULL;
+		break;
+	case 'a':
+		o->arch = atoi(arg);
+		break;
+	case 'u':
+		o->uc = arg;
+		break;
+	case 'g':
+		o->guid = !strcmp(arg, "none") ? -1 : atoi(arg);
+		break;
+	case '7':
+		o->item71 = 1;
+		break;
+	case 'x':
+		o->xid = (uint32_t)strtoul(arg, NULL, 0);
+		break;
+	case 'w':
+		o->wait = (unsigned)atoi(arg);
+		break;
+	case 'c':
+		o->count = (unsigned)atoi(arg);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* The command line into o; 0, or the exit status 2 on a usage error. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	const char *type_s = "discover";
+	int c;
+
+	*o = (struct opts){ .vendor = "PXEClient:Arch:00000:UNDI:002001",
+			    .to = htonl(INADDR_BROADCAST),
+			    .xid = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8,
+			    .port = 67,
+			    .lport = 68,
+			    .wait = 1500,
+			    .arch = -1,
+			    .guid = 17,
+			    .mac = { 0x52, 0x54, 0x00, 0xde, 0xad, 0x01 } };
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if (parse_opt(c, optarg, o, &type_s))
+			return 2;
+	if (!o->iface)
+		return fprintf(stderr, "dhcpclient: --iface is required\n"), 2;
+	o->type = !strcmp(type_s, "discover")  ? DHCP_DISCOVER
+		  : !strcmp(type_s, "request") ? DHCP_REQUEST
+		  : !strcmp(type_s, "inform")  ? DHCP_INFORM
+		  : !strcmp(type_s, "release") ? DHCP_RELEASE
+					       : 0;
+	if (!o->type || o->wait > 30000)
+		return fprintf(stderr, "dhcpclient: bad --type or --wait\n"), 2;
+	return 0;
+}
+
+/* The request as o asks for it into buf; 0, or 2 when it does not fit. */
+static int build_request(const struct opts *o, uint8_t *buf, size_t cap, size_t *len)
+{
 	struct dhcp_hdr h = { .op = 1,
 			      .htype = 1,
 			      .hlen = 6,
-			      .xid = xid,
-			      .ciaddr = ciaddr,
-			      .giaddr = giaddr,
-			      .flags = ciaddr ? 0 : 0x8000 };
+			      .xid = o->xid,
+			      .ciaddr = o->ciaddr,
+			      .giaddr = o->giaddr,
+			      .flags = o->ciaddr ? 0 : 0x8000 };
 	struct dhcp_build b;
-	size_t len;
-	memcpy(h.chaddr, mac, 6);
-	if (giaddr)
+
+	memcpy(h.chaddr, o->mac, 6);
+	if (o->giaddr)
 		h.hops = 1;
-	dhcp_build_start(&b, buf, sizeof(buf), &h, (uint8_t)type);
-	if (vendor)
-		dhcp_build_opt(&b, DHCP_OPT_VENDOR_CLASS, vendor, strlen(vendor));
-	if (arch >= 0) {
-		uint8_t a[2] = { (uint8_t)(arch >> 8), (uint8_t)arch };
+	dhcp_build_start(&b, buf, cap, &h, (uint8_t)o->type);
+	if (o->vendor)
+		dhcp_build_opt(&b, DHCP_OPT_VENDOR_CLASS, o->vendor, strlen(o->vendor));
+	if (o->arch >= 0) {
+		uint8_t a[2] = { (uint8_t)(o->arch >> 8), (uint8_t)o->arch };
 		dhcp_build_opt(&b, DHCP_OPT_CLIENT_ARCH, a, 2);
 	}
-	if (uc)
-		dhcp_build_opt(&b, DHCP_OPT_USER_CLASS, uc, strlen(uc));
-	if (guid >= 0) {
+	if (o->uc)
+		dhcp_build_opt(&b, DHCP_OPT_USER_CLASS, o->uc, strlen(o->uc));
+	if (o->guid >= 0) {
 		uint8_t g[17] = { 0,	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 				  0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
-		dhcp_build_opt(&b, DHCP_OPT_CLIENT_GUID, guid == 16 ? g + 1 : g,
-			       guid == 16 ? 16
-			       : guid	  ? 17
-					  : 0);
+		dhcp_build_opt(&b, DHCP_OPT_CLIENT_GUID, o->guid == 16 ? g + 1 : g,
+			       o->guid == 16 ? 16
+			       : o->guid     ? 17
+					     : 0);
 	}
-	if (sid)
-		dhcp_build_opt(&b, DHCP_OPT_SERVER_ID, &sid, 4);
-	if (item71)
+	if (o->sid)
+		dhcp_build_opt(&b, DHCP_OPT_SERVER_ID, &o->sid, 4);
+	if (o->item71)
 		dhcp_build_opt(&b, DHCP_OPT_VENDOR, "\x47\x04\x80\x00\x00\x00\xff", 7);
-	if (dhcp_build_finish(&b, &len))
+	if (dhcp_build_finish(&b, len))
 		return fprintf(stderr, "dhcpclient: packet does not fit\n"), 2;
+	return 0;
+}
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+/* A UDP socket on --listen-port, bound to --iface, that may broadcast; -1 after perror. */
+static int open_socket(const struct opts *o)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o->lport) };
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
 	if (fd < 0)
-		return perror("socket"), 2;
-	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)lport) };
+		return perror("socket"), -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface)))
-		return perror("setsockopt"), 2;
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)))
+		return perror("setsockopt"), -1;
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
-		return perror("bind"), 2;
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)port),
-				   .sin_addr.s_addr = to };
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
-		return perror("sendto"), 2;
-	printf("sent type=%s xid=0x%08x to=%s:%u bytes=%zu\n", dhcp_type_name(type), xid,
-	       inet_ntoa(dst.sin_addr), port, len);
-	fflush(stdout);
+		return perror("bind"), -1;
+	return fd;
+}
 
-	uint64_t end = tool_now_ms() + wait;
+/* Print every reply within --wait (up to --count of ours); how many had our xid. */
+static int collect_replies(int fd, const struct opts *o, uint8_t *buf, size_t cap)
+{
+	static struct dhcp_msg m;
+	uint64_t end = tool_now_ms() + o->wait;
+	int got = 0;
+
 	for (;;) {
 		uint64_t t = tool_now_ms();
 		struct pollfd pfd = { fd, POLLIN, 0 };
@@ -271,7 +306,7 @@ int main(int argc, char **argv)
 			continue;
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		ssize_t r = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&from, &fl);
 		const char *why = NULL;
 		if (r < 0)
 			continue;
@@ -282,11 +317,35 @@ int main(int argc, char **argv)
 		}
 		if (m.h.op != 2)
 			continue; /* our own broadcast, or another client's request */
-		print_reply(&m, &from, xid);
+		print_reply(&m, &from, o->xid);
 		fflush(stdout);
-		if (m.h.xid == xid && ++got && count && (unsigned)got >= count)
+		if (m.h.xid == o->xid && ++got && o->count && (unsigned)got >= o->count)
 			break;
 	}
+	return got;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[DHCP_MAX_LEN + 1];
+	struct opts o;
+	size_t len;
+	int fd, got, rc;
+
+	if ((rc = parse_opts(argc, argv, &o)) != 0 ||
+	    (rc = build_request(&o, buf, sizeof(buf), &len)) != 0)
+		return rc;
+	if ((fd = open_socket(&o)) < 0)
+		return 2;
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)o.port),
+				   .sin_addr.s_addr = o.to };
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		return perror("sendto"), 2;
+	printf("sent type=%s xid=0x%08x to=%s:%u bytes=%zu\n", dhcp_type_name(o.type), o.xid,
+	       inet_ntoa(dst.sin_addr), o.port, len);
+	fflush(stdout);
+	got = collect_replies(fd, &o, buf, sizeof(buf));
 	printf("replies=%d\n", got);
 	close(fd);
 	return got ? 0 : 1;

@@ -82,254 +82,358 @@ static size_t garbage(uint8_t *buf, size_t cap, unsigned port)
 	return len;
 }
 
-int main(int argc, char **argv)
-{
-	struct in_addr server = { 0 }, src = { 0 };
-	unsigned http_port = 8080, n_conns = 10000, conn_rate = 5000, reopen_rate = 500,
-		 partial = 50, udp_rate = 2000;
-	unsigned ports[PORTS_MAX] = { 67, 4011, 69 }, n_ports = 3;
-	long long udp_total = 20000, duration = 20;
-	unsigned long long opened = 0, closed_srv = 0, conn_fail = 0, udp_sent = 0, udp_replies = 0,
-			   udp_replies_dhcp = 0;
-	unsigned open_now = 0, peak = 0;
-	struct conn *cs;
-	struct rlimit rl;
-	uint64_t t0, last_tick;
-	double conn_credit = 0, udp_credit = 0;
-	bool announced = false;
-	int ep, ufd;
-	static uint8_t ubuf[1500];
+struct opts {
+	struct in_addr server, src;
+	unsigned http_port, n_conns, conn_rate, reopen_rate, partial, udp_rate;
+	unsigned ports[PORTS_MAX], n_ports;
+	long long udp_total, duration;
+};
 
-	for (int i = 1; i < argc; i++) {
+struct stats {
+	unsigned long long opened, closed_srv, conn_fail, udp_sent, udp_replies, udp_replies_dhcp;
+	unsigned open_now, peak;
+};
+
+/* Everything one run holds: the options, the counters, the sockets and the rate credit. */
+struct flood {
+	struct opts o;
+	struct stats st;
+	struct conn *cs;
+	int ep, ufd;
+	unsigned next_slot;
+	double conn_credit, udp_credit;
+	uint8_t ubuf[1500];
+};
+
+static int parse_ports(struct opts *o, const char *a, const char *v)
+{
+	char tmp[128], *save = NULL, *tok;
+
+	snprintf(tmp, sizeof(tmp), "%s", v);
+	o->n_ports = 0;
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->n_ports == PORTS_MAX)
+			return fprintf(stderr, "flood: --udp-ports: at most %d\n", PORTS_MAX), 2;
+		o->ports[o->n_ports++] = (unsigned)tool_num("flood", a, tok, 1, 65535);
+	}
+	return 0;
+}
+
+static int parse_addr(const char *a, const char *v, struct in_addr *out)
+{
+	if (inet_pton(AF_INET, v, out) != 1)
+		return fprintf(stderr, "flood: %s: \"%s\" is not an IPv4 address\n", a, v), 2;
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: flood --server ADDR [--http-port N] [--conns N] "
+			"[--conn-rate N] [--reopen-rate N] "
+			"[--partial PCT] [--udp N] [--udp-rate N] [--udp-ports "
+			"P,P] [--duration S] "
+			"[--src ADDR]\n");
+	return 2;
+}
+
+/* One "--name value" pair into o; 0, or the exit status of a usage error. */
+static int parse_opt(struct opts *o, const char *a, const char *v)
+{
+	if (!strcmp(a, "--server") || !strcmp(a, "--src"))
+		return parse_addr(a, v, !strcmp(a, "--server") ? &o->server : &o->src);
+	if (!strcmp(a, "--udp-ports"))
+		return parse_ports(o, a, v);
+	if (!strcmp(a, "--http-port"))
+		o->http_port = (unsigned)tool_num("flood", a, v, 1, 65535);
+	else if (!strcmp(a, "--conns"))
+		o->n_conns = (unsigned)tool_num("flood", a, v, 0, CONNS_MAX);
+	else if (!strcmp(a, "--conn-rate"))
+		o->conn_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
+	else if (!strcmp(a, "--reopen-rate"))
+		o->reopen_rate = (unsigned)tool_num("flood", a, v, 0, 100000);
+	else if (!strcmp(a, "--partial"))
+		o->partial = (unsigned)tool_num("flood", a, v, 0, 100);
+	else if (!strcmp(a, "--udp"))
+		o->udp_total = tool_num("flood", a, v, 0, UDP_MAX);
+	else if (!strcmp(a, "--udp-rate"))
+		o->udp_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
+	else if (!strcmp(a, "--duration"))
+		o->duration = tool_num("flood", a, v, 1, 600);
+	else
+		return usage();
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){ .http_port = 8080,
+			    .n_conns = 10000,
+			    .conn_rate = 5000,
+			    .reopen_rate = 500,
+			    .partial = 50,
+			    .udp_rate = 2000,
+			    .ports = { 67, 4011, 69 },
+			    .n_ports = 3,
+			    .udp_total = 20000,
+			    .duration = 20 };
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int rc;
+
 		if (!v) {
 			fprintf(stderr, "flood: %s needs a value\n", a);
 			return 2;
 		}
-		i++;
-		if (!strcmp(a, "--server")) {
-			if (inet_pton(AF_INET, v, &server) != 1)
-				return fprintf(stderr,
-					       "flood: --server: \"%s\" is not an IPv4 address\n",
-					       v),
-				       2;
-		} else if (!strcmp(a, "--src")) {
-			if (inet_pton(AF_INET, v, &src) != 1)
-				return fprintf(stderr,
-					       "flood: --src: \"%s\" is not an IPv4 address\n", v),
-				       2;
-		} else if (!strcmp(a, "--http-port"))
-			http_port = (unsigned)tool_num("flood", a, v, 1, 65535);
-		else if (!strcmp(a, "--conns"))
-			n_conns = (unsigned)tool_num("flood", a, v, 0, CONNS_MAX);
-		else if (!strcmp(a, "--conn-rate"))
-			conn_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
-		else if (!strcmp(a, "--reopen-rate"))
-			reopen_rate = (unsigned)tool_num("flood", a, v, 0, 100000);
-		else if (!strcmp(a, "--partial"))
-			partial = (unsigned)tool_num("flood", a, v, 0, 100);
-		else if (!strcmp(a, "--udp"))
-			udp_total = tool_num("flood", a, v, 0, UDP_MAX);
-		else if (!strcmp(a, "--udp-rate"))
-			udp_rate = (unsigned)tool_num("flood", a, v, 1, 100000);
-		else if (!strcmp(a, "--duration"))
-			duration = tool_num("flood", a, v, 1, 600);
-		else if (!strcmp(a, "--udp-ports")) {
-			char tmp[128], *save = NULL, *tok;
-			snprintf(tmp, sizeof(tmp), "%s", v);
-			n_ports = 0;
-			for (tok = strtok_r(tmp, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (n_ports == PORTS_MAX)
-					return fprintf(stderr, "flood: --udp-ports: at most %d\n",
-						       PORTS_MAX),
-					       2;
-				ports[n_ports++] = (unsigned)tool_num("flood", a, tok, 1, 65535);
-			}
-		} else {
-			fprintf(stderr, "usage: flood --server ADDR [--http-port N] [--conns N] "
-					"[--conn-rate N] [--reopen-rate N] "
-					"[--partial PCT] [--udp N] [--udp-rate N] [--udp-ports "
-					"P,P] [--duration S] "
-					"[--src ADDR]\n");
-			return 2;
-		}
+		if ((rc = parse_opt(o, a, v)) != 0)
+			return rc;
 	}
-	if (!server.s_addr)
+	if (!o->server.s_addr)
 		return fprintf(stderr, "flood: --server is required\n"), 2;
-	rng ^= (uint64_t)getpid() << 17;
+	return 0;
+}
 
-	/* one fd per connection: ask for all of them (the test raises the hard limit) */
-	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		if (rl.rlim_cur < (rlim_t)n_conns + 16) {
-			fprintf(stderr,
-				"flood: RLIMIT_NOFILE is %llu: holding at most that many "
-				"connections\n",
-				(unsigned long long)rl.rlim_cur);
-			n_conns = rl.rlim_cur > 32 ? (unsigned)rl.rlim_cur - 32 : 0;
-		}
+/* One fd per connection: ask for all of them (the test raises the hard limit). */
+static void raise_fd_limit(struct opts *o)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < (rlim_t)o->n_conns + 16) {
+		fprintf(stderr,
+			"flood: RLIMIT_NOFILE is %llu: holding at most that many "
+			"connections\n",
+			(unsigned long long)rl.rlim_cur);
+		o->n_conns = rl.rlim_cur > 32 ? (unsigned)rl.rlim_cur - 32 : 0;
 	}
-	interrupt_catch(); /* SIGTERM or SIGINT: stop and print the summary */
-	signal(SIGPIPE, SIG_IGN);
-	cs = calloc(n_conns ? n_conns : 1, sizeof(*cs));
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	ufd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (!cs || ep < 0 || ufd < 0)
+}
+
+/* The connection slots, the epoll set and the UDP socket; 0, or 2 after a message. */
+static int flood_setup(struct flood *f)
+{
+	f->cs = calloc(f->o.n_conns ? f->o.n_conns : 1, sizeof(*f->cs));
+	f->ep = epoll_create1(EPOLL_CLOEXEC);
+	f->ufd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!f->cs || f->ep < 0 || f->ufd < 0)
 		return perror("flood: setup"), 2;
-	for (unsigned i = 0; i < n_conns; i++)
-		cs[i].fd = -1;
-	if (src.s_addr) {
-		struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr = src };
-		if (bind(ufd, (struct sockaddr *)&me, sizeof(me)))
+	for (unsigned i = 0; i < f->o.n_conns; i++)
+		f->cs[i].fd = -1;
+	if (f->o.src.s_addr) {
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr = f->o.src };
+		if (bind(f->ufd, (struct sockaddr *)&me, sizeof(me)))
 			return perror("flood: bind"), 2;
 	}
+	return 0;
+}
 
-	t0 = last_tick = tool_now_ms();
-	unsigned next_slot = 0;
-	while (!interrupt_pending() && tool_now_ms() - t0 < (uint64_t)duration * 1000) {
+/* Add dt seconds of credit at each rate, capped at a tenth of a second's worth. */
+static void flood_refill(struct flood *f, double dt)
+{
+	unsigned rate;
+
+	/* the first N at --conn-rate; then the ones the server closed at --reopen-rate */
+	rate = f->st.opened < f->o.n_conns ? f->o.conn_rate : f->o.reopen_rate;
+	f->conn_credit += dt * rate;
+	if (f->conn_credit > rate / 10.0 + 1)
+		f->conn_credit = rate / 10.0 + 1;
+	f->udp_credit += dt * f->o.udp_rate;
+	if (f->udp_credit > f->o.udp_rate / 10.0 + 1)
+		f->udp_credit = f->o.udp_rate / 10.0 + 1;
+}
+
+enum open_result { OPEN_DONE, OPEN_FAILED, OPEN_STOP };
+
+/* Start a non-blocking connect into slot idx. OPEN_STOP: out of sockets, try next tick. */
+static enum open_result flood_open_one(struct flood *f, unsigned idx)
+{
+	struct conn *c = &f->cs[idx];
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)f->o.http_port),
+				  .sin_addr = f->o.server };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	f->conn_credit -= 1;
+	if (fd < 0)
+		return OPEN_STOP;
+	if (f->o.src.s_addr) {
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr = f->o.src };
+		if (bind(fd, (struct sockaddr *)&me, sizeof(me))) {
+			close(fd);
+			return OPEN_STOP;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) && errno != EINPROGRESS) {
+		close(fd);
+		return OPEN_FAILED;
+	}
+	struct epoll_event e = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.u32 = idx };
+	if (epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &e)) {
+		close(fd);
+		return OPEN_FAILED;
+	}
+	c->fd = fd;
+	c->connected = false;
+	c->partial = tool_rnd(&rng) % 100 < f->o.partial;
+	return OPEN_DONE;
+}
+
+/* Open connections into free slots, at the bounded rate. */
+static void flood_open(struct flood *f)
+{
+	unsigned n = f->o.n_conns;
+
+	for (unsigned scanned = 0; f->conn_credit >= 1 && f->st.open_now < n && scanned < n;
+	     scanned++) {
+		unsigned idx = f->next_slot;
+		enum open_result r;
+
+		f->next_slot = (f->next_slot + 1) % n;
+		if (f->cs[idx].fd >= 0)
+			continue;
+		r = flood_open_one(f, idx);
+		if (r != OPEN_DONE) {
+			f->st.conn_fail++;
+			if (r == OPEN_STOP)
+				break;
+			continue;
+		}
+		f->st.opened++;
+		f->st.open_now++;
+		if (f->st.open_now > f->st.peak)
+			f->st.peak = f->st.open_now;
+	}
+}
+
+/* Garbage datagrams, at the bounded rate, until the total is sent. */
+static void flood_send_udp(struct flood *f)
+{
+	while (f->udp_credit >= 1 && (long long)f->st.udp_sent < f->o.udp_total) {
+		unsigned port = f->o.ports[tool_rnd(&rng) % f->o.n_ports];
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)port),
+					  .sin_addr = f->o.server };
+		size_t len = garbage(f->ubuf, sizeof(f->ubuf), port);
+		f->udp_credit -= 1;
+		if (sendto(f->ufd, f->ubuf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		    errno == EAGAIN)
+			break;
+		f->st.udp_sent++;
+	}
+}
+
+/* Count what comes back: DHCP must answer none of it. */
+static void flood_count_replies(struct flood *f)
+{
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(f->ufd, f->ubuf, sizeof(f->ubuf), 0, (struct sockaddr *)&from,
+				     &fl);
+		if (r < 0)
+			break;
+		if (ntohs(from.sin_port) == 67 || ntohs(from.sin_port) == 4011)
+			f->st.udp_replies_dhcp++;
+		else
+			f->st.udp_replies++;
+	}
+}
+
+/* One epoll event on a connection: send the half request once connected, read and
+ * drop whatever the server says, and free the slot when it closes. */
+static void flood_conn_event(struct flood *f, uint32_t idx, uint32_t ev)
+{
+	struct conn *c = &f->cs[idx];
+	char junk[4096];
+
+	if (c->fd < 0)
+		return;
+	if (!c->connected && (ev & EPOLLOUT) && !(ev & (EPOLLERR | EPOLLHUP))) {
+		static const char half[] = "GET /boot.ipxe?mac=52:54:00:";
+		struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = idx };
+		c->connected = true;
+		if (c->partial && send(c->fd, half, sizeof(half) - 1, MSG_NOSIGNAL) < 0)
+			ev |= EPOLLERR;
+		epoll_ctl(f->ep, EPOLL_CTL_MOD, c->fd, &e);
+	}
+	if (ev & EPOLLIN) {
+		ssize_t r;
+		while ((r = recv(c->fd, junk, sizeof(junk), 0)) > 0) {
+		}
+		if (r == 0)
+			ev |= EPOLLRDHUP;
+	}
+	if (ev & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+		if (c->connected)
+			f->st.closed_srv++;
+		else
+			f->st.conn_fail++;
+		close(c->fd);
+		c->fd = -1;
+		f->st.open_now--;
+	}
+}
+
+/* Until --duration or a signal: open, send, count and service connections each tick. */
+static void flood_run(struct flood *f, uint64_t t0)
+{
+	uint64_t last_tick = t0;
+	bool announced = false;
+
+	while (!interrupt_pending() && tool_now_ms() - t0 < (uint64_t)f->o.duration * 1000) {
 		struct epoll_event evs[256];
 		uint64_t now = tool_now_ms();
-		double dt = (double)(now - last_tick) / 1000.0;
-		unsigned rate;
 		int n;
 
+		flood_refill(f, (double)(now - last_tick) / 1000.0);
 		last_tick = now;
-		/* the first N at --conn-rate; then the ones the server closed at --reopen-rate */
-		rate = opened < n_conns ? conn_rate : reopen_rate;
-		conn_credit += dt * rate;
-		if (conn_credit > rate / 10.0 + 1)
-			conn_credit = rate / 10.0 + 1;
-		udp_credit += dt * udp_rate;
-		if (udp_credit > udp_rate / 10.0 + 1)
-			udp_credit = udp_rate / 10.0 + 1;
-
-		/* open connections into free slots, at the bounded rate */
-		for (unsigned scanned = 0;
-		     conn_credit >= 1 && open_now < n_conns && scanned < n_conns; scanned++) {
-			struct conn *c = &cs[next_slot];
-			unsigned idx = next_slot;
-			next_slot = (next_slot + 1) % n_conns;
-			if (c->fd >= 0)
-				continue;
-			struct sockaddr_in to = { .sin_family = AF_INET,
-						  .sin_port = htons((uint16_t)http_port),
-						  .sin_addr = server };
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			conn_credit -= 1;
-			if (fd < 0) {
-				conn_fail++;
-				break;
-			}
-			if (src.s_addr) {
-				struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr = src };
-				if (bind(fd, (struct sockaddr *)&me, sizeof(me))) {
-					close(fd);
-					conn_fail++;
-					break;
-				}
-			}
-			if (connect(fd, (struct sockaddr *)&to, sizeof(to)) &&
-			    errno != EINPROGRESS) {
-				close(fd);
-				conn_fail++;
-				continue;
-			}
-			struct epoll_event e = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP,
-						 .data.u32 = idx };
-			if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e)) {
-				close(fd);
-				conn_fail++;
-				continue;
-			}
-			c->fd = fd;
-			c->connected = false;
-			c->partial = tool_rnd(&rng) % 100 < partial;
-			opened++;
-			open_now++;
-			if (open_now > peak)
-				peak = open_now;
-		}
-		if (!announced && (opened >= n_conns || now - t0 >= 5000)) {
-			printf("holding tcp=%u opened=%llu\n", open_now, opened);
+		flood_open(f);
+		if (!announced && (f->st.opened >= f->o.n_conns || now - t0 >= 5000)) {
+			printf("holding tcp=%u opened=%llu\n", f->st.open_now, f->st.opened);
 			fflush(stdout);
 			announced = true;
 		}
-
-		/* garbage datagrams, at the bounded rate, until the total is sent */
-		while (udp_credit >= 1 && (long long)udp_sent < udp_total) {
-			unsigned port = ports[tool_rnd(&rng) % n_ports];
-			struct sockaddr_in to = { .sin_family = AF_INET,
-						  .sin_port = htons((uint16_t)port),
-						  .sin_addr = server };
-			size_t len = garbage(ubuf, sizeof(ubuf), port);
-			udp_credit -= 1;
-			if (sendto(ufd, ubuf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
-			    errno == EAGAIN)
-				break;
-			udp_sent++;
-		}
-		for (;;) { /* count what comes back: DHCP must answer none of it */
-			struct sockaddr_in from;
-			socklen_t fl = sizeof(from);
-			ssize_t r = recvfrom(ufd, ubuf, sizeof(ubuf), 0, (struct sockaddr *)&from,
-					     &fl);
-			if (r < 0)
-				break;
-			if (ntohs(from.sin_port) == 67 || ntohs(from.sin_port) == 4011)
-				udp_replies_dhcp++;
-			else
-				udp_replies++;
-		}
-
-		n = epoll_wait(ep, evs, 256, 2);
-		for (int k = 0; k < n; k++) {
-			struct conn *c = &cs[evs[k].data.u32];
-			uint32_t ev = evs[k].events;
-			char junk[4096];
-
-			if (c->fd < 0)
-				continue;
-			if (!c->connected && (ev & EPOLLOUT) && !(ev & (EPOLLERR | EPOLLHUP))) {
-				static const char half[] = "GET /boot.ipxe?mac=52:54:00:";
-				struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP,
-							 .data.u32 = evs[k].data.u32 };
-				c->connected = true;
-				if (c->partial &&
-				    send(c->fd, half, sizeof(half) - 1, MSG_NOSIGNAL) < 0)
-					ev |= EPOLLERR;
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
-			}
-			if (ev & EPOLLIN) {
-				ssize_t r;
-				while ((r = recv(c->fd, junk, sizeof(junk), 0)) > 0) {
-				}
-				if (r == 0)
-					ev |= EPOLLRDHUP;
-			}
-			if (ev & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-				if (c->connected)
-					closed_srv++;
-				else
-					conn_fail++;
-				close(c->fd);
-				c->fd = -1;
-				open_now--;
-			}
-		}
+		flood_send_udp(f);
+		flood_count_replies(f);
+		n = epoll_wait(f->ep, evs, 256, 2);
+		for (int k = 0; k < n; k++)
+			flood_conn_event(f, evs[k].data.u32, evs[k].events);
 	}
+}
+
+static void flood_report(const struct stats *st, uint64_t t0)
+{
 	printf("tcp_opened=%llu tcp_peak=%u tcp_open_at_end=%u closed_by_server=%llu "
 	       "connect_failed=%llu "
 	       "udp_sent=%llu udp_replies=%llu udp_replies_dhcp=%llu elapsed_s=%.1f\n",
-	       opened, peak, open_now, closed_srv, conn_fail, udp_sent, udp_replies,
-	       udp_replies_dhcp, (double)(tool_now_ms() - t0) / 1000.0);
+	       st->opened, st->peak, st->open_now, st->closed_srv, st->conn_fail, st->udp_sent,
+	       st->udp_replies, st->udp_replies_dhcp, (double)(tool_now_ms() - t0) / 1000.0);
 	fflush(stdout);
-	for (unsigned i = 0; i < n_conns; i++)
-		if (cs[i].fd >= 0)
-			close(cs[i].fd);
-	free(cs);
-	close(ufd);
-	close(ep);
+}
+
+int main(int argc, char **argv)
+{
+	static struct flood f;
+	uint64_t t0;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, &f.o)) != 0)
+		return rc;
+	rng ^= (uint64_t)getpid() << 17;
+	raise_fd_limit(&f.o);
+	interrupt_catch(); /* SIGTERM or SIGINT: stop and print the summary */
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = flood_setup(&f)) != 0)
+		return rc;
+	t0 = tool_now_ms();
+	flood_run(&f, t0);
+	flood_report(&f.st, t0);
+	for (unsigned i = 0; i < f.o.n_conns; i++)
+		if (f.cs[i].fd >= 0)
+			close(f.cs[i].fd);
+	free(f.cs);
+	close(f.ufd);
+	close(f.ep);
 	return 0;
 }

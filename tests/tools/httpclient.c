@@ -295,128 +295,169 @@ static int finish(const char *result, int responses, int code)
 	return code;
 }
 
-int main(int argc, char **argv)
-{
-	static char req[1 << 20], one[16384];
-	struct opts o = { .method = "GET", .wait_ms = 5000 };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int i, fd, got = 0, rc;
-	size_t len = 0;
+/* Requests (and the raw bytes) are built here: a whole pipeline must fit. */
+static char sbuf[1 << 20];
 
-	for (i = 1; i < argc; i++) {
+/* The command line into o and the server's address into sa; 0, or usage()'s 2. */
+static int parse_opts(int argc, char **argv, struct opts *o, struct sockaddr_in *sa)
+{
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool more = i + 1 < argc;
 		if (!strcmp(a, "-X") && more)
-			o.method = argv[++i];
-		else if (!strcmp(a, "-H") && more && o.n_headers < MAX_HEADERS)
-			o.headers[o.n_headers++] = argv[++i];
+			o->method = argv[++i];
+		else if (!strcmp(a, "-H") && more && o->n_headers < MAX_HEADERS)
+			o->headers[o->n_headers++] = argv[++i];
 		else if (!strcmp(a, "--pipeline"))
-			o.pipeline = true;
+			o->pipeline = true;
 		else if (!strcmp(a, "--close"))
-			o.close_last = true;
+			o->close_last = true;
 		else if (!strcmp(a, "--http10"))
-			o.http10 = true;
+			o->http10 = true;
 		else if (!strcmp(a, "--raw") && more)
-			o.raw = argv[++i];
+			o->raw = argv[++i];
 		else if (!strcmp(a, "--slow") && more)
-			o.slow_ms = atoi(argv[++i]);
+			o->slow_ms = atoi(argv[++i]);
 		else if (!strcmp(a, "--hold") && more)
-			o.hold_ms = atoi(argv[++i]);
+			o->hold_ms = atoi(argv[++i]);
 		else if (!strcmp(a, "--wait") && more)
-			o.wait_ms = atoi(argv[++i]);
+			o->wait_ms = atoi(argv[++i]);
 		else if (!strcmp(a, "-o") && more)
-			o.out_prefix = argv[++i];
+			o->out_prefix = argv[++i];
 		else if (a[0] == '-')
 			return usage();
-		else if (!o.host)
-			o.host = a;
-		else if (!o.port)
-			o.port = atoi(a);
-		else if (o.n_targets < MAX_TARGETS)
-			o.targets[o.n_targets++] = a;
+		else if (!o->host)
+			o->host = a;
+		else if (!o->port)
+			o->port = atoi(a);
+		else if (o->n_targets < MAX_TARGETS)
+			o->targets[o->n_targets++] = a;
 		else
 			return usage();
 	}
-	if (!o.host || o.port <= 0 || o.port > 65535 || (!o.raw && !o.n_targets))
+	if (!o->host || o->port <= 0 || o->port > 65535 || (!o->raw && !o->n_targets))
 		return usage();
-	if (inet_pton(AF_INET, o.host, &sa.sin_addr) != 1)
+	if (inet_pton(AF_INET, o->host, &sa->sin_addr) != 1)
 		return usage();
-	sa.sin_port = htons((uint16_t)o.port);
+	sa->sin_port = htons((uint16_t)o->port);
+	return 0;
+}
+
+/* The result line for read_response()'s rc other than 1; closed_code: the exit status
+ * when the server closed the connection. */
+static int finish_read(int rc, int got, int closed_code)
+{
+	if (rc == 0 || rc == -3)
+		return finish("closed", got, closed_code);
+	return rc == -1 ? finish("timeout", got, 3) : finish("error", got, 4);
+}
+
+/* --raw: send the bytes, then print answers until the server closes. */
+static int run_raw(int fd, const struct opts *o)
+{
+	size_t len = unescape(o->raw, sbuf, sizeof(sbuf));
+	int got = 0, rc;
+
+	if (send_all(fd, sbuf, len, o->slow_ms))
+		printf("note=\"send failed: %s\"\n", strerror(errno));
+	while ((rc = read_response(fd, o, got + 1, false)) == 1)
+		got++;
+	return finish_read(rc, got, 0);
+}
+
+/* --pipeline: every request in one send; 0, or usage()'s 2 when they do not fit. */
+static int send_pipeline(int fd, const struct opts *o)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < o->n_targets; i++) {
+		size_t n = build(o, i, sbuf + len, sizeof(sbuf) - len);
+		if (!n)
+			return usage();
+		len += n;
+	}
+	if (send_all(fd, sbuf, len, o->slow_ms))
+		printf("note=\"send failed: %s\"\n", strerror(errno));
+	return 0;
+}
+
+/* Each target's answer (sending its request first unless pipelined); 0 when all came,
+ * else the exit status after the result line. */
+static int run_requests(int fd, const struct opts *o, int *got)
+{
+	static char one[16384];
+	bool head = !strcmp(o->method, "HEAD");
+	int rc;
+
+	if (o->pipeline && (rc = send_pipeline(fd, o)) != 0)
+		return rc;
+	for (int i = 0; i < o->n_targets; i++) {
+		if (!o->pipeline) {
+			size_t n = build(o, i, one, sizeof(one));
+			if (!n)
+				return usage();
+			if (send_all(fd, one, n, o->slow_ms)) {
+				printf("note=\"send failed: %s\"\n", strerror(errno));
+			}
+		}
+		rc = read_response(fd, o, i + 1, head);
+		if (rc != 1)
+			return finish_read(rc, *got, 1);
+		(*got)++;
+	}
+	return 0;
+}
+
+/* --hold: keep the connection idle for MS ms and say whether the server closed it;
+ * 0, or -1 when it sent something. */
+static int hold_open(int fd, const struct opts *o)
+{
+	long long end = now_ms() + o->hold_ms;
+
+	for (;;) {
+		long long left = end - now_ms();
+		int rc;
+
+		if (left <= 0) {
+			printf("hold=open\n");
+			return 0;
+		}
+		rc = fill(fd, (int)left);
+		if (rc == 0) {
+			printf("hold=closed-by-server after_ms=%lld\n",
+			       o->hold_ms - (end - now_ms()));
+			return 0;
+		}
+		if (rc == 1) {
+			printf("error=\"unexpected bytes while idle\"\n");
+			return -1;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .method = "GET", .wait_ms = 5000 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd, got = 0, rc;
+
+	if ((rc = parse_opts(argc, argv, &o, &sa)) != 0)
+		return rc;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		printf("error=\"connect: %s\"\n", strerror(errno));
 		return finish("closed", 0, 1);
 	}
-
-	if (o.raw) {
-		len = unescape(o.raw, req, sizeof(req));
-		if (send_all(fd, req, len, o.slow_ms))
-			printf("note=\"send failed: %s\"\n", strerror(errno));
-		for (;;) {
-			rc = read_response(fd, &o, got + 1, false);
-			if (rc == 1) {
-				got++;
-				continue;
-			}
-			if (rc == 0 || rc == -3)
-				return finish("closed", got, 0);
-			return rc == -1 ? finish("timeout", got, 3) : finish("error", got, 4);
-		}
-	}
-
-	bool head = !strcmp(o.method, "HEAD");
-	if (o.pipeline) {
-		for (i = 0; i < o.n_targets; i++) {
-			size_t n = build(&o, i, req + len, sizeof(req) - len);
-			if (!n)
-				return usage();
-			len += n;
-		}
-		if (send_all(fd, req, len, o.slow_ms))
-			printf("note=\"send failed: %s\"\n", strerror(errno));
-	}
-	for (i = 0; i < o.n_targets; i++) {
-		if (!o.pipeline) {
-			size_t n = build(&o, i, one, sizeof(one));
-			if (!n)
-				return usage();
-			if (send_all(fd, one, n, o.slow_ms)) {
-				printf("note=\"send failed: %s\"\n", strerror(errno));
-			}
-		}
-		rc = read_response(fd, &o, i + 1, head);
-		if (rc == 1) {
-			got++;
-			continue;
-		}
-		if (rc == 0 || rc == -3)
-			return finish("closed", got, 1);
-		return rc == -1 ? finish("timeout", got, 3) : finish("error", got, 4);
-	}
+	if (o.raw)
+		return run_raw(fd, &o);
+	if ((rc = run_requests(fd, &o, &got)) != 0)
+		return rc;
 	if (rlen) {
 		printf("error=\"%zu bytes after the last answer\"\n", rlen);
 		return finish("error", got, 4);
 	}
-	if (o.hold_ms > 0) {
-		long long end = now_ms() + o.hold_ms;
-		for (;;) {
-			long long left = end - now_ms();
-			if (left <= 0) {
-				printf("hold=open\n");
-				break;
-			}
-			rc = fill(fd, (int)left);
-			if (rc == 0) {
-				printf("hold=closed-by-server after_ms=%lld\n",
-				       o.hold_ms - (end - now_ms()));
-				break;
-			}
-			if (rc == 1) {
-				printf("error=\"unexpected bytes while idle\"\n");
-				return finish("error", got, 4);
-			}
-		}
-	}
+	if (o.hold_ms > 0 && hold_open(fd, &o))
+		return finish("error", got, 4);
 	close(fd);
 	return finish("ok", got, 0);
 }

@@ -197,147 +197,188 @@ static int take_oack(struct client *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* One read or write in progress: the request (to resend) and how far it got. */
+struct xfer {
+	uint8_t req[TFTP_REQUEST_MAX];
+	size_t req_len;
+	uint64_t expect, bytes, blocks, out_of_order, t0;
+	unsigned in_window, retries;
+	bool started;
+};
+
+/* What the xfer_ steps return when the transfer goes on; anything else is the exit status. */
+#define XFER_MORE (-1)
+
+/* --stall: wait once, after the first answer. */
+static void stall_once(struct client *c)
+{
+	if (c->stall_ms > 0) {
+		usleep((useconds_t)c->stall_ms * 1000);
+		c->stall_ms = 0;
+	}
+}
+
+/* Nothing came within the wait: give up after MAX_RETRIES, else resend. */
+static int xfer_timeout(struct client *c, struct xfer *x)
+{
+	if (++x->retries > MAX_RETRIES) {
+		printf("result=timeout bytes=%llu\n", (unsigned long long)x->bytes);
+		return 3;
+	}
+	/* resend what the server is missing: the request, or our last ACK */
+	if (!c->have_tid)
+		send_to(c, &c->server, x->req, x->req_len);
+	else
+		send_ack(c, (uint16_t)(x->expect - 1));
+	return XFER_MORE;
+}
+
+/* Whether a packet from `from` belongs to the transfer; a stray one gets an ERROR. */
+static bool xfer_check_tid(struct client *c, const struct sockaddr_in *from)
+{
+	if (!c->have_tid) {
+		/* RFC 1350: the first answer fixes the server's transfer ID */
+		c->tid = *from;
+		c->have_tid = true;
+		printf("server_port=%u\n", ntohs(from->sin_port));
+	} else if (from->sin_port != c->tid.sin_port) {
+		uint8_t e[64];
+		ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EBADID, "Unknown transfer ID");
+		send_to(c, from, e, (size_t)el); /* RFC 1350 section 4 */
+		printf("stray_packet_from_port=%u\n", ntohs(from->sin_port));
+		return false;
+	}
+	return true;
+}
+
+/* The first OACK: adopt it, then ACK 0 (or, for --probe, refuse the transfer). */
+static int xfer_oack(struct client *c, struct xfer *x, const uint8_t *buf, size_t n)
+{
+	int rc = take_oack(c, buf, n);
+
+	if (rc != 0)
+		return rc;
+	x->started = true;
+	x->retries = 0;
+	if (c->probe) {
+		/* EDK2's size probe: take the size, refuse the rest */
+		uint8_t e[64];
+		ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EOPTNEG,
+					      "User aborted the download");
+		send_to(c, &c->tid, e, (size_t)el);
+		printf("result=probed\n");
+		return 0;
+	}
+	stall_once(c);
+	send_ack(c, 0);
+	return XFER_MORE;
+}
+
+/* One DATA packet: check it, write it out, ACK at the window's end or the last block. */
+static int xfer_data(struct client *c, struct xfer *x, const struct tftp_packet *p)
+{
+	if (!x->started) {
+		/* no OACK: the server ignored every option (RFC 1350 transfer) */
+		printf("oack none\n");
+		c->blksize = TFTP_BLKSIZE_DEFAULT;
+		c->window = 1;
+		x->started = true;
+		stall_once(c);
+	}
+	if (p->data_len > c->blksize) {
+		printf("result=protocol error=\"DATA of %zu bytes, blksize %u\"\n", p->data_len,
+		       c->blksize);
+		return 4;
+	}
+	if (p->block != (uint16_t)x->expect) {
+		/* RFC 7440: out of order in the window: ACK the last in-order block */
+		x->out_of_order++;
+		send_ack(c, (uint16_t)(x->expect - 1));
+		x->in_window = 0;
+		return XFER_MORE;
+	}
+	if (c->lose >= 0 && (uint64_t)c->lose == x->expect && !c->lost) {
+		c->lost = true; /* pretend this one never arrived */
+		return XFER_MORE;
+	}
+	x->retries = 0;
+	if (c->out && p->data_len && fwrite(p->data, 1, p->data_len, c->out) != p->data_len) {
+		perror("tftpclient: write");
+		return 2;
+	}
+	x->bytes += p->data_len;
+	x->blocks++;
+	x->expect++;
+	if (p->data_len < c->blksize) {
+		send_ack(c, p->block);
+		printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u "
+		       "windowsize=%u ms=%llu\n",
+		       (unsigned long long)x->bytes, (unsigned long long)x->blocks,
+		       (unsigned long long)x->out_of_order, c->blksize, c->window,
+		       (unsigned long long)(tool_now_ms() - x->t0));
+		return 0;
+	}
+	if (++x->in_window >= c->window) {
+		send_ack(c, p->block);
+		x->in_window = 0;
+	}
+	return XFER_MORE;
+}
+
+/* One packet from the transfer's server port, by its opcode. */
+static int xfer_packet(struct client *c, struct xfer *x, const uint8_t *buf, size_t n)
+{
+	struct tftp_packet p;
+
+	if (tftp_parse(buf, n, &p) < 0) {
+		printf("result=protocol error=\"malformed packet\"\n");
+		return 4;
+	}
+	if (p.op == TFTP_ERROR)
+		return report_error(buf, n);
+	if (p.op == TFTP_OACK && !x->started)
+		return xfer_oack(c, x, buf, n);
+	if (p.op != TFTP_DATA) {
+		if (p.op == TFTP_OACK)
+			return XFER_MORE; /* a resent OACK: our ACK 0 was lost or late */
+		printf("result=protocol error=\"unexpected %s\"\n", tftp_op_name(p.op));
+		return 4;
+	}
+	return xfer_data(c, x, &p);
+}
+
 static int run_transfer(struct client *c, const char *file, uint16_t op)
 {
-	uint8_t req[TFTP_REQUEST_MAX], *buf;
+	struct xfer x = { .expect = 1, .t0 = tool_now_ms() };
 	size_t cap = TFTP_HDR + TFTP_BLKSIZE_MAX + 1;
+	uint8_t *buf;
 	ssize_t rlen;
-	uint64_t expect = 1, bytes = 0, blocks = 0, dup = 0, t0 = tool_now_ms();
-	unsigned in_window = 0, retries = 0;
-	bool started = false;
-	int rc = 0;
+	int rc;
 
-	rlen = tftp_build_request(req, sizeof(req), op, file, c->mode, c->names, c->values,
+	rlen = tftp_build_request(x.req, sizeof(x.req), op, file, c->mode, c->names, c->values,
 				  c->n_opts);
 	if (rlen < 0) {
 		fprintf(stderr, "tftpclient: request too long\n");
 		return 2;
 	}
+	x.req_len = (size_t)rlen;
 	buf = malloc(cap);
 	if (!buf)
 		return 2;
-	send_to(c, &c->server, req, (size_t)rlen);
+	send_to(c, &c->server, x.req, x.req_len);
 	if (c->dup)
-		send_to(c, &c->server, req, (size_t)rlen);
-	for (;;) {
+		send_to(c, &c->server, x.req, x.req_len);
+	do {
 		struct sockaddr_in from;
-		struct tftp_packet p;
 		ssize_t n = recv_wait(c, buf, cap, &from, c->wait_ms);
 
-		if (n <= 0) {
-			if (++retries > MAX_RETRIES) {
-				printf("result=timeout bytes=%llu\n", (unsigned long long)bytes);
-				rc = 3;
-				break;
-			}
-			/* resend what the server is missing: the request, or our last ACK */
-			if (!c->have_tid)
-				send_to(c, &c->server, req, (size_t)rlen);
-			else
-				send_ack(c, (uint16_t)(expect - 1));
-			continue;
-		}
-		if (!c->have_tid) {
-			/* RFC 1350: the first answer fixes the server's transfer ID */
-			c->tid = from;
-			c->have_tid = true;
-			printf("server_port=%u\n", ntohs(from.sin_port));
-		} else if (from.sin_port != c->tid.sin_port) {
-			uint8_t e[64];
-			ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EBADID,
-						      "Unknown transfer ID");
-			send_to(c, &from, e, (size_t)el); /* RFC 1350 section 4 */
-			printf("stray_packet_from_port=%u\n", ntohs(from.sin_port));
-			continue;
-		}
-		if (tftp_parse(buf, (size_t)n, &p) < 0) {
-			printf("result=protocol error=\"malformed packet\"\n");
-			rc = 4;
-			break;
-		}
-		if (p.op == TFTP_ERROR) {
-			rc = report_error(buf, (size_t)n);
-			break;
-		}
-		if (p.op == TFTP_OACK && !started) {
-			if ((rc = take_oack(c, buf, (size_t)n)) != 0)
-				break;
-			started = true;
-			retries = 0;
-			if (c->probe) {
-				/* EDK2's size probe: take the size, refuse the rest */
-				uint8_t e[64];
-				ssize_t el = tftp_build_error(e, sizeof(e), TFTP_EOPTNEG,
-							      "User aborted the download");
-				send_to(c, &c->tid, e, (size_t)el);
-				printf("result=probed\n");
-				break;
-			}
-			if (c->stall_ms > 0) {
-				usleep((useconds_t)c->stall_ms * 1000);
-				c->stall_ms = 0;
-			}
-			send_ack(c, 0);
-			continue;
-		}
-		if (p.op != TFTP_DATA) {
-			if (p.op == TFTP_OACK)
-				continue; /* a resent OACK: our ACK 0 was lost or late */
-			printf("result=protocol error=\"unexpected %s\"\n", tftp_op_name(p.op));
-			rc = 4;
-			break;
-		}
-		if (!started) {
-			/* no OACK: the server ignored every option (RFC 1350 transfer) */
-			printf("oack none\n");
-			c->blksize = TFTP_BLKSIZE_DEFAULT;
-			c->window = 1;
-			started = true;
-			if (c->stall_ms > 0) {
-				usleep((useconds_t)c->stall_ms * 1000);
-				c->stall_ms = 0;
-			}
-		}
-		if (p.data_len > c->blksize) {
-			printf("result=protocol error=\"DATA of %zu bytes, blksize %u\"\n",
-			       p.data_len, c->blksize);
-			rc = 4;
-			break;
-		}
-		if (p.block != (uint16_t)expect) {
-			/* RFC 7440: out of order in the window: ACK the last in-order block */
-			dup++;
-			send_ack(c, (uint16_t)(expect - 1));
-			in_window = 0;
-			continue;
-		}
-		if (c->lose >= 0 && (uint64_t)c->lose == expect && !c->lost) {
-			c->lost = true; /* pretend this one never arrived */
-			continue;
-		}
-		retries = 0;
-		if (c->out && p.data_len && fwrite(p.data, 1, p.data_len, c->out) != p.data_len) {
-			perror("tftpclient: write");
-			rc = 2;
-			break;
-		}
-		bytes += p.data_len;
-		blocks++;
-		expect++;
-		if (p.data_len < c->blksize) {
-			send_ack(c, p.block);
-			printf("result=ok bytes=%llu blocks=%llu out_of_order=%llu blksize=%u "
-			       "windowsize=%u ms=%llu\n",
-			       (unsigned long long)bytes, (unsigned long long)blocks,
-			       (unsigned long long)dup, c->blksize, c->window,
-			       (unsigned long long)(tool_now_ms() - t0));
-			break;
-		}
-		if (++in_window >= c->window) {
-			send_ack(c, p.block);
-			in_window = 0;
-		}
-	}
+		if (n <= 0)
+			rc = xfer_timeout(c, &x);
+		else if (!xfer_check_tid(c, &from))
+			rc = XFER_MORE;
+		else
+			rc = xfer_packet(c, &x, buf, (size_t)n);
+	} while (rc == XFER_MORE);
 	free(buf);
 	return rc;
 }
@@ -389,107 +430,125 @@ static int run_raw(struct client *c, const char *hex)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line names besides the client's settings. */
+struct args {
+	const char *host, *file, *out, *raw, *port, *src;
+	uint16_t op;
+};
+
+static void add_opt(struct client *c, const char *name, const char *value)
+{
+	if (c->n_opts >= MAX_OPTS)
+		usage();
+	c->names[c->n_opts] = name;
+	c->values[c->n_opts] = value;
+	c->n_opts++;
+}
+
+/* -O NAME=VALUE: split into a buffer of its own, which the request is built from. */
+static void add_raw_opt(struct client *c, const char *v)
 {
 	static char optbuf[MAX_OPTS][80];
-	struct client c = { .fd = -1,
-			    .wait_ms = 2000,
-			    .mode = "octet",
-			    .blksize = TFTP_BLKSIZE_DEFAULT,
-			    .window = 1,
-			    .lose = -1 };
-	const char *host = NULL, *file = NULL, *out = NULL, *raw = NULL, *port = "69", *src = NULL;
-	uint16_t op = TFTP_RRQ;
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
-	int rc;
+	char *eq;
 
-#define ADD_OPT(n, v)                     \
-	do {                              \
-		if (c.n_opts >= MAX_OPTS) \
-			usage();          \
-		c.names[c.n_opts] = (n);  \
-		c.values[c.n_opts] = (v); \
-		c.n_opts++;               \
-	} while (0)
+	if (c->n_opts >= MAX_OPTS || strlen(v) >= sizeof(optbuf[0]) || !(eq = strchr(v, '=')))
+		usage();
+	strcpy(optbuf[c->n_opts], v);
+	eq = optbuf[c->n_opts] + (eq - v);
+	*eq = '\0';
+	add_opt(c, optbuf[c->n_opts], eq + 1);
+}
+
+/* The options without a value; false when a is not one of them. */
+static bool parse_flag(struct client *c, struct args *g, const char *a)
+{
+	if (!strcmp(a, "--wrq"))
+		g->op = TFTP_WRQ;
+	else if (!strcmp(a, "--probe"))
+		c->probe = true;
+	else if (!strcmp(a, "--dup"))
+		c->dup = true;
+	else if (!strcmp(a, "-t"))
+		add_opt(c, "tsize", "0");
+	else
+		return false;
+	return true;
+}
+
+/* An option a with its value v; usage() on an unknown one. */
+static void parse_valued(struct client *c, struct args *g, const char *a, const char *v)
+{
+	if (!strcmp(a, "-p"))
+		g->port = v;
+	else if (!strcmp(a, "-s"))
+		g->src = v;
+	else if (!strcmp(a, "-o"))
+		g->out = v;
+	else if (!strcmp(a, "-m"))
+		c->mode = v;
+	else if (!strcmp(a, "-b")) {
+		c->blksize = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
+		c->asked_blksize = true;
+		add_opt(c, "blksize", v);
+	} else if (!strcmp(a, "-T"))
+		add_opt(c, "timeout", v);
+	else if (!strcmp(a, "-w")) {
+		c->window = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
+		c->asked_window = true;
+		add_opt(c, "windowsize", v);
+	} else if (!strcmp(a, "-O"))
+		add_raw_opt(c, v);
+	else if (!strcmp(a, "--stall"))
+		c->stall_ms = (int)tool_num("tftpclient", NULL, v, 0, 600000);
+	else if (!strcmp(a, "--lose"))
+		c->lose = tool_num("tftpclient", NULL, v, 1, 1LL << 40);
+	else if (!strcmp(a, "--wait"))
+		c->wait_ms = (int)tool_num("tftpclient", NULL, v, 1, 600000);
+	else if (!strcmp(a, "--raw"))
+		g->raw = v;
+	else
+		usage();
+}
+
+/* The command line into c and g; usage() (exit 2) on any error. */
+static void parse_args(int argc, char **argv, struct client *c, struct args *g)
+{
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (a[0] != '-' || !a[1]) {
-			if (!host)
-				host = a;
-			else if (!file)
-				file = a;
+			if (!g->host)
+				g->host = a;
+			else if (!g->file)
+				g->file = a;
 			else
 				usage();
 			continue;
 		}
-		if (!strcmp(a, "--wrq")) {
-			op = TFTP_WRQ;
+		if (parse_flag(c, g, a))
 			continue;
-		}
-		if (!strcmp(a, "--probe")) {
-			c.probe = true;
-			continue;
-		}
-		if (!strcmp(a, "--dup")) {
-			c.dup = true;
-			continue;
-		}
-		if (!strcmp(a, "-t")) {
-			ADD_OPT("tsize", "0");
-			continue;
-		}
 		if (!v)
 			usage();
 		i++;
-		if (!strcmp(a, "-p"))
-			port = v;
-		else if (!strcmp(a, "-s"))
-			src = v;
-		else if (!strcmp(a, "-o"))
-			out = v;
-		else if (!strcmp(a, "-m"))
-			c.mode = v;
-		else if (!strcmp(a, "-b")) {
-			c.blksize = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
-			c.asked_blksize = true;
-			ADD_OPT("blksize", v);
-		} else if (!strcmp(a, "-T"))
-			ADD_OPT("timeout", v);
-		else if (!strcmp(a, "-w")) {
-			c.window = (uint32_t)tool_num("tftpclient", NULL, v, 0, 1000000);
-			c.asked_window = true;
-			ADD_OPT("windowsize", v);
-		} else if (!strcmp(a, "-O")) {
-			char *eq;
-			if (c.n_opts >= MAX_OPTS || strlen(v) >= sizeof(optbuf[0]) ||
-			    !(eq = strchr(v, '=')))
-				usage();
-			strcpy(optbuf[c.n_opts], v);
-			eq = optbuf[c.n_opts] + (eq - v);
-			*eq = '\0';
-			ADD_OPT(optbuf[c.n_opts], eq + 1);
-		} else if (!strcmp(a, "--stall"))
-			c.stall_ms = (int)tool_num("tftpclient", NULL, v, 0, 600000);
-		else if (!strcmp(a, "--lose"))
-			c.lose = tool_num("tftpclient", NULL, v, 1, 1LL << 40);
-		else if (!strcmp(a, "--wait"))
-			c.wait_ms = (int)tool_num("tftpclient", NULL, v, 1, 600000);
-		else if (!strcmp(a, "--raw"))
-			raw = v;
-		else
-			usage();
+		parse_valued(c, g, a, v);
 	}
-	if (!host || (!file && !raw))
+	if (!g->host || (!g->file && !g->raw))
 		usage();
-	if (getaddrinfo(host, port, &hints, &ai) != 0) {
-		fprintf(stderr, "tftpclient: cannot resolve %s\n", host);
+}
+
+/* Resolve the server and open the socket (from -s ADDR); 0, or 2 after a message. */
+static int open_client(struct client *c, const struct args *g)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
+
+	if (getaddrinfo(g->host, g->port, &hints, &ai) != 0) {
+		fprintf(stderr, "tftpclient: cannot resolve %s\n", g->host);
 		return 2;
 	}
-	memcpy(&c.server, ai->ai_addr, sizeof(c.server));
+	memcpy(&c->server, ai->ai_addr, sizeof(c->server));
 	freeaddrinfo(ai);
-	c.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (c.fd < 0) {
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
 		perror("tftpclient: socket");
 		return 2;
 	}
@@ -498,29 +557,46 @@ int main(int argc, char **argv)
 		 * lands at once, and a firmware-sized buffer would drop most of it. Root
 		 * may exceed rmem_max (FORCE); otherwise take what the kernel allows. */
 		int sz = 16 << 20;
-		if (setsockopt(c.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-			(void)setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	if (src) {
+	if (g->src) {
 		struct sockaddr_in a = { .sin_family = AF_INET };
-		if (inet_pton(AF_INET, src, &a.sin_addr) != 1 ||
-		    bind(c.fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-			fprintf(stderr, "tftpclient: cannot send from %s\n", src);
+		if (inet_pton(AF_INET, g->src, &a.sin_addr) != 1 ||
+		    bind(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			fprintf(stderr, "tftpclient: cannot send from %s\n", g->src);
 			return 2;
 		}
 	}
-	if (raw) {
-		rc = run_raw(&c, raw);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct client c = { .fd = -1,
+			    .wait_ms = 2000,
+			    .mode = "octet",
+			    .blksize = TFTP_BLKSIZE_DEFAULT,
+			    .window = 1,
+			    .lose = -1 };
+	struct args g = { .port = "69", .op = TFTP_RRQ };
+	int rc;
+
+	parse_args(argc, argv, &c, &g);
+	if ((rc = open_client(&c, &g)) != 0)
+		return rc;
+	if (g.raw) {
+		rc = run_raw(&c, g.raw);
 		close(c.fd);
 		return rc;
 	}
-	if (out && !(c.out = fopen(out, "wb"))) {
-		perror(out);
+	if (g.out && !(c.out = fopen(g.out, "wb"))) {
+		perror(g.out);
 		return 2;
 	}
-	rc = run_transfer(&c, file, op);
+	rc = run_transfer(&c, g.file, g.op);
 	if (c.out && fclose(c.out) != 0 && rc == 0) {
-		perror(out);
+		perror(g.out);
 		rc = 2;
 	}
 	close(c.fd);
