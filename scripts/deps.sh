@@ -64,6 +64,6 @@ fi
 # The source of the same ipxe package, for chainboot build-ipxe and its tests (which skip
 # without it). A mirror that serves no source packages is a warning, not a failure.
 if ! "$FETCH" --source --if-missing >"${TMPDIR:-/tmp}/chainboot-deps-src.$$" 2>&1; then
-	say "warning: the ipxe source package could not be fetched ($(grep -v '^chainboot-fetch-ipxe: fetching' "${TMPDIR:-/tmp}/chainboot-deps-src.$$" | tail -n 1)): the build-ipxe tests skip unless IPXE_SRC names an iPXE tree"
+	say "warning: the ipxe source package could not be fetched ($(grep -v '^chainboot-fetch-ipxe: fetching' "${TMPDIR:-/tmp}/chainboot-deps-src.$$" | tail -n 1)): the tests of building iPXE from source (build-ipxe, the trusted half of https-private-ca) skip unless IPXE_SRC names an iPXE tree"
 fi
 rm -f "${TMPDIR:-/tmp}/chainboot-deps-src.$$"
