@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "datadir.h"
 #include "fileio.h"
+#include "iniline.h"
 #include "ipxebuild.h"
 #include "ipxecache.h"
 #include "sign.h"
@@ -83,10 +84,10 @@ static void first_https(const struct site_config *c, char *out, size_t outsz)
 		return;
 	for (p = text; *p; line++) {
 		size_t n = strcspn(p, "\n");
-		const char *q = p + strspn(p, " \t"), *u;
+		const char *u;
 
-		/* a comment line (INI's # and ;, an iPXE script's #) fetches nothing */
-		if (*q != '#' && *q != ';' && (u = strcasestr_n(p, n, "https://"))) {
+		/* a comment line fetches nothing: inih drops it, indented or not */
+		if (!iniline_is_blank_or_comment(p) && (u = strcasestr_n(p, n, "https://"))) {
 			snprintf(out, outsz, "%s:%u: %.*s", c->inventory, line,
 				 (int)strcspn(u, " \t\r\n"), u);
 			break;

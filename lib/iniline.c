@@ -33,3 +33,9 @@ char *iniline_next(char *str, int num, struct iniline *r)
 	str[n] = '\0';
 	return str;
 }
+
+bool iniline_is_blank_or_comment(const char *s)
+{
+	s += strspn(s, " \t\r");
+	return !*s || *s == '\n' || *s == ';' || *s == '#';
+}

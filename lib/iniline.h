@@ -3,6 +3,7 @@
 #ifndef CB_INILINE_H
 #define CB_INILINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct iniline {
@@ -20,5 +21,9 @@ void iniline_init(struct iniline *r, const char *text, size_t len);
  * NULL at the end. A line that does not fit is skipped whole (str is "") and
  * remembered in long_line: inih would otherwise split it into two bogus lines. */
 char *iniline_next(char *str, int num, struct iniline *r);
+
+/* Whether the line at s (up to its newline) is blank or a comment (';' or '#' after
+ * blanks, indented or not): inih skips those, so nothing in them is a value. */
+bool iniline_is_blank_or_comment(const char *s);
 
 #endif

@@ -507,9 +507,9 @@ static char *reader(char *str, int num, void *stream)
 	if (x->line == 1 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3; /* UTF-8 BOM, which inih skips too */
 	x->cont = false;
+	if (iniline_is_blank_or_comment(p))
+		return str; /* inih skips it */
 	s = p + strspn(p, " \t\r\n");
-	if (!*s || *s == ';' || *s == '#')
-		return str; /* blank or comment: inih skips it */
 	if (s > p && x->have_key) {
 		x->cont = true; /* indented: continues the value above */
 		return str;

@@ -87,6 +87,11 @@ static void test_lines(void)
 	iniline_init(&r, "1234567890\n", 11);
 	ok(iniline_next(line, sizeof(line), &r) && !strcmp(line, "1234567890\n"),
 	   "a line and newline that just fit");
+	ok(iniline_is_blank_or_comment("") && iniline_is_blank_or_comment(" \t\r\n") &&
+		   iniline_is_blank_or_comment("# x") && iniline_is_blank_or_comment("  ; x\n"),
+	   "blank lines and comments, indented or not, are what inih skips");
+	ok(!iniline_is_blank_or_comment("k = v # x") && !iniline_is_blank_or_comment("  a\n# b"),
+	   "a value line is not a comment, whatever follows it or its newline");
 }
 
 static void test_hex(void)
